@@ -49,6 +49,7 @@ class RejectCode(IntEnum):
     TOO_MANY_OPEN_ORDERS = 3009
     NOTHING_TO_MODIFY = 3010
     BATCH_TOO_LARGE = 3011
+    DUPLICATE_ORDER_ID = 3012  # client order id already used by another open order
 
     # 4xxx: balances and transfers
     INSUFFICIENT_BALANCE = 4001
@@ -63,3 +64,5 @@ class RejectCode(IntEnum):
     PLAN_NOT_FOUND = 6001
     TRIGGER_EQUALS_PRICE = 6002  # trigger equal to last price: direction is ambiguous
     TOO_MANY_PLANS = 6003
+    NO_LAST_PRICE = 6004  # no trade yet, so a trigger has no reference to compare with
+    TPSL_WRONG_SIDE = 6005  # take-profit/stop-loss on the wrong side of the order price

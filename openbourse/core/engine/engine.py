@@ -1,0 +1,48 @@
+"""The single entry point of the core: ``apply(state, command) -> events``.
+
+Dispatch is a static, exhaustive table from command type to handler; a command type
+without a handler is a programming error (tests/architecture checks the table is
+complete).  Handlers validate first and mutate after, so a rejected command changes
+nothing; a broken invariant raises and the node recovers from the journal.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List
+
+from .. import admin
+from ..commands import COMMAND_TYPES, Command
+from ..context import Context
+from ..events import Rejected
+from ..reject import RejectCode
+from ..spot import handlers as spot_handlers
+from ..wallet import handlers as wallet_handlers
+from .state import EngineState
+
+__all__ = ["apply", "HANDLERS"]
+
+Handler = Callable[[EngineState, Context, Any], None]
+
+HANDLERS: Dict[type, Handler] = {
+    **admin.HANDLERS,
+    **wallet_handlers.HANDLERS,
+    **spot_handlers.HANDLERS,
+}
+assert set(HANDLERS) == set(COMMAND_TYPES), "every command type needs exactly one handler"
+
+
+def apply(state: EngineState, command: Command) -> List[Any]:
+    """Apply one command; return its events (``seq`` continues from the previous command)."""
+    ts_ns = command.ts_ns
+    ctx = Context(ts_ns if type(ts_ns) is int else state.ts_ns, state.event_seq,
+                  state.command_count)
+    handler = HANDLERS.get(type(command))
+    if handler is None or type(ts_ns) is not int or ts_ns < 0:
+        ctx.emit(Rejected, type(command).__name__, 0, int(RejectCode.INVALID_ARGUMENT), "")
+    else:
+        handler(state, ctx, command)
+    events = ctx.finish()
+    state.event_seq = ctx.seq
+    state.command_count += 1
+    if ctx.ts > state.ts_ns:
+        state.ts_ns = ctx.ts
+    return events

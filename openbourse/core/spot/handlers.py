@@ -1,0 +1,168 @@
+"""Command handlers of spot trading: one function per command, ``(state, ctx, cmd) -> None``."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from ..commands import (BatchCancel, BatchPlace, CancelAll, CancelOrder, CancelPlan,
+                        ModifyOrder, PlaceOrder, PlacePlan)
+from ..context import Context
+from ..enums import CloseReason, Force, OrderStatus, OrderType, PlanStatus
+from ..events import Duplicate, Rejected
+from ..orderbook.order import Order
+from ..reject import RejectCode
+from .orders import ORDER_OID, PLAN_OID, close_order, execute
+from .plans_flow import add_plan, check_plan, close_plan, settle_followups
+from .validation import check_order
+
+if TYPE_CHECKING:
+    from ..engine.state import EngineState
+
+__all__ = ["HANDLERS", "MAX_BATCH"]
+
+MAX_BATCH = 50  # Bitget's batch limit
+_CANCELLED = int(OrderStatus.CANCELLED)
+
+
+def _reject(ctx: Context, command: str, user: int, code: RejectCode, ref: str) -> None:
+    ctx.emit(Rejected, command, user if type(user) is int else 0, int(code), ref)
+
+
+def _idempotent(state: "EngineState", ctx: Context, kind: int, cmd: tuple, name: str) -> bool:
+    """Handle a repeated client id.  True when the command is fully answered already."""
+    key = (kind, cmd.user, cmd.client_oid)  # type: ignore[attr-defined]
+    entry = state.client_oids.get(key)
+    if entry is None:
+        return False
+    if entry[1] == cmd[1:]:
+        ctx.emit(Duplicate, name, cmd.user, cmd.client_oid, entry[0])  # type: ignore
+    else:
+        _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_DIFFERENT, cmd.client_oid)  # type: ignore
+    return True
+
+
+def place_order(state: "EngineState", ctx: Context, cmd: PlaceOrder) -> None:
+    if cmd.client_oid and type(cmd.client_oid) is str and \
+            _idempotent(state, ctx, ORDER_OID, cmd, "PlaceOrder"):
+        return
+    code, hold = check_order(state, cmd)
+    if code is not None:
+        _reject(ctx, "PlaceOrder", cmd.user, code, cmd.client_oid if type(cmd.client_oid) is str else "")
+        return
+    market = state.markets[cmd.symbol]
+    execute(state, ctx, market, cmd, hold)
+    settle_followups(state, ctx, market)
+
+
+def _find(state: "EngineState", user: int, symbol: str, order_id: int,
+          client_oid: str) -> Optional[Order]:
+    if client_oid and not order_id:
+        order_id = state.live_client_oids.get((ORDER_OID, user, client_oid), 0)
+    order = state.orders.get(order_id) if type(order_id) is int else None
+    if order is None or order.user != user or order.symbol != symbol or not order.resting:
+        return None
+    return order
+
+
+def cancel_order(state: "EngineState", ctx: Context, cmd: CancelOrder) -> None:
+    order = _find(state, cmd.user, cmd.symbol, cmd.order_id, cmd.client_oid)
+    if order is None:
+        _reject(ctx, "CancelOrder", cmd.user, RejectCode.ORDER_NOT_FOUND,
+                str(cmd.order_id or cmd.client_oid))
+        return
+    close_order(state, ctx, state.markets[cmd.symbol], order, _CANCELLED, CloseReason.USER)
+
+
+def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAll) -> None:
+    market = state.markets.get(cmd.symbol)
+    if market is None:
+        _reject(ctx, "CancelAll", cmd.user, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
+        return
+    mine = [o for o in state.orders.values()
+            if o.user == cmd.user and o.symbol == cmd.symbol and o.resting]
+    for order in mine:  # dict order = order id order: deterministic
+        close_order(state, ctx, market, order, _CANCELLED, CloseReason.USER)
+
+
+def modify_order(state: "EngineState", ctx: Context, cmd: ModifyOrder) -> None:
+    """Cancel + new, checked as a whole first so a failed modify changes nothing."""
+    order = _find(state, cmd.user, cmd.symbol, cmd.order_id, cmd.client_oid)
+    if order is None:
+        _reject(ctx, "ModifyOrder", cmd.user, RejectCode.ORDER_NOT_FOUND,
+                str(cmd.order_id or cmd.client_oid))
+        return
+    if type(cmd.new_price) is not int or type(cmd.new_size) is not int or \
+            type(cmd.new_client_oid) is not str or cmd.new_price < 0 or cmd.new_size < 0:
+        _reject(ctx, "ModifyOrder", cmd.user, RejectCode.INVALID_ARGUMENT, str(order.order_id))
+        return
+    price = cmd.new_price or order.price
+    size = cmd.new_size or order.remaining
+    if price == order.price and size == order.remaining and not cmd.new_client_oid:
+        _reject(ctx, "ModifyOrder", cmd.user, RejectCode.NOTHING_TO_MODIFY, str(order.order_id))
+        return
+    new = PlaceOrder(ctx.ts, cmd.user, cmd.symbol, order.side, int(OrderType.LIMIT),
+                     order.force, price, size, 0, cmd.new_client_oid, order.stp,
+                     order.tp_trigger, order.tp_price, order.sl_trigger, order.sl_price)
+    if cmd.new_client_oid and (ORDER_OID, cmd.user, cmd.new_client_oid) in state.client_oids:
+        _reject(ctx, "ModifyOrder", cmd.user, RejectCode.DUPLICATE_DIFFERENT, cmd.new_client_oid)
+        return
+    code, hold = check_order(state, new, credit_hold=order.hold, credit_open=1)
+    if code is not None:
+        _reject(ctx, "ModifyOrder", cmd.user, code, str(order.order_id))
+        return
+    market = state.markets[cmd.symbol]
+    close_order(state, ctx, market, order, _CANCELLED, CloseReason.REPLACED)
+    execute(state, ctx, market, new, hold)
+    settle_followups(state, ctx, market)
+
+
+def batch_place(state: "EngineState", ctx: Context, cmd: BatchPlace) -> None:
+    if not isinstance(cmd.orders, tuple) or not 0 < len(cmd.orders) <= MAX_BATCH or \
+            any(type(item) is not PlaceOrder for item in cmd.orders):
+        _reject(ctx, "BatchPlace", 0, RejectCode.BATCH_TOO_LARGE, "")
+        return
+    for item in cmd.orders:
+        place_order(state, ctx, item._replace(ts_ns=ctx.ts))
+
+
+def batch_cancel(state: "EngineState", ctx: Context, cmd: BatchCancel) -> None:
+    if not isinstance(cmd.cancels, tuple) or not 0 < len(cmd.cancels) <= MAX_BATCH or \
+            any(type(item) is not CancelOrder for item in cmd.cancels):
+        _reject(ctx, "BatchCancel", 0, RejectCode.BATCH_TOO_LARGE, "")
+        return
+    for item in cmd.cancels:
+        cancel_order(state, ctx, item._replace(ts_ns=ctx.ts))
+
+
+def place_plan(state: "EngineState", ctx: Context, cmd: PlacePlan) -> None:
+    if cmd.client_oid and type(cmd.client_oid) is str and \
+            _idempotent(state, ctx, PLAN_OID, cmd, "PlacePlan"):
+        return
+    code = check_plan(state, cmd)
+    if code is not None:
+        _reject(ctx, "PlacePlan", cmd.user, code, cmd.client_oid if type(cmd.client_oid) is str else "")
+        return
+    add_plan(state, ctx, cmd)
+
+
+def cancel_plan(state: "EngineState", ctx: Context, cmd: CancelPlan) -> None:
+    plan_id = cmd.plan_id
+    if cmd.client_oid and not plan_id:
+        plan_id = state.live_client_oids.get((PLAN_OID, cmd.user, cmd.client_oid), 0)
+    plan = state.plans.get(plan_id) if type(plan_id) is int else None
+    if plan is None or plan.user != cmd.user or plan.symbol != cmd.symbol:
+        _reject(ctx, "CancelPlan", cmd.user, RejectCode.PLAN_NOT_FOUND,
+                str(cmd.plan_id or cmd.client_oid))
+        return
+    close_plan(state, ctx, plan, PlanStatus.CANCELLED, 0)
+
+
+HANDLERS = {
+    PlaceOrder: place_order,
+    CancelOrder: cancel_order,
+    CancelAll: cancel_all,
+    ModifyOrder: modify_order,
+    BatchPlace: batch_place,
+    BatchCancel: batch_cancel,
+    PlacePlan: place_plan,
+    CancelPlan: cancel_plan,
+}
