@@ -33,10 +33,10 @@ assert set(HANDLERS) == set(COMMAND_TYPES), "every command type needs exactly on
 def apply(state: EngineState, command: Command) -> List[Any]:
     """Apply one command; return its events (``seq`` continues from the previous command)."""
     ts_ns = command.ts_ns
-    ctx = Context(ts_ns if type(ts_ns) is int else state.ts_ns, state.event_seq,
-                  state.command_count)
+    valid_ts = type(ts_ns) is int and ts_ns >= 0
+    ctx = Context(ts_ns if valid_ts else state.ts_ns, state.event_seq, state.command_count)
     handler = HANDLERS.get(type(command))
-    if handler is None or type(ts_ns) is not int or ts_ns < 0:
+    if handler is None or not valid_ts:
         ctx.emit(Rejected, type(command).__name__, 0, int(RejectCode.INVALID_ARGUMENT), "")
     else:
         handler(state, ctx, command)

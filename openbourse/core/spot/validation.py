@@ -1,7 +1,8 @@
 """Order validation: the rules of products.md §1.3, in order; the first failure wins.
 
 Returns the reject code, or ``None`` and the amount to freeze.  Pure: reads the state,
-changes nothing.
+changes nothing.  This runs for every order, so the command is unpacked once and the
+common case (a limit order) is checked inline.
 """
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ __all__ = ["check_order", "band_limits", "order_hold"]
 _BUY = int(Side.BUY)
 _LIMIT = int(OrderType.LIMIT)
 _SPOT = int(AccountType.SPOT)
+_FORCE_MAX = int(Force.POST_ONLY)
+_STP_MAX = int(Stp.CANCEL_BOTH)
+_ONLINE = int(MarketStatus.ONLINE)
+_GTC, _POST_ONLY = int(Force.GTC), int(Force.POST_ONLY)
+_DEN = FEE_RATE_DENOMINATOR
+_CLIENT_OID_MAX = 64
 
 
 def band_limits(market: Market) -> Tuple[int, int]:
@@ -28,8 +35,8 @@ def band_limits(market: Market) -> Tuple[int, int]:
     last, band = market.last_price, market.price_band_ppm
     if not band or not last:
         return AMOUNT_MAX, 0
-    high = last * (FEE_RATE_DENOMINATOR + band) // FEE_RATE_DENOMINATOR
-    low = -((-last * (FEE_RATE_DENOMINATOR - band)) // FEE_RATE_DENOMINATOR)
+    high = last * (_DEN + band) // _DEN
+    low = -((-last * (_DEN - band)) // _DEN)
     return high, low
 
 
@@ -42,25 +49,31 @@ def order_hold(market: Market, cmd: PlaceOrder) -> int:
     return cmd.size * market.base_per_size
 
 
-def _shape(cmd: PlaceOrder) -> Optional[RejectCode]:
-    ints = (cmd.user, cmd.side, cmd.order_type, cmd.force, cmd.price, cmd.size, cmd.quote_size,
-            cmd.stp, cmd.tp_trigger, cmd.tp_price, cmd.sl_trigger, cmd.sl_price)
-    if any(type(value) is not int for value in ints) or type(cmd.client_oid) is not str:
+def _bad_shape(cmd: PlaceOrder) -> Optional[RejectCode]:
+    """Field types and ranges (commands from a buggy edge or a damaged journal are not trusted)."""
+    (_, user, _symbol, side, order_type, force, price, size, quote_size, client_oid, stp,
+     tp_trigger, tp_price, sl_trigger, sl_price) = cmd
+    _int = int
+    if (type(user) is not _int or type(side) is not _int or type(order_type) is not _int
+            or type(force) is not _int or type(price) is not _int or type(size) is not _int
+            or type(quote_size) is not _int or type(stp) is not _int
+            or type(client_oid) is not str or type(tp_trigger) is not _int
+            or type(tp_price) is not _int or type(sl_trigger) is not _int
+            or type(sl_price) is not _int):
         return RejectCode.INVALID_ARGUMENT
-    if cmd.user <= 0 or cmd.side not in (0, 1) or cmd.order_type not in (0, 1):
+    if (user <= 0 or not 0 <= side <= 1 or not 0 <= order_type <= 1
+            or not 0 <= force <= _FORCE_MAX or not 0 <= stp <= _STP_MAX
+            or price < 0 or size < 0 or quote_size < 0 or len(client_oid) > _CLIENT_OID_MAX
+            or tp_trigger < 0 or tp_price < 0 or sl_trigger < 0 or sl_price < 0):
         return RejectCode.INVALID_ARGUMENT
-    if not 0 <= cmd.force <= Force.POST_ONLY or not 0 <= cmd.stp <= Stp.CANCEL_BOTH:
-        return RejectCode.INVALID_ARGUMENT
-    if min(ints[4:7]) < 0 or min(ints[8:]) < 0 or len(cmd.client_oid) > 64:
-        return RejectCode.INVALID_ARGUMENT
-    if max(cmd.price, cmd.size, cmd.quote_size) > AMOUNT_MAX:
+    if price > AMOUNT_MAX or size > AMOUNT_MAX or quote_size > AMOUNT_MAX:
         return RejectCode.AMOUNT_OUT_OF_RANGE
     return None
 
 
-def _size(market: Market, size: int) -> Optional[RejectCode]:
-    if size <= 0 or size % market.lot:
-        return RejectCode.SIZE_PRECISION if size > 0 else RejectCode.MARKET_ORDER_SIZE
+def _size_code(market: Market, size: int) -> Optional[RejectCode]:
+    if size % market.lot:
+        return RejectCode.SIZE_PRECISION
     if size < market.min_size:
         return RejectCode.SIZE_TOO_SMALL
     if size > market.max_size:
@@ -68,30 +81,33 @@ def _size(market: Market, size: int) -> Optional[RejectCode]:
     return None
 
 
-def _limit(market: Market, cmd: PlaceOrder) -> Optional[RejectCode]:
-    if cmd.price <= 0 or cmd.price % market.tick:
+def _limit_code(market: Market, side: int, price: int, size: int) -> Optional[RejectCode]:
+    if price <= 0 or price % market.tick:
         return RejectCode.PRICE_PRECISION
-    code = _size(market, cmd.size)
+    if size <= 0:
+        return RejectCode.SIZE_PRECISION
+    code = _size_code(market, size)
     if code is not None:
-        return RejectCode.SIZE_PRECISION if code == RejectCode.MARKET_ORDER_SIZE else code
-    if cmd.size * cmd.price * market.quote_per_price_size < market.min_notional:
+        return code
+    if size * price * market.quote_per_price_size < market.min_notional:
         return RejectCode.NOTIONAL_TOO_SMALL
-    high, low = band_limits(market)
-    if (cmd.side == _BUY and cmd.price > high) or (cmd.side != _BUY and cmd.price < low):
-        return RejectCode.PRICE_OUT_OF_BAND
+    if market.price_band_ppm and market.last_price:
+        high, low = band_limits(market)
+        if (side == _BUY and price > high) or (side != _BUY and price < low):
+            return RejectCode.PRICE_OUT_OF_BAND
     return None
 
 
-def _market(market: Market, cmd: PlaceOrder) -> Optional[RejectCode]:
+def _market_code(market: Market, cmd: PlaceOrder) -> Optional[RejectCode]:
     if cmd.side == _BUY:
         if cmd.quote_size <= 0 or cmd.size:
             return RejectCode.MARKET_ORDER_SIZE
         if cmd.quote_size < market.min_notional:
             return RejectCode.NOTIONAL_TOO_SMALL
         return None
-    if cmd.quote_size:
+    if cmd.quote_size or cmd.size <= 0:
         return RejectCode.MARKET_ORDER_SIZE
-    code = _size(market, cmd.size)
+    code = _size_code(market, cmd.size)
     if code is not None:
         return code
     last = market.last_price
@@ -100,9 +116,7 @@ def _market(market: Market, cmd: PlaceOrder) -> Optional[RejectCode]:
     return None
 
 
-def _tpsl(market: Market, cmd: PlaceOrder) -> Optional[RejectCode]:
-    if not (cmd.tp_trigger or cmd.sl_trigger):
-        return None
+def _tpsl_code(market: Market, cmd: PlaceOrder) -> Optional[RejectCode]:
     if any(value % market.tick for value in (cmd.tp_trigger, cmd.tp_price, cmd.sl_trigger,
                                              cmd.sl_price)):
         return RejectCode.PRICE_PRECISION
@@ -126,29 +140,33 @@ def check_order(state: "EngineState", cmd: PlaceOrder, *, check_funds: bool = Tr
     checked without funds at placement (``check_funds=False``): they hold nothing until
     they fire.
     """
-    code = _shape(cmd)
+    code = _bad_shape(cmd)
     if code is not None:
         return code, 0
-    market = state.markets.get(cmd.symbol)
+    (_, user, symbol, side, order_type, force, price, size, quote_size, _client_oid, _stp,
+     tp_trigger, _tp_price, sl_trigger, _sl_price) = cmd
+    market = state.markets.get(symbol)
     if market is None:
         return RejectCode.UNKNOWN_SYMBOL, 0
-    if market.status != MarketStatus.ONLINE:
+    if market.status != _ONLINE:
         return RejectCode.MARKET_HALTED, 0
-    code = _limit(market, cmd) if cmd.order_type == _LIMIT else _market(market, cmd)
-    if code is None:
-        code = _tpsl(market, cmd)
+    if order_type == _LIMIT:
+        code = _limit_code(market, side, price, size)
+        hold = size * price * market.quote_per_price_size if side == _BUY \
+            else size * market.base_per_size
+    else:
+        code = _market_code(market, cmd)
+        hold = quote_size if side == _BUY else size * market.base_per_size
+    if code is None and (tp_trigger or sl_trigger):
+        code = _tpsl_code(market, cmd)
     if code is not None:
         return code, 0
-    rests = cmd.order_type == _LIMIT and cmd.force in (Force.GTC, Force.POST_ONLY)
-    if rests and market.max_open_orders:
-        if state.open_count.get((cmd.user, cmd.symbol), 0) - credit_open >= market.max_open_orders:
+    if market.max_open_orders and order_type == _LIMIT and (force == _GTC or force == _POST_ONLY):
+        if state.open_count.get((user, symbol), 0) - credit_open >= market.max_open_orders:
             return RejectCode.TOO_MANY_OPEN_ORDERS, 0
-    hold = order_hold(market, cmd)
     if not check_funds:
         return None, hold
-    asset = market.quote if cmd.side == _BUY else market.base
-    balance = state.ledger.balances.get((cmd.user, _SPOT, asset))
+    balance = state.ledger.balances.get((user, _SPOT, market.quote if side == _BUY else market.base))
     if (balance.available if balance is not None else 0) + credit_hold < hold:
         return RejectCode.INSUFFICIENT_BALANCE, 0
     return None, hold
-
