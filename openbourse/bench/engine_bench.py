@@ -14,7 +14,7 @@ Latency percentiles are per command (apply + journal append) in the journaled ru
 from __future__ import annotations
 
 import gc
-import os
+import platform
 import shutil
 import tempfile
 import time
@@ -29,6 +29,7 @@ from ..core.orderbook.book import OrderBook
 from ..core.orderbook.order import Order
 from ..core.events import TradeExecuted
 from ..runtime.gc_control import enter_writer_mode, leave_writer_mode
+from .journal_bench import run_journaled, run_replay
 from .workload import CANCEL, WorkloadCommand, generate
 
 __all__ = ["run_bench", "setup_commands", "to_core_commands", "USERS"]
@@ -133,10 +134,9 @@ def bytes_per_resting_order(count: int = 100_000) -> int:
     return (after - before) // count
 
 
-def percentile_us(samples_ns: List[int], fraction: float) -> float:
-    ordered = sorted(samples_ns)
-    index = min(len(ordered) - 1, int(fraction * len(ordered)))
-    return ordered[index] / 1000.0
+def percentile_us(ordered_ns: Sequence[int], fraction: float) -> float:
+    index = min(len(ordered_ns) - 1, int(fraction * len(ordered_ns)))
+    return ordered_ns[index] / 1000.0
 
 
 def run_bench(commands_total: int = 1_000_000, seed: int = 42) -> Dict[str, Any]:
@@ -148,16 +148,16 @@ def run_bench(commands_total: int = 1_000_000, seed: int = 42) -> Dict[str, Any]
     digest = state_hash(state)
     del state
     gc.collect()
-    from .journal_bench import run_journaled, run_replay  # needs the journal package
     data_dir = tempfile.mkdtemp(prefix="openbourse-bench-")
     try:
-        journal_seconds, latencies_ns, journal_hash = run_journaled(
+        journal_seconds, latencies_ns, journal_hash, syncs = run_journaled(
             setup_commands(), commands, data_dir)
-        replay_seconds, replay_hash = run_replay(data_dir)
+        replay_seconds, replay_hash, replayed = run_replay(data_dir)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     assert journal_hash == digest == replay_hash, "journaled/replayed state differs from core run"
     count = len(commands)
+    latencies_ns = sorted(latencies_ns)
     return {
         "commands": count,
         "trades": trades,
@@ -165,12 +165,13 @@ def run_bench(commands_total: int = 1_000_000, seed: int = 42) -> Dict[str, Any]
         "match_only_cps": round(count / match_seconds),
         "core_cps": round(count / core_seconds),
         "journaled_cps": round(count / journal_seconds),
-        "replay_cps": round(count / replay_seconds),
+        "replay_cps": round(replayed / replay_seconds),
+        "fsyncs": syncs,
         "p50_us": round(percentile_us(latencies_ns, 0.50), 2),
         "p99_us": round(percentile_us(latencies_ns, 0.99), 2),
         "p999_us": round(percentile_us(latencies_ns, 0.999), 2),
-        "max_ms": round(max(latencies_ns) / 1e6, 3),
+        "max_ms": round(latencies_ns[-1] / 1e6, 3),
         "bytes_per_resting_order": bytes_per_resting_order(),
         "state_hash": digest,
-        "python": os.sys.version.split()[0],
+        "python": platform.python_version(),
     }

@@ -1,0 +1,30 @@
+"""Bitget v2 REST endpoints, one module per endpoint family.
+
+``route_table()`` is the single list of every endpoint: the dispatcher (``app.RestApp``)
+and the OpenAPI generator (``..openapi``) both read it.
+"""
+from __future__ import annotations
+
+from typing import Dict, List
+
+from .registry import Endpoint
+
+__all__ = ["route_table", "endpoints"]
+
+
+def endpoints() -> List[Endpoint]:
+    from . import account, market, plans, public, queries, trade
+
+    out: List[Endpoint] = []
+    for module in (public, market, account, trade, queries, plans):
+        out.extend(module.registry.endpoints)
+    return out
+
+
+def route_table() -> Dict[str, Endpoint]:
+    table: Dict[str, Endpoint] = {}
+    for endpoint in endpoints():
+        if endpoint.path in table:
+            raise ValueError(f"duplicate route {endpoint.path}")
+        table[endpoint.path] = endpoint
+    return table

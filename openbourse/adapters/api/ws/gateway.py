@@ -1,0 +1,161 @@
+"""The Bitget v2 WebSocket gateway: event intake, batching, and the client protocol.
+
+``on_events`` may be called from any thread (the sequencer's listener runs after fsync,
+possibly off the event loop): it only appends to a deque and wakes the loop.  The loop
+then drains every pending command as one batch — projecting market data, collecting
+private records — and pushes once per batch, which caps the message rate per subscriber
+no matter how many commands per second the engine acknowledges.  The same loop serves
+REST reads of ``MarketData``, so the read models are only ever touched from one thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+from collections import deque
+from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
+
+from ....core import events as ev
+from ...readmodels.catalog import Catalog
+from ...readmodels.market import MarketData
+from .conn import Connection
+from .private import PrivateFeed
+from .protocol import Protocol
+from .public import PublicFeed
+
+__all__ = ["WsGateway"]
+
+_LISTINGS = (ev.AssetListed, ev.MarketListed, ev.MarketStatusChanged)
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class WsGateway(Protocol):
+    """Owns the market-data projection on the loop thread and every WS connection.
+
+    Wiring: ``sequencer.add_listener(gateway.on_events)``; ``await gateway.start()`` inside
+    the server's lifespan (binds the loop, starts the SQLite flusher); routes from
+    ``ws_routes(gateway)``; ``await gateway.stop()`` on shutdown (final flush).
+    """
+
+    def __init__(self, market: MarketData, catalog: Catalog,
+                 key_lookup: Optional[Callable[[str], Any]] = None, *,
+                 balances_of: Optional[Callable[[int], List[Tuple[str, int, int, int]]]] = None,
+                 clock_ms: Callable[[], int] = _wall_ms, max_queue: int = 2048,
+                 max_frame: int = 4096, flush_interval_s: float = 0.5,
+                 book_depth: int = 200, max_batch: int = 2000,
+                 apply_listings: bool = True) -> None:
+        super().__init__()
+        self.market = market
+        self.catalog = catalog
+        self.key_lookup = key_lookup
+        self.clock_ms = clock_ms
+        self.max_queue = max_queue
+        self.max_frame = max_frame
+        self.public = PublicFeed(market, catalog, book_depth=book_depth)
+        self.private = PrivateFeed(catalog, balances_of)
+        self._apply_listings = apply_listings
+        self._inbox: Deque[Tuple[int, object, Sequence[object]]] = deque()
+        self._scheduled = False
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._max_batch = max_batch
+        self._flush_interval = flush_interval_s
+        self._flusher: Optional[asyncio.Task] = None
+        self._db_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="md-flush")
+        self.batches = 0
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._scheduled = True
+        self._loop.call_soon(self._drain)
+        if self.market.store is not None and self._flusher is None:
+            self._flusher = self._loop.create_task(self._flush_loop())
+
+    async def stop(self) -> None:
+        for conn in list(self.connections):
+            conn.kill(1001, "server shutting down")
+        if self._flusher is not None:
+            self._flusher.cancel()
+            try:
+                await self._flusher
+            except asyncio.CancelledError:
+                pass
+            self._flusher = None
+        self._drain_now()
+        await self._flush_once()
+        self._db_pool.shutdown(wait=True)
+
+    # -- event intake (any thread) ---------------------------------------------------
+    def on_events(self, seq: int, command: object, events: Sequence[object]) -> None:
+        """Sequencer listener: queue the command's events for the next loop batch."""
+        self._inbox.append((seq, command, events))
+        if not self._scheduled and self._loop is not None:
+            self._scheduled = True
+            try:
+                self._loop.call_soon_threadsafe(self._drain)
+            except RuntimeError:  # loop closed during shutdown
+                self._scheduled = False
+
+    def _drain(self) -> None:
+        self._scheduled = False
+        more = self._drain_now(self._max_batch)
+        if more and self._loop is not None and not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._drain)
+
+    def _drain_now(self, limit: int = 1 << 62) -> bool:
+        """Apply up to ``limit`` queued commands and push their changes; True if more wait."""
+        inbox, market, private = self._inbox, self.market, self.private
+        count = 0
+        while inbox and count < limit:
+            seq, command, events = inbox.popleft()
+            count += 1
+            if self._apply_listings:
+                self._listings(events)
+            market.on_events(seq, command, events)
+            private.collect(events)
+        if count:
+            now = self.clock_ms()
+            self.public.publish(market.take_changes(), now)
+            private.flush(now)
+            self.batches += 1
+        return bool(inbox)
+
+    def _listings(self, events: Sequence[object]) -> None:
+        """Keep the shared catalogue current if nobody upstream applied the event yet."""
+        catalog = self.catalog
+        for event in events:
+            kind = type(event)
+            if kind not in _LISTINGS:
+                continue
+            if kind is ev.AssetListed and event.asset in catalog.assets:
+                continue
+            if kind is ev.MarketListed and event.symbol in catalog.markets:
+                continue
+            catalog.apply([event])
+
+    # -- persistence -----------------------------------------------------------------
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._flush_interval)
+            await self._flush_once()
+
+    async def _flush_once(self) -> None:
+        store = self.market.store
+        if store is None:
+            return
+        batch = self.market.collect_flush()
+        if batch.empty() and batch.last_seq == self._flushed_seq:
+            return
+        self._flushed_seq = batch.last_seq
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._db_pool, store.write, batch)
+
+    _flushed_seq = -1
+
+    # -- connections -----------------------------------------------------------------
+    def new_connection(self, ws: Any, private: bool) -> Connection:
+        return Connection(ws, private=private, max_queue=self.max_queue)

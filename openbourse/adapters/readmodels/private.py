@@ -1,0 +1,219 @@
+"""The private read models behind one lock: what ``/trade/*`` and ``/account/*`` answer from.
+
+``on_events`` runs on the sequencer's listener thread and only touches memory, so a REST
+handler that awaited its command's ack already sees its own order (read-your-writes, which
+ccxt's ``create_order`` → ``fetch_order`` relies on).  A flusher thread copies the dirty
+rows to SQLite under the lock and writes them outside it, one transaction per flush with
+the sequence number it covers; closed orders and fills leave memory only after their
+commit, so every row is always visible in at least one of the two places.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterable, List, Optional, Tuple
+
+from ...core import commands as cmd
+from ...core import events as ev
+from ...core.enums import PlanStatus
+from .accounts import AccountProjection
+from .orders import OrderProjection
+from .private_store import Batch, PrivateStore
+from .records import Fill, LedgerRecord, OrderView, PlanView
+
+__all__ = ["PrivateViews"]
+
+_NO_TPSL = (0, 0, 0, 0)
+
+
+def _place_items(command: Any) -> List[Any]:
+    """The PlaceOrder commands inside ``command``, in the order the engine handles them."""
+    if type(command) is cmd.PlaceOrder:
+        return [command]
+    if type(command) is cmd.BatchPlace:
+        return list(command.orders)
+    return []
+
+
+class PrivateViews:
+    def __init__(self, store: PrivateStore) -> None:
+        self.store = store
+        self.lock = threading.Lock()
+        self.orders = OrderProjection()
+        self.accounts = AccountProjection()
+        self.last_seq = store.last_seq()
+        self.orders.load(store.load_open_orders(), store.load_live_plans())
+        self.accounts.load(store.load_balances())
+        self._flushed_seq = self.last_seq
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    # projection (listener thread) ------------------------------------------------------
+    def on_events(self, seq: int, command: Any, events: List[Any]) -> None:
+        if seq <= self.last_seq:
+            return  # already projected before a restart
+        items = _place_items(command)
+        next_item = 0
+        orders, accounts = self.orders, self.accounts
+        with self.lock:
+            for e in events:
+                kind = type(e)
+                if kind is ev.BalanceChanged:
+                    accounts.balance_changed(e)
+                elif kind is ev.TradeExecuted:
+                    orders.traded(e)
+                elif kind is ev.OrderAccepted:
+                    tpsl = _NO_TPSL
+                    if e.plan_id == 0 and next_item < len(items):
+                        item = items[next_item]
+                        next_item += 1
+                        tpsl = (item.tp_trigger, item.tp_price, item.sl_trigger, item.sl_price)
+                    orders.accepted(e, tpsl)
+                elif kind is ev.OrderClosed:
+                    orders.closed(e)
+                elif kind is ev.Rejected or kind is ev.Duplicate:
+                    if e.command == "PlaceOrder":
+                        next_item += 1
+                elif kind is ev.PlanPlaced:
+                    orders.plan_placed(e)
+                elif kind is ev.PlanTriggered:
+                    orders.plan_ended(e.plan_id, PlanStatus.EXECUTED, 0, e.order_id, e.ts_ns)
+                elif kind is ev.PlanClosed:
+                    orders.plan_ended(e.plan_id, e.status, e.code, 0, e.ts_ns)
+                elif kind is ev.TransferPosted:
+                    accounts.transfer_posted(e)
+            self.last_seq = seq
+
+    # flushing ------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Write everything projected so far to SQLite (flusher thread, or at shutdown)."""
+        with self.lock:
+            if self.last_seq == self._flushed_seq:
+                return
+            batch = Batch(self.last_seq)
+            batch.orders, batch.plans, batch.fills, n_fills = self.orders.take_dirty()
+            batch.balances, batch.ledger, n_ledger = self.accounts.take_dirty()
+        self.store.write(batch)
+        with self.lock:
+            self.orders.forget_flushed([r[0] for r in batch.orders], [r[0] for r in batch.plans], n_fills)
+            self.accounts.forget_flushed(n_ledger)
+            self._flushed_seq = batch.seq
+
+    def start(self, interval_s: float = 0.05) -> None:
+        def run() -> None:
+            while not self._stop.wait(interval_s):
+                self.flush()
+        self._thread = threading.Thread(target=run, name="private-views-flush", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.flush()
+        self.store.close()
+
+    # queries (API thread) --------------------------------------------------------------
+    def balances(self, user: int, account: int) -> List[Tuple[str, int, int, int]]:
+        with self.lock:
+            return self.accounts.of(user, account)
+
+    def order(self, user: int, order_id: int = 0, client_oid: str = "") -> Optional[OrderView]:
+        """One of ``user``'s orders by id or clientOid; another user's order is not found."""
+        with self.lock:
+            found = self._find_in_memory(user, order_id, client_oid)
+        if found is not None:
+            return found
+        if order_id:
+            return self.store.order(user, order_id)
+        return self.store.order_by_client_oid(user, client_oid)
+
+    def _find_in_memory(self, user: int, order_id: int, client_oid: str) -> Optional[OrderView]:
+        if order_id:
+            order = self.orders.find(order_id)
+            return order if order is not None and order.user == user else None
+        best = None
+        for pool in (self.orders.open_by_user.get(user, {}).values(), self.orders.closed_pending.values()):
+            for order in pool:
+                if order.user == user and order.client_oid == client_oid:
+                    if best is None or order.order_id > best.order_id:
+                        best = order
+        return best
+
+    def open_orders(self, user: int, symbol: Optional[str], start_ms: Optional[int],
+                    end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[OrderView]:
+        with self.lock:
+            pool = list(self.orders.open_by_user.get(user, {}).values())
+        return _page(pool, "order_id", symbol, start_ms, end_ms, id_less_than, limit)
+
+    def history_orders(self, user: int, symbol: Optional[str], start_ms: Optional[int],
+                       end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[OrderView]:
+        with self.lock:
+            pending = [o for o in self.orders.closed_pending.values() if o.user == user]
+        stored = self.store.orders(user, True, symbol, start_ms, end_ms, id_less_than, limit)
+        return _merge(pending, stored, "order_id", symbol, start_ms, end_ms, id_less_than, limit)
+
+    def fills(self, user: int, symbol: Optional[str], order_id: Optional[int], start_ms: Optional[int],
+              end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[Fill]:
+        with self.lock:
+            pending = [f for f in self.orders.fills_pending
+                       if f.user == user and (order_id is None or f.order_id == order_id)]
+        stored = self.store.fills(user, symbol, order_id, start_ms, end_ms, id_less_than, limit)
+        seen = {(f.trade_id, f.order_id) for f in stored}
+        rows = [f for f in pending if (f.trade_id, f.order_id) not in seen] + stored
+        rows = [f for f in rows if _keep(f, "trade_id", symbol, start_ms, end_ms, id_less_than)]
+        rows.sort(key=lambda f: (f.trade_id, f.order_id), reverse=True)
+        return rows[:limit]
+
+    def plans(self, user: int, live: bool, symbol: Optional[str], start_ms: Optional[int],
+              end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[PlanView]:
+        with self.lock:
+            if live:
+                return _page(list(self.orders.plans_by_user.get(user, {}).values()), "plan_id",
+                             symbol, start_ms, end_ms, id_less_than, limit)
+            pending = [p for p in self.orders.plans_closed_pending.values() if p.user == user]
+        stored = self.store.plans(user, False, symbol, start_ms, end_ms, id_less_than, limit)
+        return _merge(pending, stored, "plan_id", symbol, start_ms, end_ms, id_less_than, limit)
+
+    def plan(self, user: int, plan_id: int = 0, client_oid: str = "") -> Optional[PlanView]:
+        with self.lock:
+            for plan in self.orders.plans_by_user.get(user, {}).values():
+                if plan.plan_id == plan_id or (client_oid and plan.client_oid == client_oid):
+                    return plan
+        return None
+
+    def ledger(self, user: int, codes: Tuple[int, ...], asset: Optional[str], start_ms: Optional[int],
+               end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[LedgerRecord]:
+        with self.lock:
+            pending = [r for r in self.accounts.ledger_pending
+                       if r.user == user and r.code in codes and (asset is None or r.asset == asset)]
+        stored = self.store.ledger(user, codes, asset, start_ms, end_ms, id_less_than, limit)
+        seen = {r.transfer_id for r in stored}
+        rows = [r for r in pending if r.transfer_id not in seen and
+                _keep(r, "transfer_id", None, start_ms, end_ms, id_less_than)] + stored
+        rows.sort(key=lambda r: r.transfer_id, reverse=True)
+        return rows[:limit]
+
+
+def _keep(row: Any, id_attr: str, symbol: Optional[str], start_ms: Optional[int], end_ms: Optional[int],
+          id_less_than: Optional[int]) -> bool:
+    return ((symbol is None or row.symbol == symbol)
+            and (start_ms is None or row.c_ms >= start_ms)
+            and (end_ms is None or row.c_ms <= end_ms)
+            and (id_less_than is None or getattr(row, id_attr) < id_less_than))
+
+
+def _page(rows: Iterable[Any], id_attr: str, symbol: Optional[str], start_ms: Optional[int],
+          end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[Any]:
+    key: Callable[[Any], int] = lambda r: getattr(r, id_attr)  # noqa: E731
+    kept = [r for r in rows if _keep(r, id_attr, symbol, start_ms, end_ms, id_less_than)]
+    kept.sort(key=key, reverse=True)
+    return kept[:limit]
+
+
+def _merge(pending: List[Any], stored: List[Any], id_attr: str, symbol: Optional[str],
+           start_ms: Optional[int], end_ms: Optional[int], id_less_than: Optional[int],
+           limit: int) -> List[Any]:
+    """Memory rows win over their (older) SQLite copies; newest first."""
+    ids = {getattr(r, id_attr) for r in pending}
+    rows = pending + [r for r in stored if getattr(r, id_attr) not in ids]
+    return _page(rows, id_attr, symbol, start_ms, end_ms, id_less_than, limit)

@@ -1,0 +1,158 @@
+"""Row types of the private read models (orders, plans, fills, ledger records).
+
+Everything is kept in integer units exactly as the events carry them; decimal strings are
+made only by the REST formatter, from the catalogue's precisions.  Each type knows its
+SQLite row shape: amounts are stored as decimal TEXT because they can exceed SQLite's
+signed 64-bit INTEGER (``core.units.AMOUNT_MAX`` is 2**96 - 1).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Tuple
+
+__all__ = ["OrderView", "PlanView", "Fill", "LedgerRecord", "ORDER_COLUMNS", "PLAN_COLUMNS"]
+
+#: (column, is_big) — big columns are stored as TEXT and parsed back with ``int``.
+ORDER_COLUMNS: Tuple[Tuple[str, bool], ...] = (
+    ("order_id", False), ("user", False), ("symbol", False), ("side", False),
+    ("order_type", False), ("force", False), ("price", True), ("size", True),
+    ("quote_size", True), ("client_oid", False), ("stp", False), ("plan_id", False),
+    ("status", False), ("reason", False), ("filled_size", True), ("filled_quote", True),
+    ("fee", True), ("c_ms", False), ("u_ms", False), ("tp_trigger", True), ("tp_price", True),
+    ("sl_trigger", True), ("sl_price", True),
+)
+
+
+class OrderView:
+    """The current state of one spot order, as the owner sees it."""
+
+    __slots__ = tuple(name for name, _ in ORDER_COLUMNS)
+
+    order_id: int
+    user: int
+    symbol: str
+    side: int
+    order_type: int
+    force: int
+    price: int
+    size: int
+    quote_size: int
+    client_oid: str
+    stp: int
+    plan_id: int
+    status: int
+    reason: int
+    filled_size: int
+    filled_quote: int
+    fee: int
+    c_ms: int
+    u_ms: int
+    tp_trigger: int
+    tp_price: int
+    sl_trigger: int
+    sl_price: int
+
+    def __init__(self, *values: object) -> None:
+        for (name, _), value in zip(ORDER_COLUMNS, values):
+            setattr(self, name, value)
+
+    def to_row(self) -> tuple:
+        return tuple(str(getattr(self, n)) if big else getattr(self, n) for n, big in ORDER_COLUMNS)
+
+    @classmethod
+    def from_row(cls, row: tuple) -> "OrderView":
+        return cls(*(int(v) if big else v for v, (_, big) in zip(row, ORDER_COLUMNS)))
+
+
+PLAN_COLUMNS: Tuple[Tuple[str, bool], ...] = (
+    ("plan_id", False), ("user", False), ("symbol", False), ("side", False),
+    ("trigger_price", True), ("order_type", False), ("price", True), ("size", True),
+    ("quote_size", True), ("force", False), ("client_oid", False), ("stp", False),
+    ("parent_order_id", False), ("oco_plan_id", False), ("status", False), ("code", False),
+    ("order_id", False), ("c_ms", False), ("u_ms", False),
+)
+
+
+class PlanView:
+    """One trigger (plan) order and, once it fired, the order it placed."""
+
+    __slots__ = tuple(name for name, _ in PLAN_COLUMNS)
+
+    plan_id: int
+    user: int
+    symbol: str
+    side: int
+    trigger_price: int
+    order_type: int
+    price: int
+    size: int
+    quote_size: int
+    force: int
+    client_oid: str
+    stp: int
+    parent_order_id: int
+    oco_plan_id: int
+    status: int
+    code: int
+    order_id: int
+    c_ms: int
+    u_ms: int
+
+    def __init__(self, *values: object) -> None:
+        for (name, _), value in zip(PLAN_COLUMNS, values):
+            setattr(self, name, value)
+
+    def to_row(self) -> tuple:
+        return tuple(str(getattr(self, n)) if big else getattr(self, n) for n, big in PLAN_COLUMNS)
+
+    @classmethod
+    def from_row(cls, row: tuple) -> "PlanView":
+        return cls(*(int(v) if big else v for v, (_, big) in zip(row, PLAN_COLUMNS)))
+
+
+class Fill(NamedTuple):
+    """One side of one trade, as its owner sees it (a self-trade yields two)."""
+
+    trade_id: int
+    order_id: int
+    user: int
+    symbol: str
+    side: int
+    order_type: int
+    price: int  # price units
+    size: int  # size units
+    quote_amount: int  # quote minor units
+    fee: int  # minor units of the asset received
+    is_maker: int
+    c_ms: int
+
+    def to_row(self) -> tuple:
+        return (self.trade_id, self.order_id, self.user, self.symbol, self.side, self.order_type,
+                str(self.price), str(self.size), str(self.quote_amount), str(self.fee),
+                self.is_maker, self.c_ms)
+
+    @classmethod
+    def from_row(cls, row: tuple) -> "Fill":
+        return cls(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), int(row[7]),
+                   int(row[8]), int(row[9]), row[10], row[11])
+
+
+class LedgerRecord(NamedTuple):
+    """A user-visible money movement: deposit, withdrawal step or internal transfer."""
+
+    transfer_id: int
+    code: int  # TransferCode
+    user: int
+    asset: str
+    amount: int
+    from_account: int
+    to_account: int
+    ref: str
+    c_ms: int
+
+    def to_row(self) -> tuple:
+        return (self.transfer_id, self.code, self.user, self.asset, str(self.amount),
+                self.from_account, self.to_account, self.ref, self.c_ms)
+
+    @classmethod
+    def from_row(cls, row: tuple) -> "LedgerRecord":
+        return cls(row[0], row[1], row[2], row[3], int(row[4]), row[5], row[6], row[7], row[8])

@@ -1,0 +1,169 @@
+"""Admin operations (users, deposits, keys) and the Unix socket that serves them.
+
+The CLI's ``users``/``deposit``/``keys`` commands must act on a running node (the user
+directory's key cache and the single-writer sequencer live in its process) or, when none
+runs, on the data dir itself through the same recovery/sequencer path.  Both cases call
+``AdminOps``: the socket server runs it inside the node, the CLI runs it in a node it
+opens itself.  The socket lives in the data dir with mode 0600, so only the OS user who
+owns the data can administer it; one JSON request line, one JSON reply line.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import orjson
+
+from ..adapters.api.errors import ApiError, reject_error
+from ..adapters.users import UserError, parse_permissions
+from ..core import commands as c
+from ..core import events as ev
+from ..core.enums import AccountType
+from ..core.units import UnitsError, to_units
+from .node import Node
+
+__all__ = ["AdminOps", "AdminServer", "AdminError", "SOCKET_NAME", "call_socket"]
+
+SOCKET_NAME = "admin.sock"
+
+
+class AdminError(Exception):
+    """Bad admin input: printed to the operator, exit status 1."""
+
+
+class AdminOps:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    async def run(self, op: str, args: Dict[str, Any]) -> Any:
+        handler = getattr(self, "op_" + op.replace("-", "_"), None)
+        if handler is None:
+            raise AdminError(f"unknown admin operation {op!r}")
+        try:
+            return await handler(**args)
+        except (UserError, ApiError) as exc:
+            raise AdminError(exc.msg if isinstance(exc, ApiError) else str(exc)) from None
+        except TypeError as exc:
+            raise AdminError(f"bad arguments for {op}: {exc}") from None
+
+    async def op_user_create(self, email: str, password: Optional[str] = None,
+                             admin: bool = False) -> Dict[str, Any]:
+        assert self.node.users is not None
+        generated = password is None
+        password = password or secrets.token_urlsafe(12)
+        user = self.node.users.create_user(email, password, admin=admin)
+        out: Dict[str, Any] = {"userId": user.id, "email": user.email, "admin": user.is_admin}
+        if generated:
+            out["password"] = password
+        return out
+
+    async def op_user_list(self) -> Any:
+        assert self.node.users is not None
+        return [{"userId": u.id, "email": u.email, "admin": u.is_admin} for u in self.node.users.users()]
+
+    async def op_deposit(self, email: str, asset: str, amount: str) -> Dict[str, Any]:
+        """Credit ``amount`` of ``asset`` to the user's spot account (journaled Deposit)."""
+        assert self.node.users is not None
+        user = self.node.users.user_by_email(email)
+        scale = self.node.catalog.assets.get(asset.upper())
+        if scale is None:
+            raise AdminError(f"unknown asset {asset!r}; listed: {', '.join(self.node.catalog.assets)}")
+        try:
+            units = to_units(amount, scale)
+        except UnitsError as exc:
+            raise AdminError(f"bad amount {amount!r}: {exc} (at most {scale} decimals)") from None
+        if units <= 0:
+            raise AdminError(f"bad amount {amount!r}: must be positive")
+        ref = "admin-" + secrets.token_hex(12)
+        events = await self.node.submit(c.Deposit(0, user.id, int(AccountType.SPOT), asset.upper(), units, ref))
+        for event in events:
+            if type(event) is ev.Rejected:
+                raise reject_error(event.code)
+        return {"userId": user.id, "asset": asset.upper(), "amount": amount, "ref": ref}
+
+    async def op_key_create(self, email: str, perm: str = "read", ips: str = "",
+                            label: str = "") -> Dict[str, str]:
+        assert self.node.users is not None
+        user = self.node.users.user_by_email(email)
+        ip_list = tuple(ip.strip() for ip in ips.split(",") if ip.strip())
+        return self.node.users.create_key(user.id, parse_permissions(perm), ips=ip_list, label=label)
+
+    async def op_key_revoke(self, api_key: str) -> Dict[str, str]:
+        assert self.node.users is not None
+        self.node.users.revoke_key(api_key)
+        return {"apiKey": api_key, "revoked": "true"}
+
+    async def op_key_list(self, email: str) -> Any:
+        assert self.node.users is not None
+        return self.node.users.keys_of(self.node.users.user_by_email(email).id)
+
+
+class AdminServer:
+    """``admin.sock`` in the data dir, served on the node's event loop."""
+
+    def __init__(self, node: Node) -> None:
+        self.ops = AdminOps(node)
+        self.path = node.config.path(SOCKET_NAME)
+        self._server: Optional[asyncio.AbstractServer] = None
+
+    async def start(self) -> None:
+        if self.path.exists():
+            self.path.unlink()  # stale: we hold the data-dir lock, so nobody else serves it
+        old_umask = os.umask(0o177)
+        try:
+            self._server = await asyncio.start_unix_server(self._client, path=str(self.path))
+        finally:
+            os.umask(old_umask)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        if self.path.exists():
+            self.path.unlink()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = await reader.readline()
+            try:
+                request = orjson.loads(line)
+                result = await self.ops.run(str(request["op"]), dict(request.get("args") or {}))
+                reply = {"ok": True, "result": result}
+            except AdminError as exc:
+                reply = {"ok": False, "error": str(exc)}
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                reply = {"ok": False, "error": f"malformed admin request: {exc}"}
+            writer.write(orjson.dumps(reply) + b"\n")
+            await writer.drain()
+        finally:
+            writer.close()
+
+
+def call_socket(data_dir: Path, op: str, args: Dict[str, Any], timeout: float = 30.0) -> Optional[Any]:
+    """Run ``op`` on the node serving ``data_dir``; None when no node is listening."""
+    import socket
+
+    path = data_dir / SOCKET_NAME
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(str(path))
+    except (FileNotFoundError, ConnectionRefusedError):
+        sock.close()
+        return None
+    with sock:
+        sock.sendall(orjson.dumps({"op": op, "args": args}) + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    reply = orjson.loads(data)
+    if not reply.get("ok"):
+        raise AdminError(reply.get("error", "admin request failed"))
+    return {"result": reply["result"]}

@@ -1,0 +1,408 @@
+"""The sequencer: the single writer of the engine state.
+
+Threads and what each one owns::
+
+    API threads / event loop ──submit()──▶ inbound queue (bounded: Overloaded when full)
+                                                │
+    sequencer thread  (owns EngineState)  ◀─────┘  per command: stamp ts_ns, encode,
+         │ batch of records + acks                 apply, append the journal record
+         ▼
+    journal-writer thread (GroupCommitter)  write + fsync, one fsync per group
+         │ acks of the batches that fsync covered
+         ▼
+    dispatcher thread   listeners(seq, command, events) in seq order, then futures
+
+Why a dispatcher thread (the hand-off queue): listeners (read models, WebSocket fan-out)
+run off both the sequencer and the fsync path, so a slow listener delays only later
+acknowledgements, never matching or durability.  Listeners are called one at a time, in
+seq order, before the command's future resolves: a client that got its ack and then
+reads a read model sees its own write.  Listeners must not block for long and must not
+call ``query`` (that would deadlock; it raises instead).  A listener that raises is
+logged and skipped; the sequencer keeps going.
+
+Queries (``query``/``query_async``) run on the sequencer thread between commands and are
+released through the same ordered ack stream, so a result (e.g. a book snapshot for a
+WebSocket subscription) reflects exactly the commands acknowledged before it, and only
+durable ones.
+
+Failure: an exception from ``apply`` is an engine bug.  The commands before it in the
+batch are still journaled and acknowledged; the failing command is not journaled, every
+later one is refused with ``SequencerStopped``, and the node must restart (recovery
+rebuilds the state from the journal).  A journal write/fsync failure stops it the same way.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from typing import Any, Callable, List, Optional, Tuple, TypeVar
+
+from ..core.commands import Command
+from ..core.engine.codec import encode_command
+from ..journal.machine import StateMachine, engine_machine
+from ..journal.snapshots import BackgroundSnapshots, SnapshotStore
+from ..journal.writer import GroupCommitter, JournalWriteFailed, JournalWriter
+from .clock import Clock
+
+__all__ = [
+    "Sequencer",
+    "Overloaded",
+    "SequencerStopped",
+    "EngineFailure",
+    "InboundQueue",
+    "Listener",
+]
+
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: ``(seq, command, events)``, called in seq order once the command is durable.
+Listener = Callable[[int, Command, List[Any]], None]
+
+_ACK, _QUERY, _ERROR, _SNAPSHOT = 0, 1, 2, 3  # kinds of items in the ordered ack stream
+_STOP = object()
+
+
+class EngineFailure(Exception):
+    """``apply`` raised: an engine bug.  The sequencer stopped; restart and recover."""
+
+
+class Overloaded(Exception):
+    """The inbound queue is full: retry later (the API answers with a rate-limit error)."""
+
+
+class SequencerStopped(Exception):
+    """The sequencer is stopping, stopped or failed and accepts nothing more."""
+
+
+class InboundQueue:
+    """Bounded multi-producer, single-consumer queue that never blocks producers.
+
+    A full queue raises ``Overloaded`` at once (back-pressure the API can report) instead
+    of blocking an event loop.  The consumer takes everything waiting in one lock round
+    trip, which is what makes batches (and group commit) form under load.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be >= 1")
+        self.capacity = capacity
+        self._items: "collections.deque[Any]" = collections.deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._closed = False
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, item: Any) -> None:
+        with self._cond:
+            if self._closed:
+                raise SequencerStopped("the sequencer is not accepting commands")
+            if len(self._items) >= self.capacity:
+                raise Overloaded(f"sequencer queue full ({self.capacity} waiting)")
+            self._items.append(item)
+            self._cond.notify()
+
+    def take(self, max_items: int) -> List[Any]:
+        """Wait for at least one item; return up to ``max_items`` in arrival order."""
+        with self._cond:
+            while not self._items:
+                self._cond.wait()
+            if len(self._items) <= max_items:
+                items = list(self._items)
+                self._items.clear()
+                return items
+            return [self._items.popleft() for _ in range(max_items)]
+
+    def close(self, sentinel: Any) -> None:
+        """Refuse new items; ``sentinel`` is queued after everything already waiting."""
+        with self._cond:
+            if not self._closed:
+                self._closed = True
+                self._items.append(sentinel)
+                self._cond.notify()
+
+    def drain(self) -> List[Any]:
+        with self._cond:
+            items = list(self._items)
+            self._items.clear()
+            return items
+
+
+class Sequencer:
+    """Owns the state; applies, journals and acknowledges commands strictly in order."""
+
+    def __init__(
+        self,
+        state: Any,
+        journal_writer: JournalWriter,
+        next_seq: int,
+        clock: Clock,
+        *,
+        machine: Optional[StateMachine] = None,
+        last_ts_ns: int = 0,
+        max_queue: int = 10_000,
+        max_batch: int = 1_000,
+        group_window_s: float = 0.002,
+        snapshots: Optional[SnapshotStore] = None,
+        snapshot_every: int = 0,
+    ) -> None:
+        if journal_writer.next_seq != next_seq:
+            raise ValueError(f"journal expects seq {journal_writer.next_seq}, got {next_seq}")
+        if snapshot_every and snapshots is None:
+            raise ValueError("snapshot_every needs a SnapshotStore")
+        self._machine = machine or engine_machine()
+        self._state = state
+        self._writer = journal_writer
+        self._next_seq = next_seq
+        self._clock = clock
+        self._last_ts_ns = last_ts_ns
+        self._max_batch = max_batch
+        self._window_s = group_window_s
+        self._snapshot_every = snapshot_every
+        self._snapshot_store = snapshots
+        self._inbound = InboundQueue(max_queue)
+        self._acks: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        self._listeners: Tuple[Listener, ...] = ()
+        self.failure: Optional[BaseException] = None
+        self.listener_errors = 0
+        self.snapshots_skipped = 0
+        self._started = False
+        self._committer: Optional[GroupCommitter] = None
+        self._snapshots: Optional[BackgroundSnapshots] = None
+        self._thread = threading.Thread(target=self._run, name="sequencer", daemon=True)
+        self._dispatcher = threading.Thread(target=self._dispatch, name="dispatcher", daemon=True)
+
+    # -- public API ---------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Register a listener; add them before ``start`` to see every command."""
+        self._listeners = self._listeners + (listener,)
+
+    def start(self) -> "Sequencer":
+        if self._started:
+            raise RuntimeError("sequencer already started")
+        self._started = True
+        self._committer = GroupCommitter(self._writer, self._window_s)
+        if self._snapshot_store is not None:
+            self._snapshots = BackgroundSnapshots(self._snapshot_store)
+        self._dispatcher.start()
+        self._thread.start()
+        return self
+
+    def submit(self, command: Command) -> "Future[List[Any]]":
+        """Queue ``command``; the future resolves to its events once it is durable.
+
+        Raises ``Overloaded`` when the inbound queue is full and ``SequencerStopped`` when
+        the sequencer is stopping or failed.  Thread-safe.  Cancelling the future before
+        the sequencer picks the command up withdraws it (never applied, never journaled).
+        """
+        if self.failure is not None:
+            raise SequencerStopped("the sequencer failed") from self.failure
+        future: "Future[List[Any]]" = Future()
+        self._inbound.put((command, future))
+        return future
+
+    async def submit_async(self, command: Command) -> List[Any]:
+        """``submit`` for asyncio code: returns the events."""
+        return await asyncio.wrap_future(self.submit(command))
+
+    def query(self, fn: Callable[[Any], T], timeout: Optional[float] = None) -> T:
+        """Run read-only ``fn(state)`` on the sequencer thread; block for its result."""
+        if threading.current_thread() in (self._thread, self._dispatcher):
+            raise RuntimeError("query() from a sequencer or listener thread would deadlock")
+        return self.query_future(fn).result(timeout)
+
+    async def query_async(self, fn: Callable[[Any], T]) -> T:
+        return await asyncio.wrap_future(self.query_future(fn))
+
+    def query_future(self, fn: Callable[[Any], T]) -> "Future[T]":
+        """Like ``query`` but returns the future (released in order with the acks)."""
+        future: "Future[T]" = Future()
+        self._inbound.put(_Query(fn, future))
+        return future
+
+    def stop(self, timeout: Optional[float] = None) -> None:
+        """Stop accepting, finish everything queued, fsync, deliver acks, stop threads."""
+        if not self._started:
+            raise RuntimeError("sequencer was not started")
+        self._inbound.close(_STOP)
+        self._thread.join(timeout)
+        assert self._committer is not None
+        self._committer.close()
+        self._acks.put(_STOP)
+        self._dispatcher.join(timeout)
+        if self._snapshots is not None:
+            self._snapshots.close()
+
+    @property
+    def last_seq(self) -> int:
+        """Seq of the last command applied (maybe not yet durable)."""
+        return self._next_seq - 1
+
+    @property
+    def durable_seq(self) -> int:
+        return self._writer.durable_seq
+
+    @property
+    def queue_depth(self) -> int:
+        return len(self._inbound)
+
+    @property
+    def written_snapshots(self) -> List[int]:
+        """Seqs of snapshots written since start (for tools and tests)."""
+        return list(self._snapshots.written) if self._snapshots else []
+
+    # -- sequencer thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            items = self._inbound.take(self._max_batch)
+            acks: List[Tuple[Any, ...]] = []
+            stopping = False
+            for index, item in enumerate(items):
+                if item is _STOP:
+                    stopping = True
+                elif type(item) is _Query:
+                    self._run_query(item, acks)
+                elif not self._apply_one(item[0], item[1], acks):
+                    error = EngineFailure(f"apply failed on {item[0]!r}")
+                    self._fail(error, acks, items[index + 1 :])
+                    return
+            if not self._hand_off(acks, urgent=stopping or not len(self._inbound)):
+                return
+            if stopping:
+                return
+
+    def _apply_one(self, command: Command, future: "Future[Any]", acks: List[Any]) -> bool:
+        """Stamp, encode, apply and journal one command; False if ``apply`` raised."""
+        if not future.set_running_or_notify_cancel():
+            return True  # withdrawn by the caller before it was sequenced
+        ts_ns = self._clock.now_ns()
+        if ts_ns < self._last_ts_ns:
+            ts_ns = self._last_ts_ns
+        try:
+            command = command._replace(ts_ns=ts_ns)
+            body = encode_command(command)
+        except Exception as exc:  # noqa: BLE001 - not a command we can journal: refuse it
+            acks.append((_ERROR, future, exc))
+            return True
+        try:
+            events = self._machine.apply(self._state, command)
+        except Exception as exc:  # noqa: BLE001 - an engine bug: stop, see module doc
+            _log.exception("apply raised on %r", command)
+            acks.append((_ERROR, future, EngineFailure(repr(exc))))
+            self.failure = exc
+            return False
+        seq = self._next_seq
+        self._writer.append_encoded(seq, body)
+        self._next_seq = seq + 1
+        self._last_ts_ns = ts_ns
+        acks.append((_ACK, seq, command, events, future))
+        if self._snapshot_every and seq % self._snapshot_every == 0:
+            self._take_snapshot(seq, ts_ns, acks)
+        return True
+
+    def _take_snapshot(self, seq: int, ts_ns: int, acks: List[Any]) -> None:
+        """Encode the state at exactly ``seq``; skipped while the last one is still writing."""
+        assert self._snapshots is not None
+        if self._snapshots.busy:
+            self.snapshots_skipped += 1
+            return
+        acks.append((_SNAPSHOT, seq, ts_ns, self._machine.encode_state(self._state)))
+
+    def _run_query(self, item: "_Query", acks: List[Any]) -> None:
+        if not item.future.set_running_or_notify_cancel():
+            return
+        try:
+            acks.append((_QUERY, item.future, item.fn(self._state)))
+        except Exception as exc:  # noqa: BLE001 - a failing query is the caller's problem
+            acks.append((_ERROR, item.future, exc))
+
+    def _hand_off(self, acks: List[Any], urgent: bool) -> bool:
+        """Give this batch's records to the journal thread; False if the journal failed."""
+        data, last_seq = self._writer.detach()
+        assert self._committer is not None
+        try:
+            self._committer.submit(data, last_seq, lambda error: self._acks.put((acks, error)),
+                                   urgent)
+        except JournalWriteFailed as exc:
+            self._fail(exc, acks, [])
+            return False
+        return True
+
+    def _fail(self, error: BaseException, acks: List[Any], unprocessed: List[Any]) -> None:
+        """Stop for good: commit what is valid, refuse everything not yet processed."""
+        self.failure = self.failure or error
+        self._inbound.close(_STOP)
+        leftovers = unprocessed + self._inbound.drain()
+        if self._committer is not None and self._committer.error is None:
+            self._hand_off_final(acks)
+        else:
+            self._acks.put((acks, error))
+        refused = SequencerStopped("sequencer stopped after a failure")
+        self._acks.put(([(_ERROR, item[1] if type(item) is tuple else item.future, refused)
+                         for item in leftovers if item is not _STOP], None))
+
+    def _hand_off_final(self, acks: List[Any]) -> None:
+        data, last_seq = self._writer.detach()
+        assert self._committer is not None
+        try:
+            self._committer.submit(data, last_seq, lambda error: self._acks.put((acks, error)),
+                                   True)
+        except JournalWriteFailed as exc:
+            self._acks.put((acks, exc))
+
+    # -- dispatcher thread --------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        while True:
+            entry = self._acks.get()
+            if entry is _STOP:
+                return
+            acks, error = entry
+            if error is not None:
+                self.failure = self.failure or error
+                failed = JournalWriteFailed("journal write failed; command not durable")
+                failed.__cause__ = error
+                for ack in acks:
+                    _fail_future(ack, failed)
+                continue
+            for ack in acks:
+                self._deliver(ack)
+
+    def _deliver(self, ack: Tuple[Any, ...]) -> None:
+        kind = ack[0]
+        if kind == _ACK:
+            _, seq, command, events, future = ack
+            for listener in self._listeners:
+                try:
+                    listener(seq, command, events)
+                except Exception:  # noqa: BLE001 - see module doc
+                    self.listener_errors += 1
+                    _log.exception("listener %r failed at seq %d", listener, seq)
+            future.set_result(events)
+        elif kind == _QUERY:
+            ack[1].set_result(ack[2])
+        elif kind == _ERROR:
+            ack[1].set_exception(ack[2])
+        elif self._snapshots is not None:  # _SNAPSHOT: durable through its seq by now
+            self._snapshots.submit(ack[1], ack[2], ack[3])
+
+
+def _fail_future(ack: Tuple[Any, ...], error: BaseException) -> None:
+    """Resolve whatever future an ack item carries with ``error``."""
+    future = ack[4] if ack[0] == _ACK else ack[1] if ack[0] != _SNAPSHOT else None
+    if future is not None and not future.done():
+        future.set_exception(error)
+
+
+class _Query:
+    __slots__ = ("fn", "future")
+
+    def __init__(self, fn: Callable[[Any], Any], future: "Future[Any]") -> None:
+        self.fn = fn
+        self.future = future

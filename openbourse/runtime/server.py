@@ -1,0 +1,127 @@
+"""The ASGI application and its lifespan: REST, WebSocket, docs, admin socket, simulators.
+
+``build_app`` assembles one ASGI callable: ``/api/*`` goes to the raw REST dispatcher,
+everything else (``/v2/ws/public``, ``/v2/ws/private``, ``/docs``, ``/health``, lifespan) to
+a Starlette app whose 404s also answer with the Bitget envelope.  The lifespan starts
+what needs the event loop (WS gateway, admin socket, demo bootstrap, market makers) and
+stops it in reverse order; the sequencer itself is drained by ``Node.close`` afterwards.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, AsyncIterator, Callable, List, Optional
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from ..adapters.api.auth import Authenticator
+from ..adapters.api.envelope import JSON, now_ms
+from ..adapters.api.openapi import docs_html, openapi_document
+from ..adapters.api.rest import endpoints, route_table
+from ..adapters.api.rest.app import RestApp
+from ..adapters.api.rest.context import ApiContext
+from ..adapters.api.rest.ratelimit import RateLimiter
+from ..adapters.api.ws import WsGateway, ws_routes
+from ..core.enums import AccountType
+from .admin import AdminServer
+from .demo import bootstrap_demo
+from .node import Node
+
+__all__ = ["build_app", "App"]
+
+_log = logging.getLogger(__name__)
+
+
+class App:
+    """The node's ASGI app plus handles tests and the CLI need (gateway, admin, demo creds)."""
+
+    def __init__(self, node: Node, on_ready: Optional[Callable[["App"], None]] = None) -> None:
+        self.node = node
+        self.on_ready = on_ready
+        assert node.market is not None and node.views is not None and node.users is not None
+        self.demo_credentials: Optional[dict] = None
+        views = node.views
+        self.gateway = WsGateway(node.market, node.catalog, key_lookup=node.users.lookup_key,
+                                 balances_of=lambda user: views.balances(user, AccountType.SPOT),
+                                 apply_listings=False)
+        assert node.sequencer is not None
+        node.sequencer.add_listener(self.gateway.on_events)
+        self.admin = AdminServer(node)
+        self._tasks: List[asyncio.Task] = []
+        ctx = ApiContext(node.catalog, node.market, views, node.users, node.submit)
+        eps = endpoints()
+        document = orjson.dumps(openapi_document(eps))
+        page = docs_html(eps)
+
+        async def openapi_json(request: Request) -> Response:
+            return Response(document, media_type=JSON)
+
+        async def docs(request: Request) -> Response:
+            return HTMLResponse(page)
+
+        async def health(request: Request) -> Response:
+            seq = node.sequencer.last_seq if node.sequencer else 0
+            return Response(orjson.dumps({"status": "ok", "seq": seq}), media_type=JSON)
+
+        routes: List[Any] = [Route("/docs", docs), Route("/docs/openapi.json", openapi_json),
+                             Route("/health", health)]
+        routes += ws_routes(self.gateway)
+        starlette = Starlette(routes=routes, lifespan=self._lifespan,
+                              exception_handlers={HTTPException: _http_error})
+        limiter = RateLimiter(scale=node.config.rate_limit_scale)
+        self.asgi = RestApp(ctx, route_table(), Authenticator(node.users.lookup_key), limiter, starlette,
+                            max_body=node.config.max_body)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.asgi(scope, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _: Starlette) -> AsyncIterator[None]:
+        await self.gateway.start()
+        await self.admin.start()
+        config = self.node.config
+        if config.demo:
+            self.demo_credentials = await bootstrap_demo(self.node)
+        if config.market_makers:
+            self._start_market_makers()
+        if self.on_ready is not None:
+            self.on_ready(self)
+        try:
+            yield
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            for task in self._tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await self.admin.stop()
+            await self.gateway.stop()
+
+    def _start_market_makers(self) -> None:
+        """Run the simulated market makers if that package is installed in this tree."""
+        try:
+            from ..adapters.marketdata import MarketMakers  # type: ignore[attr-defined]
+        except ImportError:
+            _log.warning("market makers not available in this build; the demo book stays empty")
+            return
+        makers = MarketMakers(self.node.submit, self.node.catalog, self.node.config.seed)
+        self._tasks.append(asyncio.get_running_loop().create_task(makers.run()))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 as Bitget envelopes (ccxt maps 40404 to BadRequest)."""
+    status = getattr(exc, "status_code", 500)
+    body = orjson.dumps({"code": "40404" if status in (404, 405) else "40015",
+                         "msg": "Request URL NOT FOUND" if status in (404, 405) else "System error",
+                         "requestTime": now_ms(), "data": None})
+    return Response(body, status_code=status, media_type=JSON)
+
+
+def build_app(node: Node, on_ready: Optional[Callable[[App], None]] = None) -> App:
+    return App(node, on_ready)

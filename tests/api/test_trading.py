@@ -1,0 +1,172 @@
+"""Order entry and queries through real ccxt, balances checked to the last minor unit.
+
+ETH/USDT is this module's market: ETH has 8 decimals, USDT 6, fees 0.1 % in the asset
+received (rounded up), so every expected balance below is exact decimal arithmetic.
+"""
+from __future__ import annotations
+
+from decimal import Decimal as D
+from typing import Any, Dict, Tuple
+
+import ccxt
+import pytest
+
+from .conftest import Server, ccxt_client
+
+SYMBOL = "ETH/USDT"
+
+
+def balances(ex: Any) -> Dict[str, Tuple[D, D]]:
+    """coin → (available, frozen) exactly as the server sent them (no float)."""
+    rows = ex.fetch_balance()["info"]
+    return {row["coin"]: (D(row["available"]), D(row["frozen"])) for row in rows}
+
+
+def assert_balance(ex: Any, coin: str, available: str, frozen: str = "0") -> None:
+    got = balances(ex).get(coin, (D(0), D(0)))
+    assert got == (D(available), D(frozen)), f"{coin}: got {got}, want ({available}, {frozen})"
+
+
+@pytest.fixture
+def pair(server: Server, make_user):
+    maker = ccxt_client(server.url, make_user({"ETH": "1"}))
+    taker = ccxt_client(server.url, make_user({"USDT": "10000"}))
+    maker.load_markets()
+    taker.load_markets()
+    yield maker, taker
+    for ex in (maker, taker):
+        ex.cancel_all_orders(SYMBOL)
+
+
+def test_limit_market_and_fees_to_the_unit(pair) -> None:
+    maker, taker = pair
+    sell = maker.create_order(SYMBOL, "limit", "sell", 0.5, 3000, {"clientOrderId": "mk-1"})
+    assert sell["clientOrderId"] == "mk-1"
+    assert_balance(maker, "ETH", "0.5", "0.5")
+    buy = taker.create_order(SYMBOL, "limit", "buy", 0.3, 3000)
+    order = taker.fetch_order(buy["id"], SYMBOL)
+    assert (order["status"], order["filled"], order["cost"], order["average"]) == ("closed", 0.3, 900, 3000)
+    assert order["fee"] == {"cost": 0.0003, "currency": "ETH"}
+    assert_balance(taker, "ETH", "0.2997")
+    assert_balance(taker, "USDT", "9100")
+    assert_balance(maker, "ETH", "0.5", "0.2")
+    assert_balance(maker, "USDT", "899.1")
+    resting = maker.fetch_order(sell["id"], SYMBOL)
+    assert (resting["status"], resting["filled"], resting["remaining"]) == ("open", 0.3, 0.2)
+
+    market_buy = taker.create_order(SYMBOL, "market", "buy", None, None, {"cost": 150})
+    done = taker.fetch_order(market_buy["id"], SYMBOL)
+    assert (done["status"], done["amount"], done["filled"], done["cost"]) == ("closed", 0.05, 0.05, 150)
+    assert_balance(taker, "ETH", "0.34965")
+    assert_balance(taker, "USDT", "8950")
+    assert_balance(maker, "USDT", "1048.95")
+
+    bid = taker.create_order(SYMBOL, "limit", "buy", 0.1, 2990)
+    assert_balance(taker, "USDT", "8651", "299")
+    market_sell = maker.create_order(SYMBOL, "market", "sell", 0.1)
+    assert maker.fetch_order(market_sell["id"], SYMBOL)["filled"] == 0.1
+    assert_balance(maker, "ETH", "0.4", "0.15")
+    assert_balance(maker, "USDT", "1347.651")
+    assert_balance(taker, "ETH", "0.44955")
+    assert_balance(taker, "USDT", "8651")
+    assert taker.fetch_order(bid["id"], SYMBOL)["status"] == "closed"
+
+    mine = taker.fetch_my_trades(SYMBOL)
+    assert [(t["price"], t["amount"], t["takerOrMaker"]) for t in mine] == [
+        (3000.0, 0.3, "taker"), (3000.0, 0.05, "taker"), (2990.0, 0.1, "maker")]
+    assert [t["fee"]["cost"] for t in mine] == [0.0003, 0.00005, 0.0001]
+    theirs = maker.fetch_my_trades(SYMBOL)
+    assert [t["fee"] for t in theirs] == [{"currency": "USDT", "cost": 0.9},
+                                          {"currency": "USDT", "cost": 0.15},
+                                          {"currency": "USDT", "cost": 0.299}]
+    closed = taker.fetch_closed_orders(SYMBOL)
+    assert {o["id"] for o in closed} == {buy["id"], market_buy["id"], bid["id"]}
+    assert [o["id"] for o in maker.fetch_open_orders(SYMBOL)] == [sell["id"]]
+
+
+def test_time_in_force_variants(pair) -> None:
+    maker, taker = pair
+    maker.create_order(SYMBOL, "limit", "sell", 0.2, 3000)
+    before = balances(taker)
+    post = taker.create_order(SYMBOL, "limit", "buy", 0.1, 3000, {"postOnly": True})
+    post_order = taker.fetch_order(post["id"], SYMBOL)
+    assert (post_order["status"], post_order["filled"], post_order["postOnly"]) == ("canceled", 0, True)
+    assert balances(taker) == before
+    resting = taker.create_order(SYMBOL, "limit", "buy", 0.1, 2900, {"postOnly": True})
+    assert taker.fetch_order(resting["id"], SYMBOL)["status"] == "open"
+    assert_balance(taker, "USDT", "9710", "290")
+
+    fok = taker.create_order(SYMBOL, "limit", "buy", 0.3, 3000, {"timeInForce": "FOK"})
+    fok_order = taker.fetch_order(fok["id"], SYMBOL)
+    assert (fok_order["status"], fok_order["filled"], fok_order["timeInForce"]) == ("canceled", 0, "FOK")
+    assert_balance(taker, "USDT", "9710", "290")
+
+    ioc = taker.create_order(SYMBOL, "limit", "buy", 0.3, 3000, {"timeInForce": "IOC"})
+    ioc_order = taker.fetch_order(ioc["id"], SYMBOL)
+    assert (ioc_order["status"], ioc_order["filled"], ioc_order["timeInForce"]) == ("canceled", 0.2, "IOC")
+    assert_balance(taker, "USDT", "9110", "290")
+    assert_balance(taker, "ETH", "0.1998")
+    assert ioc["id"] in {o["id"] for o in taker.fetch_canceled_orders(SYMBOL)}
+
+
+def test_client_order_id_cancel_and_cancel_all(pair, raw) -> None:
+    maker, taker = pair
+    first = taker.create_order(SYMBOL, "limit", "buy", 0.1, 2000, {"clientOrderId": "cid-A"})
+    second = taker.create_order(SYMBOL, "limit", "buy", 0.1, 2001)
+    by_cid = taker.fetch_order(None, SYMBOL, {"clientOid": "cid-A"})
+    assert by_cid["id"] == first["id"] and by_cid["clientOrderId"] == "cid-A"
+    assert {o["id"] for o in taker.fetch_open_orders(SYMBOL)} == {first["id"], second["id"]}
+    assert_balance(taker, "USDT", "9599.9", "400.1")
+    canceled = taker.cancel_order(None, SYMBOL, {"clientOid": "cid-A"})
+    assert canceled["id"] == first["id"]
+    assert taker.fetch_order(first["id"], SYMBOL)["status"] == "canceled"
+    with pytest.raises(ccxt.OrderNotFound):
+        taker.cancel_order(first["id"], SYMBOL)
+    taker.cancel_all_orders(SYMBOL)
+    assert taker.fetch_open_orders(SYMBOL) == []
+    assert_balance(taker, "USDT", "10000")
+
+
+def test_idempotent_client_oid_retry(pair, raw) -> None:
+    """The same clientOid and payload twice is one order (the retry gets the same id)."""
+    _, taker = pair
+    client = raw(taker_creds(taker))
+    body = {"symbol": "ETHUSDT", "side": "buy", "orderType": "limit", "force": "gtc", "price": "1000",
+            "size": "0.1", "clientOid": "retry-1"}
+    first = client.post("/api/v2/spot/trade/place-order", body).json()
+    second = client.post("/api/v2/spot/trade/place-order", body).json()
+    assert first["code"] == second["code"] == "00000"
+    assert first["data"]["orderId"] == second["data"]["orderId"]
+    assert_balance(taker, "USDT", "9900", "100")
+
+
+def taker_creds(ex: Any) -> Dict[str, str]:
+    return {"apiKey": ex.apiKey, "secretKey": ex.secret, "passphrase": ex.password}
+
+
+def test_trigger_orders(pair) -> None:
+    maker, taker = pair
+    maker.create_order(SYMBOL, "limit", "sell", 0.01, 3000)
+    taker.create_order(SYMBOL, "limit", "buy", 0.01, 3000)  # last price 3000
+    trigger = taker.create_order(SYMBOL, "limit", "buy", 0.05, 3100, {"triggerPrice": 3050})
+    open_plans = taker.fetch_open_orders(SYMBOL, params={"trigger": True})
+    assert [(o["id"], o["triggerPrice"], o["price"], o["status"]) for o in open_plans] == [
+        (trigger["id"], 3050.0, 3100.0, "open")]
+    assert balances(taker)["USDT"][1] == 0  # nothing is frozen before the trigger fires
+    market_trigger = taker.create_order(SYMBOL, "market", "buy", None, None,
+                                        {"triggerPrice": 2500, "cost": 100})
+    taker.cancel_order(market_trigger["id"], SYMBOL, {"trigger": True})
+    maker.create_order(SYMBOL, "limit", "sell", 0.01, 3050)
+    taker.create_order(SYMBOL, "limit", "buy", 0.01, 3050)  # last price 3050 → the plan fires
+    assert taker.fetch_open_orders(SYMBOL, params={"trigger": True}) == []
+    placed = taker.fetch_open_orders(SYMBOL)
+    assert [(o["price"], o["amount"]) for o in placed] == [(3100.0, 0.05)]
+    maker.create_order(SYMBOL, "limit", "sell", 0.05, 3000)  # fills the triggered bid at 3100
+    history = taker.fetch_closed_orders(SYMBOL, params={"trigger": True})
+    assert [(o["id"], o["status"]) for o in history] == [(trigger["id"], "closed")]
+    canceled = taker.fetch_canceled_orders(SYMBOL, params={"trigger": True})
+    assert [o["id"] for o in canceled] == [market_trigger["id"]]
+    last = max(taker.fetch_my_trades(SYMBOL), key=lambda t: int(t["id"]))
+    assert (last["price"], last["amount"], last["takerOrMaker"]) == (3100.0, 0.05, "maker")
+    assert_balance(taker, "USDT", str(D(10000) - D("30") - D("30.5") - D("155")))
+    assert_balance(taker, "ETH", str(D("0.07") - D("0.00007")))
