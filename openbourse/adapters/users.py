@@ -8,6 +8,7 @@ signed request.  Keys are cached in memory after the first lookup; revocation go
 this object (the server's instance, via the admin socket) so the cache never serves a
 revoked key.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -87,7 +88,9 @@ def parse_permissions(text: str) -> Tuple[str, ...]:
     perms = tuple(p.strip().lower() for p in text.split(",") if p.strip())
     unknown = [p for p in perms if p not in PERMISSIONS]
     if unknown or not perms:
-        raise UserError(f"unknown permission(s) {unknown or text!r}; choose from {','.join(PERMISSIONS)}")
+        raise UserError(
+            f"unknown permission(s) {unknown or text!r}; choose from {','.join(PERMISSIONS)}"
+        )
     return perms
 
 
@@ -117,7 +120,8 @@ class UserStore:
         with self._lock:
             try:
                 cur = self._db.execute(
-                    "INSERT INTO users(email, password_hash, is_admin, created_ms) VALUES (?,?,?,?)",
+                    "INSERT INTO users(email, password_hash, is_admin, created_ms)"
+                    " VALUES (?,?,?,?)",
                     (email, digest, int(admin), _now_ms()),
                 )
             except sqlite3.IntegrityError:
@@ -125,7 +129,9 @@ class UserStore:
         return User(int(cur.lastrowid), email, admin)
 
     def user_by_email(self, email: str) -> User:
-        row = self._one("SELECT id, email, is_admin FROM users WHERE email = ?", (email.strip().lower(),))
+        row = self._one(
+            "SELECT id, email, is_admin FROM users WHERE email = ?", (email.strip().lower(),)
+        )
         if row is None:
             raise UserError(f"unknown user {email}")
         return User(row[0], row[1], bool(row[2]))
@@ -141,8 +147,10 @@ class UserStore:
 
     def check_password(self, email: str, password: str) -> Optional[User]:
         """The user when the password matches (argon2 verify), else None."""
-        row = self._one("SELECT id, email, is_admin, password_hash FROM users WHERE email = ?",
-                        (email.strip().lower(),))
+        row = self._one(
+            "SELECT id, email, is_admin, password_hash FROM users WHERE email = ?",
+            (email.strip().lower(),),
+        )
         if row is None:
             return None
         try:
@@ -152,8 +160,14 @@ class UserStore:
         return User(row[0], row[1], bool(row[2]))
 
     # keys --------------------------------------------------------------------------
-    def create_key(self, user_id: int, permissions: Tuple[str, ...], *, ips: Tuple[str, ...] = (),
-                   label: str = "") -> Dict[str, str]:
+    def create_key(
+        self,
+        user_id: int,
+        permissions: Tuple[str, ...],
+        *,
+        ips: Tuple[str, ...] = (),
+        label: str = "",
+    ) -> Dict[str, str]:
         """Create a key; returns the only copy of the secret and passphrase ever shown."""
         if self.user_by_id(user_id) is None:
             raise UserError(f"unknown user id {user_id}")
@@ -168,8 +182,17 @@ class UserStore:
             self._db.execute(
                 "INSERT INTO api_keys(api_key, user_id, secret, passphrase_salt, passphrase_digest,"
                 " permissions, ip_allow, label, created_ms) VALUES (?,?,?,?,?,?,?,?,?)",
-                (api_key, user_id, secret, salt.hex(), _passphrase_digest(salt, passphrase).hex(),
-                 ",".join(permissions), ",".join(ips), label, _now_ms()),
+                (
+                    api_key,
+                    user_id,
+                    secret,
+                    salt.hex(),
+                    _passphrase_digest(salt, passphrase).hex(),
+                    ",".join(permissions),
+                    ",".join(ips),
+                    label,
+                    _now_ms(),
+                ),
             )
             self._keys.pop(api_key, None)
         return {"apiKey": api_key, "secretKey": secret, "passphrase": passphrase}
@@ -188,9 +211,20 @@ class UserStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT api_key, permissions, ip_allow, label, created_ms, revoked_ms FROM api_keys"
-                " WHERE user_id = ? ORDER BY created_ms", (user_id,)).fetchall()
-        return [{"apiKey": r[0], "permissions": r[1], "ipAllow": r[2], "label": r[3],
-                 "createdMs": str(r[4]), "revoked": "true" if r[5] else "false"} for r in rows]
+                " WHERE user_id = ? ORDER BY created_ms",
+                (user_id,),
+            ).fetchall()
+        return [
+            {
+                "apiKey": r[0],
+                "permissions": r[1],
+                "ipAllow": r[2],
+                "label": r[3],
+                "createdMs": str(r[4]),
+                "revoked": "true" if r[5] else "false",
+            }
+            for r in rows
+        ]
 
     def lookup_key(self, api_key: str) -> Optional[ApiKey]:
         """The active key (cached); None for unknown or revoked keys."""
@@ -200,13 +234,23 @@ class UserStore:
             pass
         row = self._one(
             "SELECT k.api_key, k.user_id, k.secret, k.passphrase_salt, k.passphrase_digest,"
-            " k.permissions, k.ip_allow, u.is_admin FROM api_keys k JOIN users u ON u.id = k.user_id"
-            " WHERE k.api_key = ? AND k.revoked_ms IS NULL", (api_key,))
+            " k.permissions, k.ip_allow, u.is_admin"
+            " FROM api_keys k JOIN users u ON u.id = k.user_id"
+            " WHERE k.api_key = ? AND k.revoked_ms IS NULL",
+            (api_key,),
+        )
         key = None
         if row is not None:
-            key = ApiKey(row[0], row[1], row[2].encode(), bytes.fromhex(row[3]), bytes.fromhex(row[4]),
-                         frozenset(p for p in row[5].split(",") if p),
-                         frozenset(ip for ip in row[6].split(",") if ip), bool(row[7]))
+            key = ApiKey(
+                row[0],
+                row[1],
+                row[2].encode(),
+                bytes.fromhex(row[3]),
+                bytes.fromhex(row[4]),
+                frozenset(p for p in row[5].split(",") if p),
+                frozenset(ip for ip in row[6].split(",") if ip),
+                bool(row[7]),
+            )
         with self._lock:
             if len(self._keys) > 100_000:  # unknown-key floods must not grow memory forever
                 self._keys.clear()

@@ -5,14 +5,20 @@ Layout (all integers little-endian)::
     header  = magic "OBJOURNL" | format_version u16 | codec_version u16 | start_seq u64
               | crc32 u32 (of the 20 bytes before it)                       -- 24 bytes
     record  = payload_length u32 | crc32(payload) u32 | payload             -- 8 + payload
-    payload = seq u64 | encode_command(command)
+    payload = seq u64 | durable_lag u32 | encode_command(command)
 
 Why this shape:
 
 * ``seq`` is the command sequence number (gap-free, from ``start_seq``), so recovery can
   check continuity and line a record up with a snapshot without decoding the command.
-* The frame is 8 bytes and the seq 8 more: 16 bytes of overhead on records that are
-  typically 40-80 bytes, packed by ``struct`` and checked by ``zlib.crc32`` (both in C).
+* ``durable_lag`` is ``seq`` minus the highest seq that was durable (fsynced) when the
+  record was encoded (saturating at 2**32 - 1).  A power cut may persist any subset of
+  the unsynced pages, so a torn tail can be a hole followed by valid records; those
+  records then all have ``seq - durable_lag`` below the hole (they were written before
+  it was durable).  A valid record after a damaged one that says the damaged seq was
+  already durable proves real corruption (see ``reader.py``).
+* The frame is 8 bytes and the record head 12 more: 20 bytes of overhead on records of
+  typically 40-120 bytes, packed by ``struct`` and checked by ``zlib.crc32`` (both in C).
 * ``codec_version`` pins the ``encode_command`` format; a journal written by another codec
   version is refused (``JournalVersionError``) instead of being misread.
 * ``start_seq`` lets a future segmented journal start a file after a snapshot.
@@ -30,10 +36,11 @@ __all__ = [
     "FORMAT_VERSION",
     "HEADER_SIZE",
     "FRAME",
-    "FRAME_AND_SEQ",
-    "SEQ",
+    "RECORD_HEAD",
+    "FRAME_AND_HEAD",
     "FRAME_SIZE",
-    "SEQ_SIZE",
+    "HEAD_SIZE",
+    "MAX_LAG",
     "RECORD_OVERHEAD",
     "MAX_PAYLOAD",
     "MAX_UNSYNCED",
@@ -48,7 +55,7 @@ __all__ = [
 ]
 
 MAGIC = b"OBJOURNL"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: records carry durable_lag (1 had only seq; never released)
 #: Largest payload a record may have; a larger length field is corruption.  Commands are
 #: small (a 50-order batch is a few KiB), so 1 MiB leaves a wide margin.
 MAX_PAYLOAD = 1024 * 1024
@@ -62,15 +69,16 @@ _HEADER_CRC = struct.Struct("<I")
 HEADER_SIZE = _HEADER_BODY.size + _HEADER_CRC.size
 
 FRAME = struct.Struct("<II")  # payload length, crc32 of payload
-FRAME_AND_SEQ = struct.Struct("<IIQ")  # frame + seq, for readers that want both at once
-SEQ = struct.Struct("<Q")
+RECORD_HEAD = struct.Struct("<QI")  # seq, durable_lag
+FRAME_AND_HEAD = struct.Struct("<IIQI")  # both at once, for the reader's tail search
 FRAME_SIZE = FRAME.size
-SEQ_SIZE = SEQ.size
-RECORD_OVERHEAD = FRAME_SIZE + SEQ_SIZE
+HEAD_SIZE = RECORD_HEAD.size
+RECORD_OVERHEAD = FRAME_SIZE + HEAD_SIZE
 TORN_WINDOW = MAX_UNSYNCED + FRAME_SIZE + MAX_PAYLOAD
+MAX_LAG = 2**32 - 1
 
 _pack_frame = FRAME.pack
-_pack_seq = SEQ.pack
+_pack_head = RECORD_HEAD.pack
 _crc32 = zlib.crc32
 
 
@@ -121,8 +129,13 @@ def decode_header(data: bytes) -> JournalHeader:
     return JournalHeader(format_version, codec_version, start_seq)
 
 
-def encode_record(seq: int, body: bytes) -> bytes:
-    """One framed record for command ``seq`` whose encoded command is ``body``."""
-    payload = _pack_seq(seq) + body
+def encode_record(seq: int, body: bytes, durable_seq: int = 0) -> bytes:
+    """One framed record for command ``seq`` whose encoded command is ``body``.
+
+    ``durable_seq``: the highest seq known durable right now (0 when unknown, which only
+    makes the reader more willing to treat damage as a torn tail).
+    """
+    lag = seq - durable_seq
+    payload = _pack_head(seq, lag if lag <= MAX_LAG else MAX_LAG) + body
     return _pack_frame(len(payload), _crc32(payload)) + payload
 

@@ -1,19 +1,24 @@
 """Reading a journal back: verify every record, tell a torn tail from corruption.
 
 A crash can only damage bytes that were written but not yet synced, and the writer never
-leaves more than ``MAX_UNSYNCED`` of those, so a torn write lives in the last
-``TORN_WINDOW`` bytes.  When a record fails its checks (short frame, impossible length,
-bad CRC) the scan therefore asks two questions before deciding:
+leaves more than ``MAX_UNSYNCED`` of those, so torn bytes live in the last
+``TORN_WINDOW`` bytes of the log.  A power cut may persist any subset of those pages,
+so a torn tail is not always a clean prefix: it can be a hole followed by valid records.
+When a record fails its checks (short frame, impossible length, bad CRC) the scan
+therefore decides:
 
-* is the damage within ``TORN_WINDOW`` of the end of the log, and
-* is there no valid record (good length, good CRC, a plausible seq) anywhere after it?
+* damage farther than ``TORN_WINDOW`` from the end: corruption;
+* a valid record after the damage whose ``durable_lag`` says the damaged seq was already
+  durable when it was written: corruption (that data had been fsynced, and acknowledged);
+* otherwise: a torn tail.  Everything from the damaged record on was never durable, so
+  ``JournalScan.truncate_tail`` cuts it, valid-looking records after the hole included.
 
-Only then is it a torn tail, which ``JournalScan.truncate_tail`` cuts.  Otherwise the
-journal is corrupt in the middle and ``JournalCorrupt`` is raised: silently cutting there
-would throw away acknowledged commands.
+Corruption raises ``JournalCorrupt``: silently cutting there would throw away
+acknowledged commands.
 
-Limitation: damage to the very last *synced* record (e.g. a disk bit flip) looks exactly
-like a torn write and is cut; only a replicated log can recover that record.
+Limitation: damage to one of the last records that were durable (e.g. a disk bit flip in
+the last group commit) looks exactly like a torn write and is cut; only a replicated log
+can recover those records.
 """
 from __future__ import annotations
 
@@ -22,14 +27,14 @@ from typing import Iterator, Optional, Tuple
 
 from .format import (
     FRAME,
-    FRAME_AND_SEQ,
+    FRAME_AND_HEAD,
     FRAME_SIZE,
+    HEAD_SIZE,
     HEADER_SIZE,
     MAGIC,
     MAX_PAYLOAD,
+    RECORD_HEAD,
     RECORD_OVERHEAD,
-    SEQ,
-    SEQ_SIZE,
     TORN_WINDOW,
     JournalCorrupt,
     JournalHeader,
@@ -61,6 +66,7 @@ class JournalScan:
         self.end_offset = 0
         self.torn_bytes = 0
         self.record_count = 0
+        self.records_after_hole = 0  # never-durable records found beyond a torn hole
         self._consumed = False
         if self.file_size >= HEADER_SIZE:
             self.header = decode_header(storage.read(0, HEADER_SIZE))
@@ -80,38 +86,43 @@ class JournalScan:
             raise RuntimeError("a JournalScan can be iterated only once")
         self._consumed = True
         if self.header is None:
-            return
-        yield from self._records()
+            return iter(())
+        return self._records()
 
     def _records(self) -> Iterator[Tuple[int, bytes]]:
         offset, size = self.end_offset, self.file_size
-        buffer, buffer_start = b"", offset
+        buffer, view, buffer_start = b"", memoryview(b""), offset
         expected = self.last_seq + 1
-        while offset < size:
-            position = offset - buffer_start
-            if len(buffer) - position < FRAME_SIZE:
-                buffer, buffer_start, position = self._refill(offset, FRAME_SIZE)
-            problem = _check_frame(buffer, position, size - offset)
-            if problem is None:
-                length, crc = FRAME.unpack_from(buffer, position)
-                if len(buffer) - position < FRAME_SIZE + length:
-                    buffer, buffer_start, position = self._refill(offset, FRAME_SIZE + length)
-                payload = buffer[position + FRAME_SIZE : position + FRAME_SIZE + length]
-                if _crc32(payload) != crc:
-                    problem = "checksum mismatch"
-            if problem is not None:
-                self._damaged(offset, expected, problem)
-                return
-            (seq,) = SEQ.unpack_from(payload)
-            if seq != expected:
-                raise JournalCorrupt(
-                    f"journal record at offset {offset} has seq {seq}, expected {expected}"
-                )
-            yield seq, payload[SEQ_SIZE:]
-            offset += FRAME_SIZE + length
-            self.end_offset, self.last_seq = offset, seq
-            self.record_count += 1
-            expected += 1
+        unpack_frame, unpack_head = FRAME.unpack_from, RECORD_HEAD.unpack_from
+        try:
+            while offset < size:
+                position = offset - buffer_start
+                if len(buffer) - position < RECORD_OVERHEAD:
+                    buffer, buffer_start, position = self._refill(offset, RECORD_OVERHEAD)
+                    view = memoryview(buffer)
+                problem = _check_frame(buffer, position, size - offset)
+                if problem is None:
+                    length, crc = unpack_frame(buffer, position)
+                    end = position + FRAME_SIZE + length
+                    if end > len(buffer):
+                        buffer, buffer_start, position = self._refill(offset, FRAME_SIZE + length)
+                        view, end = memoryview(buffer), FRAME_SIZE + length
+                    if _crc32(view[position + FRAME_SIZE : end]) != crc:
+                        problem = "checksum mismatch"
+                if problem is not None:
+                    self._damaged(offset, expected, problem)
+                    return
+                seq = unpack_head(buffer, position + FRAME_SIZE)[0]
+                if seq != expected:
+                    raise JournalCorrupt(
+                        f"journal record at offset {offset} has seq {seq}, expected {expected}"
+                    )
+                yield seq, buffer[position + RECORD_OVERHEAD : end]
+                offset += FRAME_SIZE + length
+                expected += 1
+        finally:  # bookkeeping once, not per record: this loop is the replay's floor
+            self.record_count += expected - 1 - self.last_seq
+            self.end_offset, self.last_seq = offset, expected - 1
 
     def _refill(self, offset: int, need: int) -> Tuple[bytes, int, int]:
         """Read a chunk starting at ``offset`` holding at least ``need`` bytes if they exist."""
@@ -126,12 +137,13 @@ class JournalScan:
                 f"{where}, {distance} bytes before the end: farther than a torn write reaches"
             )
         tail = self._storage.read(offset, distance)
-        found = _find_valid_record(tail, expected)
-        if found is not None:
-            position, seq = found
-            raise JournalCorrupt(
-                f"{where}, but a valid record seq {seq} follows at offset {offset + position}"
-            )
+        for position, seq, durable_seq in _valid_records(tail, expected):
+            if durable_seq >= expected:
+                raise JournalCorrupt(
+                    f"{where}, but the valid record seq {seq} at offset {offset + position}"
+                    f" was written after seq {durable_seq} was durable"
+                )
+            self.records_after_hole += 1
         self.torn_bytes = distance
 
     def truncate_tail(self) -> int:
@@ -151,30 +163,35 @@ def _check_frame(buffer: bytes, position: int, remaining: int) -> Optional[str]:
     if remaining < FRAME_SIZE or len(buffer) - position < FRAME_SIZE:
         return "incomplete frame header"
     (length, _) = FRAME.unpack_from(buffer, position)
-    if length < SEQ_SIZE or length > MAX_PAYLOAD:
+    if length < HEAD_SIZE or length > MAX_PAYLOAD:
         return f"impossible payload length {length}"
     if FRAME_SIZE + length > remaining:
         return f"payload of {length} bytes runs past the end of the log"
     return None
 
 
-def _find_valid_record(tail: bytes, expected: int) -> Optional[Tuple[int, int]]:
-    """First ``(position, seq)`` after position 0 where a valid record starts, if any.
+def _valid_records(tail: bytes, expected: int) -> Iterator[Tuple[int, int, int]]:
+    """``(position, seq, durable_seq)`` of each valid record after position 0 of ``tail``.
 
     Used only on the failure path, over at most ``TORN_WINDOW`` bytes.  A candidate must
     carry a seq that could follow the damaged one, a sane length and a matching CRC.
     """
     seq_limit = expected + len(tail) // RECORD_OVERHEAD + 1
-    unpack_from = FRAME_AND_SEQ.unpack_from
-    last = len(tail) - RECORD_OVERHEAD
-    for position in range(1, last + 1):
-        length, crc, seq = unpack_from(tail, position)
-        if not expected <= seq <= seq_limit or length < SEQ_SIZE or length > MAX_PAYLOAD:
-            continue
+    unpack_from = FRAME_AND_HEAD.unpack_from
+    position, last = 1, len(tail) - RECORD_OVERHEAD
+    while position <= last:
+        length, crc, seq, lag = unpack_from(tail, position)
         end = position + FRAME_SIZE + length
-        if end <= len(tail) and _crc32(tail[position + FRAME_SIZE : end]) == crc:
-            return position, seq
-    return None
+        if (
+            expected <= seq <= seq_limit
+            and HEAD_SIZE <= length <= MAX_PAYLOAD
+            and end <= len(tail)
+            and _crc32(tail[position + FRAME_SIZE : end]) == crc
+        ):
+            yield position, seq, seq - lag
+            position = end
+        else:
+            position += 1
 
 
 def read_records(storage: LogStorage) -> Iterator[Tuple[int, bytes]]:

@@ -114,10 +114,13 @@ def recover_storage(
     snapshots: Optional[SnapshotStore] = None,
     on_events: Optional[EventsCallback] = None,
     use_snapshot: bool = True,
+    max_snapshot_seq: Optional[int] = None,
 ) -> Recovery:
     """Recover from any storage (tests and simulation use ``MemoryStorage``)."""
     machine = machine or engine_machine()
-    start = snapshots.load_latest() if (snapshots is not None and use_snapshot) else None
+    start = None
+    if snapshots is not None and use_snapshot:
+        start = snapshots.load_latest(max_seq=max_snapshot_seq)
     result = replay_storage(storage, machine, start, on_events, repair=True)
     result.writer = JournalWriter(storage, result.next_seq)
     result.snapshots = snapshots
@@ -130,9 +133,12 @@ def recover(
     on_events: Optional[EventsCallback] = None,
     use_snapshot: bool = True,
     keep_snapshots: int = 3,
+    max_snapshot_seq: Optional[int] = None,
 ) -> Recovery:
     """Startup: recover the state of ``data_dir`` and open its journal for appending.
 
+    ``max_snapshot_seq``: start from the newest snapshot at or below it, e.g. the seq a
+    persistent read model has reached, so ``on_events`` sees every command after that.
     The caller owns ``result.writer`` (hand it to the ``Sequencer``; close it at exit).
     """
     os.makedirs(data_dir, exist_ok=True)
@@ -140,7 +146,9 @@ def recover(
     snapshots = SnapshotStore(data_dir, machine, keep=keep_snapshots)
     storage = FileStorage(os.path.join(data_dir, JOURNAL_FILE))
     try:
-        return recover_storage(storage, machine, snapshots, on_events, use_snapshot)
+        return recover_storage(
+            storage, machine, snapshots, on_events, use_snapshot, max_snapshot_seq
+        )
     except BaseException:
         storage.close()
         raise

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import random
 import threading
+import time
 from typing import Optional, Protocol
 
 __all__ = ["LogStorage", "FileStorage", "MemoryStorage", "StorageClosed", "fsync_directory"]
@@ -113,6 +114,8 @@ class MemoryStorage:
     ``crash()`` keeps every synced byte and, when ``tear`` is set, a random prefix of the
     unsynced ones (a torn write), then returns the surviving image as a new storage.
     ``sync_count`` and ``synced_size`` let tests check that acknowledgements follow fsync.
+    ``sync_delay_s`` makes ``sync`` take time like a disk (sleeping, so the GIL is free),
+    which widens the window in which a crash finds unsynced bytes.
     Thread-safe, because the journal writer thread and a test thread both touch it.
     """
 
@@ -122,6 +125,7 @@ class MemoryStorage:
         self._lock = threading.Lock()
         self._closed = False
         self.sync_count = 0
+        self.sync_delay_s = 0.0
         self.fail_sync: Optional[OSError] = None  # set to make the next syncs fail
 
     def append(self, data: bytes) -> None:
@@ -130,6 +134,8 @@ class MemoryStorage:
             self._data += data
 
     def sync(self) -> None:
+        if self.sync_delay_s:
+            time.sleep(self.sync_delay_s)  # a crash meanwhile means this sync never happened
         with self._lock:
             self._check_open()
             if self.fail_sync is not None:
@@ -166,16 +172,40 @@ class MemoryStorage:
         with self._lock:
             return bytes(self._data[: self._synced])
 
-    def crash(self, rng: Optional[random.Random] = None, tear: bool = True) -> "MemoryStorage":
-        """The storage a restarted process would find: synced bytes plus maybe a torn tail."""
+    def crash(
+        self, rng: Optional[random.Random] = None, tear: bool = True, scramble: bool = False
+    ) -> "MemoryStorage":
+        """The storage a restarted process would find after a power cut.
+
+        Synced bytes always survive.  With ``tear``, a random prefix of the unsynced bytes
+        survives too.  With ``scramble`` (a power cut with out-of-order page writeback),
+        each 512-byte sector of that prefix independently survives, reads as zeros, or
+        reads as garbage.
+        """
+        rng = rng or random.Random()
         with self._lock:
-            keep = self._synced
-            unsynced = len(self._data) - self._synced
-            if tear and unsynced > 0:
-                keep += (rng or random.Random()).randint(0, unsynced)
             self._closed = True
-            return MemoryStorage(bytes(self._data[:keep]))
+            unsynced = len(self._data) - self._synced
+            keep = self._synced + (rng.randint(0, unsynced) if tear and unsynced else 0)
+            image = bytearray(self._data[:keep])
+            synced = self._synced
+        if scramble:
+            _scramble_sectors(image, synced, rng)
+        return MemoryStorage(bytes(image))
 
     def _check_open(self) -> None:
         if self._closed:
             raise StorageClosed("memory storage")
+
+
+def _scramble_sectors(image: bytearray, start: int, rng: random.Random, sector: int = 512) -> None:
+    """Damage sectors of ``image`` from ``start`` on, each independently (see ``crash``)."""
+    position = start
+    while position < len(image):
+        end = min(len(image), (position // sector + 1) * sector)
+        roll = rng.random()
+        if roll < 0.25:
+            image[position:end] = bytes(end - position)
+        elif roll < 0.5:
+            image[position:end] = rng.randbytes(end - position)
+        position = end

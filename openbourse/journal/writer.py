@@ -78,7 +78,7 @@ class JournalWriter:
         """Buffer a record whose command is already encoded."""
         if seq != self.next_seq:
             raise ValueError(f"journal seq {seq} appended, expected {self.next_seq}")
-        self._records.append(encode_record(seq, body))
+        self._records.append(encode_record(seq, body, self.durable_seq))
         self.next_seq = seq + 1
 
     @property

@@ -7,6 +7,7 @@ runs, on the data dir itself through the same recovery/sequencer path.  Both cas
 opens itself.  The socket lives in the data dir with mode 0600, so only the OS user who
 owns the data can administer it; one JSON request line, one JSON reply line.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -49,8 +50,9 @@ class AdminOps:
         except TypeError as exc:
             raise AdminError(f"bad arguments for {op}: {exc}") from None
 
-    async def op_user_create(self, email: str, password: Optional[str] = None,
-                             admin: bool = False) -> Dict[str, Any]:
+    async def op_user_create(
+        self, email: str, password: Optional[str] = None, admin: bool = False
+    ) -> Dict[str, Any]:
         assert self.node.users is not None
         generated = password is None
         password = password or secrets.token_urlsafe(12)
@@ -62,7 +64,9 @@ class AdminOps:
 
     async def op_user_list(self) -> Any:
         assert self.node.users is not None
-        return [{"userId": u.id, "email": u.email, "admin": u.is_admin} for u in self.node.users.users()]
+        return [
+            {"userId": u.id, "email": u.email, "admin": u.is_admin} for u in self.node.users.users()
+        ]
 
     async def op_deposit(self, email: str, asset: str, amount: str) -> Dict[str, Any]:
         """Credit ``amount`` of ``asset`` to the user's spot account (journaled Deposit)."""
@@ -70,7 +74,9 @@ class AdminOps:
         user = self.node.users.user_by_email(email)
         scale = self.node.catalog.assets.get(asset.upper())
         if scale is None:
-            raise AdminError(f"unknown asset {asset!r}; listed: {', '.join(self.node.catalog.assets)}")
+            raise AdminError(
+                f"unknown asset {asset!r}; listed: {', '.join(self.node.catalog.assets)}"
+            )
         try:
             units = to_units(amount, scale)
         except UnitsError as exc:
@@ -78,18 +84,23 @@ class AdminOps:
         if units <= 0:
             raise AdminError(f"bad amount {amount!r}: must be positive")
         ref = "admin-" + secrets.token_hex(12)
-        events = await self.node.submit(c.Deposit(0, user.id, int(AccountType.SPOT), asset.upper(), units, ref))
+        events = await self.node.submit(
+            c.Deposit(0, user.id, int(AccountType.SPOT), asset.upper(), units, ref)
+        )
         for event in events:
             if type(event) is ev.Rejected:
                 raise reject_error(event.code)
         return {"userId": user.id, "asset": asset.upper(), "amount": amount, "ref": ref}
 
-    async def op_key_create(self, email: str, perm: str = "read", ips: str = "",
-                            label: str = "") -> Dict[str, str]:
+    async def op_key_create(
+        self, email: str, perm: str = "read", ips: str = "", label: str = ""
+    ) -> Dict[str, str]:
         assert self.node.users is not None
         user = self.node.users.user_by_email(email)
         ip_list = tuple(ip.strip() for ip in ips.split(",") if ip.strip())
-        return self.node.users.create_key(user.id, parse_permissions(perm), ips=ip_list, label=label)
+        return self.node.users.create_key(
+            user.id, parse_permissions(perm), ips=ip_list, label=label
+        )
 
     async def op_key_revoke(self, api_key: str) -> Dict[str, str]:
         assert self.node.users is not None
@@ -143,7 +154,9 @@ class AdminServer:
             writer.close()
 
 
-def call_socket(data_dir: Path, op: str, args: Dict[str, Any], timeout: float = 30.0) -> Optional[Any]:
+def call_socket(
+    data_dir: Path, op: str, args: Dict[str, Any], timeout: float = 30.0
+) -> Optional[Any]:
     """Run ``op`` on the node serving ``data_dir``; None when no node is listening."""
     import socket
 

@@ -14,6 +14,7 @@ runs they open the data dir themselves (same lock, recovery and sequencer as ``s
 so a deposit is journaled exactly like one made through a live node.  ``bench`` commands
 are registered by ``runtime/bench_engine.py`` / ``bench_server.py`` when present.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,9 @@ BENCH_MODULES = ("openbourse.runtime.bench_engine", "openbourse.runtime.bench_se
 
 
 def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"data directory (default {default_data_dir()})")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help=f"data directory (default {default_data_dir()})"
+    )
 
 
 def run_admin(data_dir: Path, op: str, args: Dict[str, Any]) -> Any:
@@ -53,7 +55,9 @@ def run_admin(data_dir: Path, op: str, args: Dict[str, Any]) -> Any:
         except DataDirLocked:
             node.close()
             if time.monotonic() > deadline:
-                raise AdminError(f"{data_dir} is locked by another process that does not answer")
+                raise AdminError(
+                    f"{data_dir} is locked by another process that does not answer"
+                ) from None
             time.sleep(0.2)  # a node is starting up: its socket appears shortly
             continue
         try:
@@ -72,45 +76,36 @@ def _print(result: Any, as_json: bool) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from .server import serve
 
-    from .server import App, build_app
-
-    config = Config(args.data_dir or default_data_dir(), host=args.host, port=args.port,
-                    demo=not args.no_demo, market_makers=not args.no_market_makers,
-                    rate_limit_scale=0.0 if args.no_rate_limit else 1.0)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = Config(
+        args.data_dir or default_data_dir(),
+        host=args.host,
+        port=args.port,
+        demo=not args.no_demo,
+        market_makers=not args.no_market_makers,
+        rate_limit_scale=0.0 if args.no_rate_limit else 1.0,
+        snapshot_every=args.snapshot_every,
+    )
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
-        node = Node(config).open()
+        serve(config)
     except DataDirLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-
-    def ready(app: App) -> None:
-        print(f"openbourse listening on {config.url}  (data dir {config.data_dir})", flush=True)
-        print(f"API docs: {config.url}/docs", flush=True)
-        if app.demo_credentials:
-            creds = {k: app.demo_credentials[k] for k in ("apiKey", "secretKey", "passphrase")}
-            print("demo API key (user " + app.demo_credentials.get("email", "") + "):", flush=True)
-            print(json.dumps(creds), flush=True)
-
-    try:
-        node.start()
-        app = build_app(node, on_ready=ready)
-        server = uvicorn.Server(uvicorn.Config(
-            app, host=config.host, port=config.port, lifespan="on", log_level="warning",
-            access_log=False, ws_max_size=64 * 1024, timeout_graceful_shutdown=5))
-        server.run()
-    finally:
-        node.close()
     return 0
 
 
 def cmd_users(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or default_data_dir()
     if args.action == "create":
-        result = run_admin(data_dir, "user_create", {"email": args.email, "password": args.password,
-                                                     "admin": args.admin})
+        result = run_admin(
+            data_dir,
+            "user_create",
+            {"email": args.email, "password": args.password, "admin": args.admin},
+        )
     else:
         result = run_admin(data_dir, "user_list", {})
     _print(result, getattr(args, "json", False))
@@ -118,8 +113,11 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_deposit(args: argparse.Namespace) -> int:
-    result = run_admin(args.data_dir or default_data_dir(), "deposit",
-                       {"email": args.email, "asset": args.asset, "amount": args.amount})
+    result = run_admin(
+        args.data_dir or default_data_dir(),
+        "deposit",
+        {"email": args.email, "asset": args.asset, "amount": args.amount},
+    )
     _print(result, args.json)
     return 0
 
@@ -127,8 +125,11 @@ def cmd_deposit(args: argparse.Namespace) -> int:
 def cmd_keys(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or default_data_dir()
     if args.action == "create":
-        result = run_admin(data_dir, "key_create", {"email": args.target, "perm": args.perm,
-                                                    "ips": args.ip or "", "label": args.label})
+        result = run_admin(
+            data_dir,
+            "key_create",
+            {"email": args.target, "perm": args.perm, "ips": args.ip or "", "label": args.label},
+        )
     elif args.action == "revoke":
         result = run_admin(data_dir, "key_revoke", {"api_key": args.target})
     else:
@@ -160,19 +161,36 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="openbourse", description="self-hosted Bitget-v2-compatible exchange")
+    parser = argparse.ArgumentParser(
+        prog="openbourse", description="self-hosted Bitget-v2-compatible exchange"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the exchange (REST + WebSocket)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     _data_dir_arg(serve)
-    serve.add_argument("--no-demo", action="store_true", help="do not list demo markets / demo user")
-    serve.add_argument("--no-market-makers", action="store_true", help="do not run simulated makers")
-    serve.add_argument("--no-rate-limit", action="store_true", help="disable rate limits (benchmarks)")
+    serve.add_argument(
+        "--no-demo", action="store_true", help="do not list demo markets / demo user"
+    )
+    serve.add_argument(
+        "--no-market-makers", action="store_true", help="do not run simulated makers"
+    )
+    serve.add_argument(
+        "--no-rate-limit", action="store_true", help="disable rate limits (benchmarks)"
+    )
+    serve.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="write an engine snapshot every N commands (0 = never)",
+    )
     serve.set_defaults(func=cmd_serve)
 
-    users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
+    users = sub.add_parser("users", help="manage users").add_subparsers(
+        dest="action", required=True
+    )
     create = users.add_parser("create", help="create a user")
     create.add_argument("email")
     create.add_argument("--password", default=None, help="default: generated and printed")
@@ -193,14 +211,22 @@ def build_parser() -> argparse.ArgumentParser:
     _data_dir_arg(deposit)
     deposit.set_defaults(func=cmd_deposit)
 
-    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="action", required=True)
-    for action, target_help in (("create", "user email"), ("revoke", "API key"), ("list", "user email")):
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
+    for action, target_help in (
+        ("create", "user email"),
+        ("revoke", "API key"),
+        ("list", "user email"),
+    ):
         p = keys.add_parser(action, help=f"{action} API keys")
         p.add_argument("target", help=target_help)
         p.add_argument("--json", action="store_true")
         _data_dir_arg(p)
         if action == "create":
-            p.add_argument("--perm", default="read", help="comma list of read,trade,transfer,withdraw")
+            p.add_argument(
+                "--perm", default="read", help="comma list of read,trade,transfer,withdraw"
+            )
             p.add_argument("--ip", default=None, help="comma list of allowed client IPs")
             p.add_argument("--label", default="")
         p.set_defaults(func=cmd_keys)

@@ -3,6 +3,7 @@
 One small dataclass, filled from CLI flags (and ``OPENBOURSE_DATA_DIR`` for the default
 data dir), so tests can build a node in-process with the same knobs as ``openbourse serve``.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ engine answers a retry with ``Duplicate``), the user is get-or-create, and the k
 minted once and kept in ``demo-credentials.json`` (mode 0600) so every later start can
 print the same ready-to-paste credentials.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,13 @@ __all__ = ["bootstrap_demo", "DEMO_EMAIL", "DEMO_FUNDS"]
 
 DEMO_EMAIL = "demo@openbourse.local"
 #: what the demo user starts with (decimal text, per asset)
-DEMO_FUNDS: Dict[str, str] = {"USDT": "100000", "USDC": "100000", "BTC": "2", "ETH": "30", "SOL": "500"}
+DEMO_FUNDS: Dict[str, str] = {
+    "USDT": "100000",
+    "USDC": "100000",
+    "BTC": "2",
+    "ETH": "30",
+    "SOL": "500",
+}
 CREDENTIALS_FILE = "demo-credentials.json"
 
 
@@ -45,8 +52,14 @@ async def _list_demo_markets(node: Node) -> None:
 async def _fund(node: Node, user_id: int) -> None:
     for asset, amount in DEMO_FUNDS.items():
         scale = node.catalog.assets[asset]
-        command = c.Deposit(0, user_id, int(AccountType.SPOT), asset, to_units(amount, scale),
-                            f"demo-funding-{user_id}-{asset}")
+        command = c.Deposit(
+            0,
+            user_id,
+            int(AccountType.SPOT),
+            asset,
+            to_units(amount, scale),
+            f"demo-funding-{user_id}-{asset}",
+        )
         for event in await node.submit(command):
             if type(event) is ev.Rejected:
                 raise reject_error(event.code)

@@ -7,6 +7,7 @@ last flush) the journal is replayed from the beginning instead, so no projection
 misses a command.  The data dir is locked for the node's lifetime: admin commands either
 talk to the running node (``admin.sock``) or take the lock and use this same code.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -43,7 +44,9 @@ class DataDirLocked(RuntimeError):
 def catalog_from_state(state: Any) -> Catalog:
     """The catalogue as of a recovered state (a snapshot skips the listing events)."""
     catalog = Catalog()
-    listed: List[Any] = [ev.AssetListed(0, 0, asset, scale) for asset, scale in state.assets.items()]
+    listed: List[Any] = [
+        ev.AssetListed(0, 0, asset, scale) for asset, scale in state.assets.items()
+    ]
     for market in state.markets.values():
         listed.append(ev.MarketListed(0, 0, *market.spec()[1:]))
         if market.status:
@@ -79,9 +82,15 @@ class Node:
         recovery = self.recovery
         assert recovery.writer is not None
         self.sequencer = Sequencer(
-            recovery.state, recovery.writer, recovery.next_seq, WallClock(recovery.last_ts_ns),
-            last_ts_ns=recovery.last_ts_ns, max_queue=self.config.max_queue,
-            snapshots=recovery.snapshots, snapshot_every=self.config.snapshot_every)
+            recovery.state,
+            recovery.writer,
+            recovery.next_seq,
+            WallClock(recovery.last_ts_ns),
+            last_ts_ns=recovery.last_ts_ns,
+            max_queue=self.config.max_queue,
+            snapshots=recovery.snapshots,
+            snapshot_every=self.config.snapshot_every,
+        )
         self.sequencer.add_listener(self._on_listings)
         self.sequencer.add_listener(self.views.on_events)
         return self
@@ -99,8 +108,11 @@ class Node:
 
         recovery = recover(str(data_dir), on_events=replay, use_snapshot=use_snapshot)
         if max(views.last_seq, market.last_seq) > recovery.last_seq:
-            _log.warning("read models are ahead of the journal (seq %d > %d); run `openbourse replay`",
-                         max(views.last_seq, market.last_seq), recovery.last_seq)
+            _log.warning(
+                "read models are ahead of the journal (seq %d > %d); run `openbourse replay`",
+                max(views.last_seq, market.last_seq),
+                recovery.last_seq,
+            )
         return recovery
 
     def start(self) -> None:

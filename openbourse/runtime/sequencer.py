@@ -37,7 +37,7 @@ import collections
 import logging
 import queue
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any, Callable, List, Optional, Tuple, TypeVar
 
 from ..core.commands import Command
@@ -133,7 +133,17 @@ class InboundQueue:
 
 
 class Sequencer:
-    """Owns the state; applies, journals and acknowledges commands strictly in order."""
+    """Owns the state; applies, journals and acknowledges commands strictly in order.
+
+    ``state``/``journal_writer``/``next_seq`` come from ``journal.recover``; ``clock`` stamps
+    ``ts_ns`` (never below ``last_ts_ns``, the last journaled stamp).  ``machine`` defaults
+    to the real engine.  ``max_queue`` bounds the inbound queue (``Overloaded`` beyond it),
+    ``max_batch`` the commands per journal batch, ``group_window_s`` how long unsynced
+    records may wait for company while the sequencer is busy.  ``snapshot_every`` N
+    commands (with ``snapshots``) a snapshot is taken at that exact seq.  ``on_idle`` runs
+    on the sequencer thread whenever its queue is empty (a place for GC, for example).
+    Nothing runs until ``start()``; ``stop()`` drains, fsyncs and joins every thread.
+    """
 
     def __init__(
         self,
@@ -149,6 +159,7 @@ class Sequencer:
         group_window_s: float = 0.002,
         snapshots: Optional[SnapshotStore] = None,
         snapshot_every: int = 0,
+        on_idle: Optional[Callable[[], None]] = None,
     ) -> None:
         if journal_writer.next_seq != next_seq:
             raise ValueError(f"journal expects seq {journal_writer.next_seq}, got {next_seq}")
@@ -164,6 +175,7 @@ class Sequencer:
         self._window_s = group_window_s
         self._snapshot_every = snapshot_every
         self._snapshot_store = snapshots
+        self._on_idle = on_idle  # e.g. gc_control.collect_young: runs when the queue is empty
         self._inbound = InboundQueue(max_queue)
         self._acks: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._listeners: Tuple[Listener, ...] = ()
@@ -260,6 +272,8 @@ class Sequencer:
 
     def _run(self) -> None:
         while True:
+            if self._on_idle is not None and not len(self._inbound):
+                self._on_idle()
             items = self._inbound.take(self._max_batch)
             acks: List[Tuple[Any, ...]] = []
             stopping = False
@@ -335,19 +349,17 @@ class Sequencer:
         return True
 
     def _fail(self, error: BaseException, acks: List[Any], unprocessed: List[Any]) -> None:
-        """Stop for good: commit what is valid, refuse everything not yet processed."""
+        """Stop for good: commit what is valid, refuse everything not yet processed.
+
+        The refusals ride in the same ack list, after the batch's valid commands.
+        """
         self.failure = self.failure or error
         self._inbound.close(_STOP)
-        leftovers = unprocessed + self._inbound.drain()
-        if self._committer is not None and self._committer.error is None:
-            self._hand_off_final(acks)
-        else:
-            self._acks.put((acks, error))
         refused = SequencerStopped("sequencer stopped after a failure")
-        self._acks.put(([(_ERROR, item[1] if type(item) is tuple else item.future, refused)
-                         for item in leftovers if item is not _STOP], None))
-
-    def _hand_off_final(self, acks: List[Any]) -> None:
+        for item in unprocessed + self._inbound.drain():
+            if item is not _STOP:
+                future = item[1] if type(item) is tuple else item.future
+                acks.append((_ERROR, future, refused))
         data, last_seq = self._writer.detach()
         assert self._committer is not None
         try:
@@ -384,11 +396,11 @@ class Sequencer:
                 except Exception:  # noqa: BLE001 - see module doc
                     self.listener_errors += 1
                     _log.exception("listener %r failed at seq %d", listener, seq)
-            future.set_result(events)
+            _settle(future, events, None)
         elif kind == _QUERY:
-            ack[1].set_result(ack[2])
+            _settle(ack[1], ack[2], None)
         elif kind == _ERROR:
-            ack[1].set_exception(ack[2])
+            _settle(ack[1], None, ack[2])
         elif self._snapshots is not None:  # _SNAPSHOT: durable through its seq by now
             self._snapshots.submit(ack[1], ack[2], ack[3])
 
@@ -396,8 +408,19 @@ class Sequencer:
 def _fail_future(ack: Tuple[Any, ...], error: BaseException) -> None:
     """Resolve whatever future an ack item carries with ``error``."""
     future = ack[4] if ack[0] == _ACK else ack[1] if ack[0] != _SNAPSHOT else None
-    if future is not None and not future.done():
-        future.set_exception(error)
+    if future is not None:
+        _settle(future, None, error)
+
+
+def _settle(future: "Future[Any]", result: Any, error: Optional[BaseException]) -> None:
+    """Resolve ``future``, unless its caller cancelled it while it was still queued."""
+    try:
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+    except InvalidStateError:
+        pass
 
 
 class _Query:

@@ -6,9 +6,9 @@ a Starlette app whose 404s also answer with the Bitget envelope.  The lifespan s
 what needs the event loop (WS gateway, admin socket, demo bootstrap, market makers) and
 stops it in reverse order; the sequencer itself is drained by ``Node.close`` afterwards.
 """
+
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from typing import Any, AsyncIterator, Callable, List, Optional
@@ -31,9 +31,10 @@ from ..adapters.api.ws import WsGateway, ws_routes
 from ..core.enums import AccountType
 from .admin import AdminServer
 from .demo import bootstrap_demo
+from .config import Config
 from .node import Node
 
-__all__ = ["build_app", "App"]
+__all__ = ["build_app", "App", "serve"]
 
 _log = logging.getLogger(__name__)
 
@@ -47,13 +48,17 @@ class App:
         assert node.market is not None and node.views is not None and node.users is not None
         self.demo_credentials: Optional[dict] = None
         views = node.views
-        self.gateway = WsGateway(node.market, node.catalog, key_lookup=node.users.lookup_key,
-                                 balances_of=lambda user: views.balances(user, AccountType.SPOT),
-                                 apply_listings=False)
+        self.gateway = WsGateway(
+            node.market,
+            node.catalog,
+            key_lookup=node.users.lookup_key,
+            balances_of=lambda user: views.balances(user, AccountType.SPOT),
+            apply_listings=False,
+        )
         assert node.sequencer is not None
         node.sequencer.add_listener(self.gateway.on_events)
         self.admin = AdminServer(node)
-        self._tasks: List[asyncio.Task] = []
+        self._makers: Optional[Any] = None
         ctx = ApiContext(node.catalog, node.market, views, node.users, node.submit)
         eps = endpoints()
         document = orjson.dumps(openapi_document(eps))
@@ -69,14 +74,25 @@ class App:
             seq = node.sequencer.last_seq if node.sequencer else 0
             return Response(orjson.dumps({"status": "ok", "seq": seq}), media_type=JSON)
 
-        routes: List[Any] = [Route("/docs", docs), Route("/docs/openapi.json", openapi_json),
-                             Route("/health", health)]
+        routes: List[Any] = [
+            Route("/docs", docs),
+            Route("/docs/openapi.json", openapi_json),
+            Route("/health", health),
+        ]
         routes += ws_routes(self.gateway)
-        starlette = Starlette(routes=routes, lifespan=self._lifespan,
-                              exception_handlers={HTTPException: _http_error})
+        routes += _webui_routes(node)
+        starlette = Starlette(
+            routes=routes, lifespan=self._lifespan, exception_handlers={HTTPException: _http_error}
+        )
         limiter = RateLimiter(scale=node.config.rate_limit_scale)
-        self.asgi = RestApp(ctx, route_table(), Authenticator(node.users.lookup_key), limiter, starlette,
-                            max_body=node.config.max_body)
+        self.asgi = RestApp(
+            ctx,
+            route_table(),
+            Authenticator(node.users.lookup_key),
+            limiter,
+            starlette,
+            max_body=node.config.max_body,
+        )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.asgi(scope, receive, send)
@@ -95,11 +111,8 @@ class App:
         try:
             yield
         finally:
-            for task in self._tasks:
-                task.cancel()
-            for task in self._tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            if self._makers is not None:
+                await self._makers.stop()
             await self.admin.stop()
             await self.gateway.stop()
 
@@ -110,18 +123,81 @@ class App:
         except ImportError:
             _log.warning("market makers not available in this build; the demo book stays empty")
             return
-        makers = MarketMakers(self.node.submit, self.node.catalog, self.node.config.seed)
-        self._tasks.append(asyncio.get_running_loop().create_task(makers.run()))
+        assert self.node.sequencer is not None
+        self._makers = MarketMakers(
+            self.node.submit,
+            self.node.catalog,
+            self.node.config.seed,
+            query=self.node.sequencer.query_async,
+        )
+        self._makers.start()
+
+
+def _webui_routes(node: Node) -> List[Any]:
+    """The browser UI (``adapters/webui``) when that package is complete in this tree."""
+    try:
+        from ..adapters.webui import webui_routes
+    except ImportError:
+        _log.info("web UI not available in this build")
+        return []
+    return list(webui_routes(node))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own 404/405 as Bitget envelopes (ccxt maps 40404 to BadRequest)."""
     status = getattr(exc, "status_code", 500)
-    body = orjson.dumps({"code": "40404" if status in (404, 405) else "40015",
-                         "msg": "Request URL NOT FOUND" if status in (404, 405) else "System error",
-                         "requestTime": now_ms(), "data": None})
+    body = orjson.dumps(
+        {
+            "code": "40404" if status in (404, 405) else "40015",
+            "msg": "Request URL NOT FOUND" if status in (404, 405) else "System error",
+            "requestTime": now_ms(),
+            "data": None,
+        }
+    )
     return Response(body, status_code=status, media_type=JSON)
 
 
 def build_app(node: Node, on_ready: Optional[Callable[[App], None]] = None) -> App:
     return App(node, on_ready)
+
+
+def banner(config: Config, app: App) -> None:
+    """What an operator (and the test harness) reads: URL, docs, ready-to-paste demo key."""
+    print(f"openbourse listening on {config.url}  (data dir {config.data_dir})", flush=True)
+    print(f"API docs: {config.url}/docs", flush=True)
+    if app.demo_credentials:
+        creds = {k: app.demo_credentials[k] for k in ("apiKey", "secretKey", "passphrase")}
+        print("demo API key (user " + app.demo_credentials.get("email", "") + "):", flush=True)
+        print(orjson.dumps(creds).decode(), flush=True)
+
+
+def serve(config: Config) -> None:
+    """Open the node, run uvicorn until SIGINT/SIGTERM, then drain and close everything."""
+    import uvicorn
+
+    node = Node(config).open()
+    try:
+        node.start()
+        app = build_app(node)
+
+        class _Server(uvicorn.Server):
+            """Prints the banner only once the socket is bound (lifespan runs before that)."""
+
+            async def startup(self, sockets: Any = None) -> None:
+                await super().startup(sockets=sockets)
+                if self.started:
+                    banner(config, app)
+
+        uv_config = uvicorn.Config(
+            app,
+            host=config.host,
+            port=config.port,
+            lifespan="on",
+            log_level="warning",
+            access_log=config.access_log,
+            ws_max_size=64 * 1024,
+            timeout_graceful_shutdown=5,
+        )
+        _Server(uv_config).run()
+    finally:
+        node.close()

@@ -44,11 +44,6 @@ class AuditError(AssertionError):
     pass
 
 
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise AuditError(message)
-
-
 class _Order:
     __slots__ = ("order_id", "user", "symbol", "side", "order_type", "price", "size",
                  "remaining", "budget", "filled_size", "filled_quote", "maker_ppm", "taker_ppm",
@@ -98,36 +93,42 @@ class Auditor:
             kind = type(event)
             if kind is BalanceChanged:
                 key = (event.owner, event.account, event.asset)
-                _require(key not in reported, f"two BalanceChanged for {key} in one command")
+                if key in reported:
+                    raise AuditError(f"two BalanceChanged for {key} in one command")
                 reported[key] = event
                 continue
-            _require(not reported, f"{event} after the BalanceChanged events of its command")
+            if reported:
+                raise AuditError(f"{event} after the BalanceChanged events of its command")
             if kind is TradeExecuted:
                 self._trade(event, changed)
             elif kind is OrderAccepted:
                 if pending_plan_order is not None:
-                    _require((event.order_id, event.plan_id) == pending_plan_order,
-                             f"plan trigger announced {pending_plan_order}, got {event}")
+                    if not ((event.order_id, event.plan_id) == pending_plan_order):
+                        raise AuditError(f"plan trigger said {pending_plan_order}, got {event}")
                     pending_plan_order = None
                 else:
-                    _require(event.plan_id == 0, f"plan order without PlanTriggered: {event}")
+                    if not (event.plan_id == 0):
+                        raise AuditError(f"plan order without PlanTriggered: {event}")
                 self._accept(event)
             elif kind is OrderClosed:
                 self._close(event)
             elif kind is TransferPosted:
-                _require(event.code in _VALUE_CODES and event.amount > 0, f"odd transfer {event}")
+                if not (event.code in _VALUE_CODES and event.amount > 0):
+                    raise AuditError(f"odd transfer {event}")
                 debit = (event.debit_owner, event.debit_account, event.asset)
                 credit = (event.credit_owner, event.credit_account, event.asset)
-                _require(debit != credit, f"transfer to itself {event}")
+                if debit == credit:
+                    raise AuditError(f"transfer to itself {event}")
                 self._move(debit, credit, event.amount, changed)
             elif kind is WithdrawalRequested:
-                _require(event.withdrawal_id not in self.withdrawals, f"twice pending {event}")
+                if event.withdrawal_id in self.withdrawals:
+                    raise AuditError(f"twice pending {event}")
                 self.withdrawals[event.withdrawal_id] = (event.user, event.asset, event.amount)
                 self._freeze((event.user, _SPOT, event.asset), event.amount)
             elif kind in (WithdrawalCompleted, WithdrawalFailed):
                 pending = self.withdrawals.pop(event.withdrawal_id, None)
-                _require(pending == (event.user, event.asset, event.amount),
-                         f"{event} does not match the pending withdrawal {pending}")
+                if not (pending == (event.user, event.asset, event.amount)):
+                    raise AuditError(f"{event} does not match the pending withdrawal {pending}")
                 self._freeze((event.user, _SPOT, event.asset), -event.amount)
             elif kind is AssetListed:
                 self.scales[event.asset] = event.scale
@@ -143,33 +144,40 @@ class Auditor:
                 else:
                     self.user_fees[event.user] = (event.maker_fee_ppm, event.taker_fee_ppm)
             elif kind is PlanPlaced:
-                _require(event.plan_id > self.last_order_id, f"plan id reused {event}")
+                if not (event.plan_id > self.last_order_id):
+                    raise AuditError(f"plan id reused {event}")
                 self.last_order_id = event.plan_id
                 self.plans.add(event.plan_id)
             elif kind is PlanTriggered:
-                _require(event.plan_id in self.plans, f"unknown plan fired {event}")
+                if event.plan_id not in self.plans:
+                    raise AuditError(f"unknown plan fired {event}")
                 self.plans.discard(event.plan_id)
                 pending_plan_order = (event.order_id, event.plan_id)
             elif kind is PlanClosed:
-                _require(event.plan_id in self.plans, f"unknown plan closed {event}")
+                if event.plan_id not in self.plans:
+                    raise AuditError(f"unknown plan closed {event}")
                 self.plans.discard(event.plan_id)
-        _require(pending_plan_order is None, "PlanTriggered without its order")
-        _require(not self._transient, f"orders {self._transient} outlived their command")
+        if pending_plan_order is not None:
+            raise AuditError("PlanTriggered without its order")
+        if self._transient:
+            raise AuditError(f"orders {self._transient} outlived their command")
         frozen = self.frozen
         for key, before in self._frozen_touched.items():
-            _require(frozen.get(key, 0) >= 0, f"predicted frozen of {key} went negative")
+            if not (frozen.get(key, 0) >= 0):
+                raise AuditError(f"predicted frozen of {key} went negative")
             if frozen.get(key, 0) != before:
                 changed.add(key)
             if not frozen.get(key, 1):
                 del frozen[key]
         self._frozen_touched = {}
         for key in changed:
-            _require(key in reported, f"balance {key} changed without a BalanceChanged event")
+            if key not in reported:
+                raise AuditError(f"balance {key} changed without a BalanceChanged event")
         for key, event in reported.items():
             total = self.totals.get(key, 0)
             want_frozen = frozen.get(key, 0)
-            _require((event.available + event.frozen, event.frozen) == (total, want_frozen),
-                     f"{event}: predicted total {total}, frozen {want_frozen}")
+            if not ((event.available + event.frozen, event.frozen) == (total, want_frozen)):
+                raise AuditError(f"{event}: predicted total {total}, frozen {want_frozen}")
 
     def _freeze(self, key: Key, delta: int) -> None:
         if not delta:
@@ -192,9 +200,11 @@ class Auditor:
         return (market[4] if maker < 0 else maker, market[5] if taker < 0 else taker)
 
     def _accept(self, event: OrderAccepted) -> None:
-        _require(event.order_id > self.last_order_id, f"order id not increasing {event}")
+        if not (event.order_id > self.last_order_id):
+            raise AuditError(f"order id not increasing {event}")
         self.last_order_id = event.order_id
-        _require(event.symbol in self.markets, f"order on unknown market {event}")
+        if not (event.symbol in self.markets):
+            raise AuditError(f"order on unknown market {event}")
         order = self.orders[event.order_id] = _Order(event, *self._rates(event.user, event.symbol))
         if order.order_type == _LIMIT:
             key, amount = self._hold(order, order.size)
@@ -206,28 +216,38 @@ class Auditor:
         base, quote, base_per_size, quote_per, _, _ = self.markets[trade.symbol]
         maker = self.orders.get(trade.maker_order_id)
         taker = self.orders.get(trade.taker_order_id)
-        _require(maker is not None and taker is not None, f"trade of unknown orders {trade}")
+        if not (maker is not None and taker is not None):
+            raise AuditError(f"trade of unknown orders {trade}")
         assert maker is not None and taker is not None
-        _require(maker.symbol == taker.symbol == trade.symbol, f"cross-market trade {trade}")
-        _require(maker.side != taker.side and trade.taker_side == taker.side, f"sides {trade}")
-        _require((maker.user, taker.user) == (trade.maker_user, trade.taker_user), f"users {trade}")
-        _require(maker.user != taker.user or taker.stp == int(Stp.NONE),
-                 f"self-trade despite STP {taker.stp}: {trade}")
-        _require(maker.order_type == _LIMIT and trade.price == maker.price,
-                 f"trade not at the maker's price {trade}")
-        _require(0 < trade.size <= maker.remaining, f"maker overfilled {trade}")
+        if not (maker.symbol == taker.symbol == trade.symbol):
+            raise AuditError(f"cross-market trade {trade}")
+        if not (maker.side != taker.side and trade.taker_side == taker.side):
+            raise AuditError(f"sides {trade}")
+        if not ((maker.user, taker.user) == (trade.maker_user, trade.taker_user)):
+            raise AuditError(f"users {trade}")
+        if not (maker.user != taker.user or taker.stp == int(Stp.NONE)):
+            raise AuditError(f"self-trade despite STP {taker.stp}: {trade}")
+        if not (maker.order_type == _LIMIT and trade.price == maker.price):
+            raise AuditError(f"trade not at the maker's price {trade}")
+        if not (0 < trade.size <= maker.remaining):
+            raise AuditError(f"maker overfilled {trade}")
         if taker.order_type == _LIMIT:
-            _require(trade.size <= taker.remaining, f"taker overfilled {trade}")
-            better = trade.price <= taker.price if taker.side == _BUY else trade.price >= taker.price
-            _require(better, f"trade beyond the taker's limit {trade}")
-        _require(trade.base_amount == trade.size * base_per_size, f"base amount {trade}")
-        _require(trade.quote_amount == trade.size * trade.price * quote_per, f"quote amount {trade}")
+            if not (trade.size <= taker.remaining):
+                raise AuditError(f"taker overfilled {trade}")
+            better = (trade.price <= taker.price) if taker.side == _BUY else \
+                (trade.price >= taker.price)
+            if not (better):
+                raise AuditError(f"trade beyond the taker's limit {trade}")
+        if not (trade.base_amount == trade.size * base_per_size):
+            raise AuditError(f"base amount {trade}")
+        if not (trade.quote_amount == trade.size * trade.price * quote_per):
+            raise AuditError(f"quote amount {trade}")
         maker_gets = trade.base_amount if maker.side == _BUY else trade.quote_amount
         taker_gets = trade.base_amount if taker.side == _BUY else trade.quote_amount
-        _require(trade.maker_fee == fee_units(maker_gets, maker.maker_ppm),
-                 f"maker fee {trade.maker_fee} != {fee_units(maker_gets, maker.maker_ppm)}")
-        _require(trade.taker_fee == fee_units(taker_gets, taker.taker_ppm),
-                 f"taker fee {trade.taker_fee} != {fee_units(taker_gets, taker.taker_ppm)}")
+        if not (trade.maker_fee == fee_units(maker_gets, maker.maker_ppm)):
+            raise AuditError(f"maker fee {trade.maker_fee}, rate {maker.maker_ppm}: {trade}")
+        if not (trade.taker_fee == fee_units(taker_gets, taker.taker_ppm)):
+            raise AuditError(f"taker fee {trade.taker_fee}, rate {taker.taker_ppm}: {trade}")
         for source, target, which, amount in trade_postings(trade):
             asset = base if which == "base" else quote
             debit = (source, _SPOT, asset)
@@ -246,25 +266,29 @@ class Auditor:
             taker.remaining -= trade.size
         else:
             taker.budget -= trade.quote_amount
-            _require(taker.budget >= 0, f"market buy overspent {trade}")
+            if not (taker.budget >= 0):
+                raise AuditError(f"market buy overspent {trade}")
         self.trades += 1
 
     def _close(self, event: OrderClosed) -> None:
         order = self.orders.pop(event.order_id, None)
-        _require(order is not None, f"close of unknown order {event}")
+        if not (order is not None):
+            raise AuditError(f"close of unknown order {event}")
         assert order is not None
         self._transient.discard(order.order_id)
         if order.order_type == _LIMIT:
             self._freeze(*self._unhold(order, order.remaining))
-        _require((event.filled_size, event.filled_quote) == (order.filled_size, order.filled_quote),
-                 f"{event} reports fills other than {order.filled_size}/{order.filled_quote}")
+        if not ((event.filled_size, event.filled_quote) == (order.filled_size, order.filled_quote)):
+            raise AuditError(f"{event}: auditor counted {order.filled_size}/{order.filled_quote}")
         if event.status == int(OrderStatus.FILLED):
-            _require(event.reason == 0 and order.filled_size > 0, f"odd fill close {event}")
+            if not (event.reason == 0 and order.filled_size > 0):
+                raise AuditError(f"odd fill close {event}")
             if order.order_type == _LIMIT or order.side != _BUY:
-                _require(order.remaining == 0, f"FILLED with {order.remaining} left: {event}")
+                if not (order.remaining == 0):
+                    raise AuditError(f"FILLED with {order.remaining} left: {event}")
         else:
-            _require(event.status == int(OrderStatus.CANCELLED) and event.reason > 0,
-                     f"odd close {event}")
+            if not (event.status == int(OrderStatus.CANCELLED) and event.reason > 0):
+                raise AuditError(f"odd close {event}")
 
     def _hold(self, order: _Order, size: int) -> Tuple[Key, int]:
         """What ``size`` of a limit order holds: quote at its own price, or base."""
@@ -285,13 +309,17 @@ class Auditor:
             key = (balance.owner, balance.account, balance.asset)
             seen.add(key)
             want = (self.totals.get(key, 0), self.frozen.get(key, 0))
-            _require((balance.available + balance.frozen, balance.frozen) == want,
-                     f"{balance!r}: auditor predicts total/frozen {want}")
+            if not ((balance.available + balance.frozen, balance.frozen) == want):
+                raise AuditError(f"{balance!r}: auditor predicts total/frozen {want}")
         for key, total in self.totals.items():
-            _require(total == 0 or key in seen, f"auditor has {key}={total}, ledger has none")
+            if not (total == 0 or key in seen):
+                raise AuditError(f"auditor has {key}={total}, ledger has none")
         live = {o.order_id: o.remaining for o in state.orders.values()}
         mine = {o.order_id: o.remaining for o in self.orders.values()}
-        _require(live == mine, f"open orders differ: engine {live} auditor {mine}")
-        _require(set(state.plans) == self.plans, "live plans differ")
+        if not (live == mine):
+            raise AuditError(f"open orders differ: engine {live} auditor {mine}")
+        if not (set(state.plans) == self.plans):
+            raise AuditError("live plans differ")
         pending = {w.withdrawal_id for w in state.withdrawals.values() if w.status == 0}
-        _require(pending == set(self.withdrawals), "pending withdrawals differ")
+        if not (pending == set(self.withdrawals)):
+            raise AuditError("pending withdrawals differ")

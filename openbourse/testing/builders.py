@@ -29,8 +29,8 @@ from ..core.engine import EngineState, apply
 from ..core.engine.invariants import check_all
 from ..core.engine.snapshot import state_tuple
 from ..core.enums import AccountType, Force, MarketStatus, OrderType, Side, Stp
-from ..core.events import (BalanceChanged, Duplicate, OrderAccepted, OrderClosed, Rejected,
-                           TradeExecuted)
+from ..core.events import (EVENT_TYPES, BalanceChanged, Duplicate, OrderAccepted, OrderClosed,
+                           Rejected, TradeExecuted)
 from ..core.reject import RejectCode
 from ..core.units import to_units
 from .auditor import Auditor
@@ -106,21 +106,29 @@ def market_spec(symbol: str = BTCUSDT, base: str = BTC, quote: str = USDT, *,
                       price_band_ppm, max_open_orders)
 
 
-def _type_ok(value: Any, annotation: str) -> bool:
-    if annotation == "int":
-        return type(value) is int
-    if annotation == "str":
-        return type(value) is str
-    return True
+def _declared_types(cls: type) -> Tuple[Tuple[int, type], ...]:
+    """(field index, int or str) for every int/str field of an event class."""
+    out = []
+    for index, (name, annotation) in enumerate(cls.__annotations__.items()):
+        text = getattr(annotation, "__forward_arg__", annotation)  # NamedTuple wraps strings
+        if text in ("int", "str"):
+            out.append((index, int if text == "int" else str))
+        elif text is int or text is str:
+            out.append((index, text))
+    return tuple(out)
+
+
+_EVENT_FIELD_TYPES: Dict[type, Tuple[Tuple[int, type], ...]] = {
+    cls: _declared_types(cls) for cls in EVENT_TYPES}
 
 
 def check_event_types(events: Iterable[Any]) -> None:
     """Every event field has exactly its declared type (no bool/float/None in int fields)."""
     for event in events:
-        for name, annotation in type(event).__annotations__.items():
-            if not _type_ok(getattr(event, name), annotation):
-                raise HarnessError(f"{type(event).__name__}.{name} = {getattr(event, name)!r} "
-                                   f"is not {annotation}: {event}")
+        for index, kind in _EVENT_FIELD_TYPES[type(event)]:
+            if type(event[index]) is not kind:
+                raise HarnessError(f"{type(event).__name__}.{event._fields[index]} = "
+                                   f"{event[index]!r} is not {kind.__name__}: {event}")
 
 
 def of_type(events: Iterable[Any], cls: type) -> List[Any]:
@@ -369,3 +377,26 @@ def balance_events(events: Sequence[Any]) -> List[BalanceChanged]:
 
 
 __all__ += ["order_id_of", "closed", "balance_events"]
+
+
+#: Funding of ``standard_exchange`` users: 100 BTC, 1,000 ETH and 10,000,000 USDT each.
+STANDARD_FUNDS = {BTC: 100 * 10**8, ETH: 1000 * 10**8, USDT: 10_000_000 * 10**8}
+
+
+def standard_exchange(*, users: Iterable[int] = (1, 2, 3), fund: bool = True,
+                      check_every: int = 1, **market: Any) -> Exchange:
+    """BTC, ETH, USDT (scale 8 each); BTCUSDT (price 2 dp, size 6 dp: 1 size unit = 100 BTC
+    units, notional = size * price quote units) and ETHUSDT (price 2 dp, size 4 dp); fees
+    0.1 %/0.1 %; ``market`` overrides BTCUSDT's listing fields; users funded."""
+    ex = Exchange(check_every=check_every)
+    for asset in (BTC, ETH, USDT):
+        assert reject_code(ex.list_asset(asset, 8)) is None
+    assert reject_code(ex.list_market(market_spec(**market))) is None
+    assert reject_code(ex.list_market(market_spec(ETHUSDT, ETH, USDT, quantity_precision=4))) \
+        is None
+    if fund:
+        ex.fund(users, STANDARD_FUNDS)
+    return ex
+
+
+__all__ += ["STANDARD_FUNDS", "standard_exchange"]

@@ -1,8 +1,8 @@
 """A deliberately naive reference matcher: obviously correct, not fast.
 
-One plain list of resting orders.  To match, the opposite side is sorted by price
-priority then order id (time priority, since ids increase) and walked from the front;
-everything else is a linear scan.  No ledger, no fees, no price band: it answers only
+One plain list of resting orders per side, re-sorted by (price priority, order id) after
+every insertion (time priority, since ids increase).  To match, the opposite list is
+walked from the front; cancels are linear scans.  No ledger, no fees, no price band: it answers only
 "which orders trade, at what price and size, and what is left in the book".
 
 It mirrors the engine's order-id allocation: every placed order (even one that ends at
@@ -21,6 +21,7 @@ Semantics (products.md §1.4, §1.7):
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from ..core.enums import CloseReason, Force, OrderType, Side, Stp
@@ -28,10 +29,11 @@ from ..core.enums import CloseReason, Force, OrderType, Side, Stp
 __all__ = ["ReferenceBook", "RefOrder", "RefTrade", "RefResult"]
 
 _BUY = int(Side.BUY)
+_PRIORITY = attrgetter("priority")
 
 
 class RefOrder:
-    __slots__ = ("order_id", "user", "side", "price", "remaining", "stp")
+    __slots__ = ("order_id", "user", "side", "price", "remaining", "stp", "priority")
 
     def __init__(self, order_id: int, user: int, side: int, price: int, remaining: int,
                  stp: int) -> None:
@@ -41,9 +43,8 @@ class RefOrder:
         self.price = price
         self.remaining = remaining
         self.stp = stp
-
-    def priority(self) -> Tuple[int, int]:
-        return (-self.price if self.side == _BUY else self.price, self.order_id)
+        # best first: highest bid / lowest ask, then the older (smaller) id
+        self.priority = (-price if side == _BUY else price, order_id)
 
 
 class RefTrade(NamedTuple):
@@ -62,14 +63,16 @@ class RefResult(NamedTuple):
 
 
 class ReferenceBook:
+    """Two plain lists of resting orders (bids, asks), each kept sorted by priority."""
+
     def __init__(self, quote_per_price_size: int = 1) -> None:
-        self.resting: List[RefOrder] = []
+        self.books: Tuple[List[RefOrder], List[RefOrder]] = ([], [])  # indexed by Side
         self.next_id = 1
         self.quote_per_price_size = quote_per_price_size
 
     # ------------------------------------------------------------------ queries
     def side(self, side: int) -> List[RefOrder]:
-        return sorted((o for o in self.resting if o.side == side), key=RefOrder.priority)
+        return self.books[side]
 
     def l3(self) -> Dict[str, List[Tuple[int, int, int, int]]]:
         return {
@@ -90,7 +93,11 @@ class ReferenceBook:
         self.next_id += 1
         is_limit = order_type == int(OrderType.LIMIT)
         limit = price if is_limit else None
-        makers = [o for o in self.side(1 - side) if self._crosses(side, limit, o.price)]
+        makers = []
+        for maker in self.side(1 - side):  # sorted: the crossing makers are a prefix
+            if not self._crosses(side, limit, maker.price):
+                break
+            makers.append(maker)
         if is_limit and force == int(Force.POST_ONLY) and makers:
             return RefResult(order_id, [], [], "cancelled", int(CloseReason.POST_ONLY))
         budget = quote_size if not is_limit and side == _BUY else None
@@ -104,7 +111,9 @@ class ReferenceBook:
             maker.remaining -= qty
         for maker in stp_removed:
             maker.remaining = 0
-        self.resting = [o for o in self.resting if o.remaining > 0]
+        if fills or stp_removed:
+            opposite = self.books[1 - side]
+            opposite[:] = [o for o in opposite if o.remaining > 0]
         left = size - filled
         if is_limit:
             if left == 0:
@@ -112,7 +121,9 @@ class ReferenceBook:
             if stopped:
                 outcome = ("cancelled", int(CloseReason.STP))
             elif force in (int(Force.GTC), int(Force.POST_ONLY)):
-                self.resting.append(RefOrder(order_id, user, side, price, left, stp))
+                own = self.books[side]
+                own.append(RefOrder(order_id, user, side, price, left, stp))
+                own.sort(key=_PRIORITY)
                 outcome = ("rest", 0)
             else:
                 reason = CloseReason.IOC if force == int(Force.IOC) else CloseReason.FOK
@@ -139,6 +150,8 @@ class ReferenceBook:
         for maker in makers:
             if budget is None and left == 0:
                 break
+            if budget is not None and budget < maker.price * self.quote_per_price_size:
+                break  # the budget does not reach this maker: the taker stops before it
             if maker.user == user and stp != int(Stp.NONE):
                 if stp == int(Stp.CANCEL_TAKER):
                     return fills, removed, True
@@ -158,13 +171,17 @@ class ReferenceBook:
         return fills, removed, False
 
     def cancel(self, user: int, order_id: int) -> bool:
-        for order in self.resting:
-            if order.order_id == order_id and order.user == user:
-                self.resting.remove(order)
-                return True
+        for book in self.books:
+            for order in book:
+                if order.order_id == order_id:
+                    if order.user != user:
+                        return False
+                    book.remove(order)
+                    return True
         return False
 
     def cancel_all(self, user: int) -> List[int]:
-        mine = sorted(o.order_id for o in self.resting if o.user == user)
-        self.resting = [o for o in self.resting if o.user != user]
+        mine = sorted(o.order_id for book in self.books for o in book if o.user == user)
+        for book in self.books:
+            book[:] = [o for o in book if o.user != user]
         return mine

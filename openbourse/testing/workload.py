@@ -21,17 +21,21 @@ the stream is self-contained.  Failures should print the seed.
 from __future__ import annotations
 
 import random
+from operator import attrgetter
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 from ..core.commands import (BatchCancel, BatchPlace, CancelAll, CancelOrder, CancelPlan,
                              ClockTick, CompleteWithdrawal, Deposit, FailWithdrawal, ListAsset,
                              ListMarket, ModifyOrder, PlaceOrder, PlacePlan, RequestWithdrawal,
                              SetMarketStatus, SetUserFees, Transfer)
-from ..core.enums import AccountType, Force, MarketStatus, OrderType, Side, Stp
+from ..core.enums import AccountType, Force, MarketStatus, OrderType, Side
+from .reference_book import ReferenceBook
 
-__all__ = ["MatchingSpec", "matching_setup", "matching_stream", "Workload", "HOUR_NS"]
+__all__ = ["MatchingSpec", "MatchingStream", "matching_setup", "matching_stream", "Workload",
+           "HOUR_NS"]
 
 HOUR_NS = 3600 * 1_000_000_000
+_ORDER_ID = attrgetter("order_id")
 _BUY, _SELL = int(Side.BUY), int(Side.SELL)
 _LIMIT, _MARKET = int(OrderType.LIMIT), int(OrderType.MARKET)
 _SPOT, _FUNDING = int(AccountType.SPOT), int(AccountType.FUNDING)
@@ -45,6 +49,7 @@ class MatchingSpec(NamedTuple):
     mid: int = 10_000  # price units
     spread: int = 25  # orders land within mid ± spread ticks
     max_size: int = 50
+    book_depth: int = 300  # resting orders around which cancels keep the book
     quote_per_price_size: int = 100  # from the listing below: 10**(8 - 2 - 4)
 
 
@@ -62,58 +67,90 @@ def matching_setup(spec: MatchingSpec = MatchingSpec(), ts_ns: int = 1) -> List[
     return commands
 
 
-def matching_stream(seed: int, n: int, spec: MatchingSpec = MatchingSpec(), *,
-                    stp: bool = False, ts_ns: int = 2) -> Iterator[Any]:
+class MatchingStream:
     """``n`` commands: ~62% GTC limits, ~25% cancels, ~13% IOC/FOK/post-only/market orders.
 
-    With ``stp`` the orders carry random STP modes (otherwise NONE).  The generator knows
-    each order's id (placements are numbered from 1), so cancels target real orders:
-    mostly recent ones (often already filled, like real cancel traffic).
+    The generator trades like a trader who watches the book: it keeps a ``ReferenceBook``
+    of its own orders (``self.book``) to cancel orders that are really live (half the time
+    the oldest, which the moving mid has left behind) and, now and then, one that has
+    already gone.  ``self.last`` is the reference book's answer to the command just
+    yielded (a ``RefResult`` for a placement, a bool "found" for a cancel): the oracle
+    test compares the engine with it.  With ``stp`` the orders carry random STP modes.
     """
-    rng = random.Random(seed)
-    mid = spec.mid
-    next_id = 1
-    resting: List[Tuple[int, int]] = []  # (order id, user) of recent GTC orders
-    for _ in range(n):
-        ts_ns += 1000
-        roll = rng.random()
-        if rng.random() < 0.02:
-            mid = max(spec.spread + 10, mid + rng.choice((-3, -2, -1, 1, 2, 3)))
-        if roll < 0.25 and resting:
-            index = len(resting) - 1 - min(len(resting) - 1, int(rng.expovariate(0.05)))
-            order_id, user = resting.pop(index)
-            yield CancelOrder(ts_ns, user, spec.symbol, order_id, "")
-            continue
-        user = rng.randint(1, spec.users)
-        side = rng.randint(0, 1)
-        mode = rng.randint(0, 3) if stp else 0
-        size = rng.randint(1, spec.max_size)
-        if roll < 0.87:
-            force, order_type = int(Force.GTC), _LIMIT
-        elif roll < 0.92:
-            force, order_type = int(Force.IOC), _LIMIT
-        elif roll < 0.94:
-            force, order_type = int(Force.FOK), _LIMIT
-        elif roll < 0.96:
-            force, order_type = int(Force.POST_ONLY), _LIMIT
-        else:
-            force, order_type = int(Force.GTC), _MARKET
-        if order_type == _LIMIT:
-            # GTC orders mostly rest a few ticks off the mid; some cross it.
-            offset = rng.randint(-spec.spread // 5, spec.spread)
-            price = mid - offset if side == _BUY else mid + offset
-            yield PlaceOrder(ts_ns, user, spec.symbol, side, _LIMIT, force, price, size, 0, "",
-                             mode)
-            if force in (int(Force.GTC), int(Force.POST_ONLY)):
-                resting.append((next_id, user))
-                if len(resting) > 2000:
-                    del resting[:1000]
-        elif side == _BUY:
-            quote = size * mid * spec.quote_per_price_size + rng.randint(0, mid * 100)
-            yield PlaceOrder(ts_ns, user, spec.symbol, _BUY, _MARKET, 0, 0, 0, quote, "", mode)
-        else:
-            yield PlaceOrder(ts_ns, user, spec.symbol, _SELL, _MARKET, 0, 0, size, 0, "", mode)
-        next_id += 1
+
+    def __init__(self, seed: int, n: int, spec: MatchingSpec = MatchingSpec(), *,
+                 stp: bool = False, ts_ns: int = 2) -> None:
+        self.seed, self.n, self.spec, self.stp, self.ts_ns = seed, n, spec, stp, ts_ns
+        self.book = ReferenceBook(spec.quote_per_price_size)
+        self.last: Any = None
+
+    def _cancel_target(self, rng: random.Random) -> Optional[Tuple[int, int]]:
+        bids, asks = self.book.side(_BUY), self.book.side(_SELL)
+        if not bids and not asks:
+            return None
+        if rng.random() < 0.1:  # already gone (filled or cancelled), or never existed
+            return rng.randint(1, self.book.next_id), rng.randint(1, self.spec.users)
+        if rng.random() < 0.5:
+            oldest = min(bids + asks, key=_ORDER_ID)
+            return oldest.order_id, oldest.user
+        side = bids if (rng.random() < 0.5 and bids) or not asks else asks
+        order = side[rng.randrange(len(side))]
+        return order.order_id, order.user
+
+    def __iter__(self) -> Iterator[Any]:
+        spec, book = self.spec, self.book
+        rng = random.Random(self.seed)
+        mid, ts_ns = spec.mid, self.ts_ns
+        for _ in range(self.n):
+            ts_ns += 1000
+            roll = rng.random()
+            if rng.random() < 0.02:
+                # a random walk pulled back towards the start
+                step = rng.choice((-3, -2, -1, 1, 2, 3)) + (1 if mid < spec.mid else -1)
+                mid = max(spec.spread + 10, mid + step)
+            # cancel about a quarter of the time, more when the book is deep
+            deep = len(book.side(_BUY)) + len(book.side(_SELL)) > spec.book_depth
+            target = self._cancel_target(rng) if roll < (0.3 if deep else 0.2) else None
+            if target is not None:
+                order_id, user = target
+                self.last = book.cancel(user, order_id)
+                yield CancelOrder(ts_ns, user, spec.symbol, order_id, "")
+                continue
+            user = rng.randint(1, spec.users)
+            side = rng.randint(0, 1)
+            mode = rng.randint(0, 3) if self.stp else 0
+            size = rng.randint(1, spec.max_size)
+            if roll < 0.87:
+                force, order_type = int(Force.GTC), _LIMIT
+            elif roll < 0.92:
+                force, order_type = int(Force.IOC), _LIMIT
+            elif roll < 0.94:
+                force, order_type = int(Force.FOK), _LIMIT
+            elif roll < 0.96:
+                force, order_type = int(Force.POST_ONLY), _LIMIT
+            else:
+                force, order_type = int(Force.GTC), _MARKET
+            if order_type == _LIMIT:
+                offset = rng.randint(-spec.spread // 2, spec.spread)  # a third cross the mid
+                price = mid - offset if side == _BUY else mid + offset
+                command = PlaceOrder(ts_ns, user, spec.symbol, side, _LIMIT, force, price, size,
+                                     0, "", mode)
+            elif side == _BUY:
+                quote = size * mid * spec.quote_per_price_size + rng.randint(0, mid * 100)
+                command = PlaceOrder(ts_ns, user, spec.symbol, _BUY, _MARKET, 0, 0, 0, quote, "",
+                                     mode)
+            else:
+                command = PlaceOrder(ts_ns, user, spec.symbol, _SELL, _MARKET, 0, 0, size, 0, "",
+                                     mode)
+            self.last = book.place(command.user, command.side, command.order_type, command.force,
+                                   command.price, command.size, command.quote_size, command.stp)
+            yield command
+
+
+def matching_stream(seed: int, n: int, spec: MatchingSpec = MatchingSpec(), *,
+                    stp: bool = False, ts_ns: int = 2) -> Iterator[Any]:
+    """The commands of ``MatchingStream`` alone."""
+    return iter(MatchingStream(seed, n, spec, stp=stp, ts_ns=ts_ns))
 
 
 class _Symbol:

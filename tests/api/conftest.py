@@ -3,6 +3,7 @@
 The server runs without market makers so every balance in these tests is the result of
 the tests' own trades and can be checked to the last minor unit.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ def free_port() -> int:
 
 
 def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([PYTHON, "-m", "openbourse.runtime.cli", *args], capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [PYTHON, "-m", "openbourse.runtime.cli", *args], capture_output=True, text=True, timeout=120
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"openbourse {' '.join(args)} failed: {result.stderr}")
     return result
@@ -53,9 +55,21 @@ class Server:
 
     def start(self) -> "Server":
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "openbourse.runtime.cli", "serve", "--data-dir", str(self.data_dir),
-             "--port", str(self.port), *self.extra],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                PYTHON,
+                "-m",
+                "openbourse.runtime.cli",
+                "serve",
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+                *self.extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + 60
         lines = []
@@ -76,7 +90,9 @@ class Server:
         self.proc = None
         return code
 
-    def user(self, email: str, funds: Dict[str, str], perms: str = "read,trade,transfer") -> Dict[str, str]:
+    def user(
+        self, email: str, funds: Dict[str, str], perms: str = "read,trade,transfer"
+    ) -> Dict[str, str]:
         """Create a user, fund it and mint a key, all through the CLI against this server."""
         d = ["--data-dir", str(self.data_dir)]
         cli("users", "create", email, "--password", "correct-horse-1", *d)
@@ -100,10 +116,15 @@ _counter = [0]
 
 @pytest.fixture
 def make_user(server: Server):
-    def make(funds: Optional[Dict[str, str]] = None, perms: str = "read,trade,transfer") -> Dict[str, str]:
+    def make(
+        funds: Optional[Dict[str, str]] = None, perms: str = "read,trade,transfer"
+    ) -> Dict[str, str]:
         _counter[0] += 1
         email = f"user{_counter[0]}-{os.getpid()}@test.io"
-        return server.user(email, funds if funds is not None else {"USDT": "100000", "BTC": "2"}, perms)
+        return server.user(
+            email, funds if funds is not None else {"USDT": "100000", "BTC": "2"}, perms
+        )
+
     return make
 
 
@@ -113,7 +134,9 @@ def ccxt_client(url: str, creds: Optional[Dict[str, str]] = None, pro: bool = Fa
 
     config: Dict[str, Any] = {"enableRateLimit": False}
     if creds:
-        config.update(apiKey=creds["apiKey"], secret=creds["secretKey"], password=creds["passphrase"])
+        config.update(
+            apiKey=creds["apiKey"], secret=creds["secretKey"], password=creds["passphrase"]
+        )
     ex = (ccxt.pro.bitget if pro else ccxt.bitget)(config)
     for name, value in list(ex.urls["api"].items()):
         if isinstance(value, str):
@@ -134,15 +157,26 @@ class Raw:
         self.creds = creds
         self.http = httpx.Client(base_url=url, timeout=30)
 
-    def headers(self, method: str, path: str, query: str = "", body: str = "", ts: Optional[str] = None,
-                secret: Optional[str] = None, passphrase: Optional[str] = None) -> Dict[str, str]:
+    def headers(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        body: str = "",
+        ts: Optional[str] = None,
+        secret: Optional[str] = None,
+        passphrase: Optional[str] = None,
+    ) -> Dict[str, str]:
         assert self.creds is not None
         ts = ts or str(int(time.time() * 1000))
         prehash = ts + method + path + (("?" + query) if query else "") + body
-        return {"ACCESS-KEY": self.creds["apiKey"],
-                "ACCESS-SIGN": sign(secret or self.creds["secretKey"], prehash),
-                "ACCESS-TIMESTAMP": ts, "ACCESS-PASSPHRASE": passphrase or self.creds["passphrase"],
-                "Content-Type": "application/json"}
+        return {
+            "ACCESS-KEY": self.creds["apiKey"],
+            "ACCESS-SIGN": sign(secret or self.creds["secretKey"], prehash),
+            "ACCESS-TIMESTAMP": ts,
+            "ACCESS-PASSPHRASE": passphrase or self.creds["passphrase"],
+            "Content-Type": "application/json",
+        }
 
     def get(self, path: str, query: str = "", signed: bool = True, **kw: Any) -> httpx.Response:
         headers = self.headers("GET", path, query, **kw) if signed else {}
@@ -158,4 +192,5 @@ class Raw:
 def raw(server: Server):
     def make(creds: Optional[Dict[str, str]] = None) -> Raw:
         return Raw(server.url, creds)
+
     return make

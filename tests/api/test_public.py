@@ -1,9 +1,11 @@
 """Public endpoints through real ccxt (sync and pro) and through raw HTTP for the envelope."""
+
 from __future__ import annotations
 
 import asyncio
 import time
 
+import ccxt
 import pytest
 
 from .conftest import Server, ccxt_client
@@ -39,15 +41,26 @@ def test_envelope_on_success_and_errors(server: Server) -> None:
     body = httpx.get(server.url + "/api/v2/public/time").json()
     assert body["code"] == "00000" and body["msg"] == "success"
     assert isinstance(body["requestTime"], int) and body["data"]["serverTime"].isdigit()
-    for path, code in (("/api/v2/nope", "40404"), ("/api/v3/account/settings", "40404"),
-                       ("/nope", "40404")):
+    for path, code in (
+        ("/api/v2/nope", "40404"),
+        ("/api/v3/account/settings", "40404"),
+        ("/nope", "40404"),
+    ):
         resp = httpx.get(server.url + path)
         assert resp.status_code == 404
         assert resp.json()["code"] == code and resp.json()["data"] is None
     assert httpx.get(server.url + "/api/v2/margin/currencies").json()["data"] == []
-    for product in ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES", "SUSDT-FUTURES", "SCOIN-FUTURES",
-                    "susdc-futures"):
-        resp = httpx.get(server.url + "/api/v2/mix/market/contracts", params={"productType": product})
+    for product in (
+        "USDT-FUTURES",
+        "COIN-FUTURES",
+        "USDC-FUTURES",
+        "SUSDT-FUTURES",
+        "SCOIN-FUTURES",
+        "susdc-futures",
+    ):
+        resp = httpx.get(
+            server.url + "/api/v2/mix/market/contracts", params={"productType": product}
+        )
         assert resp.json() == {**resp.json(), "code": "00000", "data": []}
     bad = httpx.get(server.url + "/api/v2/mix/market/contracts", params={"productType": "X"}).json()
     assert bad["code"] == "40017"
@@ -90,7 +103,21 @@ def test_market_data_after_trades(server: Server, make_user) -> None:
     recent = ex.fetch_trades("SOL/USDT", params={"method": "publicSpotGetV2SpotMarketFills"})
     assert [t["id"] for t in recent] == [t["id"] for t in trades]
     since = int(time.time() * 1000) - 3_600_000
-    for timeframe in ("1m", "3m", "5m", "15m", "30m", "1h", "4h", "6h", "12h", "1d", "3d", "1w", "1M"):
+    for timeframe in (
+        "1m",
+        "3m",
+        "5m",
+        "15m",
+        "30m",
+        "1h",
+        "4h",
+        "6h",
+        "12h",
+        "1d",
+        "3d",
+        "1w",
+        "1M",
+    ):
         candles = ex.fetch_ohlcv("SOL/USDT", timeframe, limit=10)
         assert candles and candles[-1][2] == 151.0 and candles[-1][3] == 150.0, timeframe
         assert candles[-1][5] == pytest.approx(0.6), timeframe
@@ -99,6 +126,7 @@ def test_market_data_after_trades(server: Server, make_user) -> None:
 
 def test_ccxt_pro_public_stream(server: Server) -> None:
     """The node mounts the WS gateway at /v2/ws/public (protocol details: WS tests)."""
+
     async def run() -> None:
         ex = ccxt_client(server.url, pro=True)
         try:
@@ -108,4 +136,39 @@ def test_ccxt_pro_public_stream(server: Server) -> None:
             assert book["symbol"] == "BTC/USDT"
         finally:
             await ex.close()
+
+    asyncio.run(run())
+
+
+def test_rate_limit(make_user, raw) -> None:
+    """The wallet family allows a key 10 requests/s (burst 20)."""
+    client = raw(make_user({}, perms="read"))
+    codes = [client.get("/api/v2/spot/wallet/deposit-records").json()["code"] for _ in range(40)]
+    assert "429" in codes and codes[0] == "00000"
+    body = client.get("/api/v2/spot/wallet/deposit-records").json()
+    assert body["code"] == "429" and body["msg"] == "Request Frequency Is Too High"
+    assert issubclass(
+        ccxt.bitget().exceptions["exact"]["Request Frequency Is Too High"], ccxt.RateLimitExceeded
+    )
+
+
+def test_ccxt_pro_private_stream(server: Server, make_user) -> None:
+    """The node mounts /v2/ws/private with login backed by the same API keys."""
+    creds = make_user({"USDC": "1000"})
+
+    async def run() -> None:
+        ex = ccxt_client(server.url, creds, pro=True)
+        try:
+            await ex.load_markets()
+            watch = asyncio.ensure_future(ex.watch_orders("BTC/USDC"))
+            await asyncio.sleep(1.0)  # let the subscription land before the order
+            ex2 = ccxt_client(server.url, creds)
+            ex2.load_markets()
+            placed = ex2.create_order("BTC/USDC", "limit", "buy", 0.001, 1000)
+            orders = await asyncio.wait_for(watch, 20)
+            assert placed["id"] in {o["id"] for o in orders}
+            ex2.cancel_order(placed["id"], "BTC/USDC")
+        finally:
+            await ex.close()
+
     asyncio.run(run())

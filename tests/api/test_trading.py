@@ -3,6 +3,7 @@
 ETH/USDT is this module's market: ETH has 8 decimals, USDT 6, fees 0.1 % in the asset
 received (rounded up), so every expected balance below is exact decimal arithmetic.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -45,7 +46,12 @@ def test_limit_market_and_fees_to_the_unit(pair) -> None:
     assert_balance(maker, "ETH", "0.5", "0.5")
     buy = taker.create_order(SYMBOL, "limit", "buy", 0.3, 3000)
     order = taker.fetch_order(buy["id"], SYMBOL)
-    assert (order["status"], order["filled"], order["cost"], order["average"]) == ("closed", 0.3, 900, 3000)
+    assert (order["status"], order["filled"], order["cost"], order["average"]) == (
+        "closed",
+        0.3,
+        900,
+        3000,
+    )
     assert order["fee"] == {"cost": 0.0003, "currency": "ETH"}
     assert_balance(taker, "ETH", "0.2997")
     assert_balance(taker, "USDT", "9100")
@@ -56,7 +62,12 @@ def test_limit_market_and_fees_to_the_unit(pair) -> None:
 
     market_buy = taker.create_order(SYMBOL, "market", "buy", None, None, {"cost": 150})
     done = taker.fetch_order(market_buy["id"], SYMBOL)
-    assert (done["status"], done["amount"], done["filled"], done["cost"]) == ("closed", 0.05, 0.05, 150)
+    assert (done["status"], done["amount"], done["filled"], done["cost"]) == (
+        "closed",
+        0.05,
+        0.05,
+        150,
+    )
     assert_balance(taker, "ETH", "0.34965")
     assert_balance(taker, "USDT", "8950")
     assert_balance(maker, "USDT", "1048.95")
@@ -73,12 +84,17 @@ def test_limit_market_and_fees_to_the_unit(pair) -> None:
 
     mine = taker.fetch_my_trades(SYMBOL)
     assert [(t["price"], t["amount"], t["takerOrMaker"]) for t in mine] == [
-        (3000.0, 0.3, "taker"), (3000.0, 0.05, "taker"), (2990.0, 0.1, "maker")]
+        (3000.0, 0.3, "taker"),
+        (3000.0, 0.05, "taker"),
+        (2990.0, 0.1, "maker"),
+    ]
     assert [t["fee"]["cost"] for t in mine] == [0.0003, 0.00005, 0.0001]
     theirs = maker.fetch_my_trades(SYMBOL)
-    assert [t["fee"] for t in theirs] == [{"currency": "USDT", "cost": 0.9},
-                                          {"currency": "USDT", "cost": 0.15},
-                                          {"currency": "USDT", "cost": 0.299}]
+    assert [t["fee"] for t in theirs] == [
+        {"currency": "USDT", "cost": 0.9},
+        {"currency": "USDT", "cost": 0.15},
+        {"currency": "USDT", "cost": 0.299},
+    ]
     closed = taker.fetch_closed_orders(SYMBOL)
     assert {o["id"] for o in closed} == {buy["id"], market_buy["id"], bid["id"]}
     assert [o["id"] for o in maker.fetch_open_orders(SYMBOL)] == [sell["id"]]
@@ -90,7 +106,11 @@ def test_time_in_force_variants(pair) -> None:
     before = balances(taker)
     post = taker.create_order(SYMBOL, "limit", "buy", 0.1, 3000, {"postOnly": True})
     post_order = taker.fetch_order(post["id"], SYMBOL)
-    assert (post_order["status"], post_order["filled"], post_order["postOnly"]) == ("canceled", 0, True)
+    assert (post_order["status"], post_order["filled"], post_order["postOnly"]) == (
+        "canceled",
+        0,
+        True,
+    )
     assert balances(taker) == before
     resting = taker.create_order(SYMBOL, "limit", "buy", 0.1, 2900, {"postOnly": True})
     assert taker.fetch_order(resting["id"], SYMBOL)["status"] == "open"
@@ -98,12 +118,20 @@ def test_time_in_force_variants(pair) -> None:
 
     fok = taker.create_order(SYMBOL, "limit", "buy", 0.3, 3000, {"timeInForce": "FOK"})
     fok_order = taker.fetch_order(fok["id"], SYMBOL)
-    assert (fok_order["status"], fok_order["filled"], fok_order["timeInForce"]) == ("canceled", 0, "FOK")
+    assert (fok_order["status"], fok_order["filled"], fok_order["timeInForce"]) == (
+        "canceled",
+        0,
+        "FOK",
+    )
     assert_balance(taker, "USDT", "9710", "290")
 
     ioc = taker.create_order(SYMBOL, "limit", "buy", 0.3, 3000, {"timeInForce": "IOC"})
     ioc_order = taker.fetch_order(ioc["id"], SYMBOL)
-    assert (ioc_order["status"], ioc_order["filled"], ioc_order["timeInForce"]) == ("canceled", 0.2, "IOC")
+    assert (ioc_order["status"], ioc_order["filled"], ioc_order["timeInForce"]) == (
+        "canceled",
+        0.2,
+        "IOC",
+    )
     assert_balance(taker, "USDT", "9110", "290")
     assert_balance(taker, "ETH", "0.1998")
     assert ioc["id"] in {o["id"] for o in taker.fetch_canceled_orders(SYMBOL)}
@@ -131,8 +159,15 @@ def test_idempotent_client_oid_retry(pair, raw) -> None:
     """The same clientOid and payload twice is one order (the retry gets the same id)."""
     _, taker = pair
     client = raw(taker_creds(taker))
-    body = {"symbol": "ETHUSDT", "side": "buy", "orderType": "limit", "force": "gtc", "price": "1000",
-            "size": "0.1", "clientOid": "retry-1"}
+    body = {
+        "symbol": "ETHUSDT",
+        "side": "buy",
+        "orderType": "limit",
+        "force": "gtc",
+        "price": "1000",
+        "size": "0.1",
+        "clientOid": "retry-1",
+    }
     first = client.post("/api/v2/spot/trade/place-order", body).json()
     second = client.post("/api/v2/spot/trade/place-order", body).json()
     assert first["code"] == second["code"] == "00000"
@@ -151,10 +186,12 @@ def test_trigger_orders(pair) -> None:
     trigger = taker.create_order(SYMBOL, "limit", "buy", 0.05, 3100, {"triggerPrice": 3050})
     open_plans = taker.fetch_open_orders(SYMBOL, params={"trigger": True})
     assert [(o["id"], o["triggerPrice"], o["price"], o["status"]) for o in open_plans] == [
-        (trigger["id"], 3050.0, 3100.0, "open")]
+        (trigger["id"], 3050.0, 3100.0, "open")
+    ]
     assert balances(taker)["USDT"][1] == 0  # nothing is frozen before the trigger fires
-    market_trigger = taker.create_order(SYMBOL, "market", "buy", None, None,
-                                        {"triggerPrice": 2500, "cost": 100})
+    market_trigger = taker.create_order(
+        SYMBOL, "market", "buy", None, None, {"triggerPrice": 2500, "cost": 100}
+    )
     taker.cancel_order(market_trigger["id"], SYMBOL, {"trigger": True})
     maker.create_order(SYMBOL, "limit", "sell", 0.01, 3050)
     taker.create_order(SYMBOL, "limit", "buy", 0.01, 3050)  # last price 3050 → the plan fires
@@ -170,3 +207,70 @@ def test_trigger_orders(pair) -> None:
     assert (last["price"], last["amount"], last["takerOrMaker"]) == (3100.0, 0.05, "maker")
     assert_balance(taker, "USDT", str(D(10000) - D("30") - D("30.5") - D("155")))
     assert_balance(taker, "ETH", str(D("0.07") - D("0.00007")))
+
+
+def test_batch_orders_edit_and_batch_cancel(pair) -> None:
+    maker, taker = pair
+    created = taker.create_orders(
+        [
+            {"symbol": SYMBOL, "type": "limit", "side": "buy", "amount": 0.1, "price": 1500},
+            {
+                "symbol": SYMBOL,
+                "type": "limit",
+                "side": "buy",
+                "amount": 0.1,
+                "price": 1600,
+                "params": {"clientOrderId": "batch-2"},
+            },
+            {
+                "symbol": SYMBOL,
+                "type": "limit",
+                "side": "buy",
+                "amount": 100,
+                "price": 1600,
+            },  # unaffordable
+        ]
+    )
+    # the failed item comes back in failureList; ccxt 4.5.90 drops it (no symbol on rejected rows)
+    assert len(created) == 2 and created[1]["clientOrderId"] == "batch-2"
+    assert_balance(taker, "USDT", "9690", "310")
+    edited = taker.edit_order(created[0]["id"], SYMBOL, "limit", "buy", 0.2, 1400)
+    assert edited["id"] != created[0]["id"]
+    assert taker.fetch_order(created[0]["id"], SYMBOL)["status"] == "canceled"
+    new = taker.fetch_order(edited["id"], SYMBOL)
+    assert (new["status"], new["price"], new["amount"]) == ("open", 1400.0, 0.2)
+    assert_balance(taker, "USDT", "9560", "440")
+    canceled = taker.cancel_orders([edited["id"], created[1]["id"], "424242"], SYMBOL)
+    assert sorted(o["id"] for o in canceled if o["status"] != "rejected") == sorted(
+        [edited["id"], created[1]["id"]]
+    )
+    assert taker.fetch_open_orders(SYMBOL) == []
+    assert_balance(taker, "USDT", "10000")
+
+
+def test_attached_take_profit_and_stop_loss(pair) -> None:
+    maker, taker = pair
+    maker.create_order(SYMBOL, "limit", "sell", 0.11, 3000)
+    taker.create_order(SYMBOL, "limit", "buy", 0.01, 3000)  # a last price for the TP/SL check
+    order = taker.create_order(
+        SYMBOL,
+        "limit",
+        "buy",
+        0.1,
+        3000,
+        {"presetTakeProfitPrice": "3300", "presetStopLossPrice": "2700"},
+    )
+    fetched = taker.fetch_order(order["id"], SYMBOL)
+    assert (fetched["status"], fetched["takeProfitPrice"], fetched["stopLossPrice"]) == (
+        "closed",
+        3300,
+        2700,
+    )
+    legs = taker.fetch_open_orders(SYMBOL, params={"trigger": True})
+    assert sorted((o["triggerPrice"], o["side"], o["amount"]) for o in legs) == [
+        (2700.0, "sell", 0.0999),
+        (3300.0, "sell", 0.0999),
+    ]  # the bought size net of the fee
+    for leg in legs:
+        taker.cancel_order(leg["id"], SYMBOL, {"trigger": True})
+    assert taker.fetch_open_orders(SYMBOL, params={"trigger": True}) == []

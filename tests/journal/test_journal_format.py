@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import struct
+import zlib
 
 import pytest
 from journal_toy_machine import toy_commands
@@ -33,9 +34,9 @@ def test_records_round_trip_through_writer_and_reader() -> None:
     assert [decode_command(body) for _, body in records] == commands
 
 
-def test_record_overhead_is_sixteen_bytes() -> None:
+def test_record_overhead_is_twenty_bytes() -> None:
     body = encode_command(toy_commands(1)[0])
-    assert len(encode_record(7, body)) == len(body) + RECORD_OVERHEAD == len(body) + 16
+    assert len(encode_record(7, body)) == len(body) + RECORD_OVERHEAD == len(body) + 20
 
 
 def test_header_round_trip_and_start_seq() -> None:
@@ -85,7 +86,13 @@ def test_journal_may_start_after_seq_one() -> None:
     assert scan.header.start_seq == 10
 
 
-def test_frame_layout_is_length_crc_seq_body() -> None:
-    record = encode_record(9, b"abc")
-    length, _crc, seq = struct.unpack_from("<IIQ", record)
-    assert (length, seq, record[16:]) == (11, 9, b"abc")
+def test_frame_layout_is_length_crc_seq_lag_body() -> None:
+    record = encode_record(9, b"abc", durable_seq=6)
+    length, crc, seq, lag = struct.unpack_from("<IIQI", record)
+    assert (length, seq, lag, record[20:]) == (15, 9, 3, b"abc")
+    assert crc == zlib.crc32(record[8:])
+
+
+def test_durable_lag_saturates() -> None:
+    record = encode_record(2**40, b"", durable_seq=0)
+    assert struct.unpack_from("<IIQI", record)[3] == 2**32 - 1

@@ -15,11 +15,14 @@ from openbourse.journal.writer import JournalWriter
 COMMANDS = toy_commands(30, seed=7)
 
 
-def _journal_bytes(count: int = len(COMMANDS)) -> bytes:
+def _journal_bytes(count: int = len(COMMANDS), commit_each: bool = True) -> bytes:
+    """A journal of the first ``count`` commands, fsynced after each one (or once)."""
     storage = MemoryStorage()
     writer = JournalWriter(storage, next_seq=1)
     for seq, command in enumerate(COMMANDS[:count], start=1):
         writer.append(seq, command)
+        if commit_each:
+            writer.commit()
     writer.commit()
     return storage.read(0, storage.size())
 
@@ -80,6 +83,20 @@ def test_damage_followed_by_valid_records_raises(where: str) -> None:
     data[offset[where]] ^= 0x40
     with pytest.raises(JournalCorrupt, match="valid record seq"):
         _scan(bytes(data))
+
+
+def test_hole_inside_one_unsynced_batch_is_a_torn_tail() -> None:
+    """A power cut persisted later pages of the last batch but not an earlier one."""
+    one_batch = _journal_bytes(commit_each=False)  # nothing was durable while encoding
+    data = bytearray(one_batch)
+    hole = len(_journal_bytes(10, commit_each=False))
+    data[hole : hole + 30] = bytes(30)
+    storage = MemoryStorage(bytes(data))
+    scan = JournalScan(storage)
+    assert [seq for seq, _ in scan] == list(range(1, 11))
+    assert scan.records_after_hole > 0 and scan.torn_bytes == len(one_batch) - hole
+    scan.truncate_tail()
+    assert storage.size() == hole
 
 
 def test_damage_far_from_the_end_raises_without_searching(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,3 +87,16 @@ def test_memory_sync_failure_is_raised() -> None:
     with pytest.raises(OSError):
         storage.sync()
     assert storage.synced_size == 0
+
+
+def test_memory_crash_scramble_damages_only_unsynced_sectors() -> None:
+    damaged = 0
+    for seed in range(50):
+        storage = MemoryStorage()
+        storage.append(b"d" * 1000)
+        storage.sync()
+        storage.append(b"v" * 3000)
+        image = storage.crash(random.Random(seed), scramble=True).read(0, 10_000)
+        assert image[:1000] == b"d" * 1000 and len(image) <= 4000
+        damaged += image[1000:] != b"v" * (len(image) - 1000)
+    assert damaged > 10

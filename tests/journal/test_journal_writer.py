@@ -104,3 +104,16 @@ def test_fsync_failure_fails_callbacks_and_later_submits() -> None:
         committer.submit(b"", 1, None, urgent=True)
     committer.close()
     assert writer.durable_seq == 0
+
+
+def test_group_window_syncs_without_urgency() -> None:
+    storage = MemoryStorage()
+    writer = JournalWriter(storage, next_seq=1)
+    committer = GroupCommitter(writer, window_s=0.005)
+    done = threading.Event()
+    writer.append(1, COMMANDS[0])
+    data, last = writer.detach()
+    committer.submit(data, last, lambda error: done.set(), urgent=False)
+    assert done.wait(30)  # nobody flushed: the window alone triggered the fsync
+    assert _durable_seqs(storage) == [1]
+    committer.close()

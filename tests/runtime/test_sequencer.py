@@ -292,3 +292,47 @@ def test_writer_and_sequencer_must_agree_on_next_seq() -> None:
     writer = JournalWriter(MemoryStorage(), next_seq=1)
     with pytest.raises(ValueError):
         Sequencer(ListState(), writer, 2, FakeClock(), machine=MACHINE)
+
+
+def test_a_failing_listener_is_counted_and_the_others_still_run() -> None:
+    sequencer, _, _ = make()
+    heard: List[int] = []
+
+    def broken(seq: int, command: Command, events: List[Any]) -> None:
+        raise RuntimeError("read model bug")
+
+    sequencer.add_listener(broken)
+    sequencer.add_listener(lambda seq, command, events: heard.append(seq))
+    sequencer.start()
+    for future in [sequencer.submit(deposit(amount)) for amount in (1, 2, 3)]:
+        future.result(timeout=30)
+    sequencer.stop()
+    assert heard == [1, 2, 3] and sequencer.listener_errors == 3
+    assert sequencer.failure is None
+
+
+def test_refused_commands_cancelled_by_their_caller_do_not_break_dispatch() -> None:
+    sequencer, state, _ = make()
+    state.gate = threading.Event()
+    sequencer.start()
+    blocker = sequencer.submit(deposit(1))
+    poison = sequencer.submit(deposit(POISON))
+    queued = [sequencer.submit(deposit(amount)) for amount in (2, 3, 4)]
+    queued[1].cancel()
+    state.gate.set()
+    blocker.result(timeout=30)
+    with pytest.raises(EngineFailure):
+        poison.result(timeout=30)
+    for future in (queued[0], queued[2]):
+        with pytest.raises(SequencerStopped):
+            future.result(timeout=30)
+    sequencer.stop()
+
+
+def test_idle_hook_runs_on_the_sequencer_thread_when_the_queue_is_empty() -> None:
+    threads: List[str] = []
+    sequencer, _, _ = make(on_idle=lambda: threads.append(threading.current_thread().name))
+    sequencer.start()
+    sequencer.submit(deposit(1)).result(timeout=30)
+    sequencer.stop()
+    assert threads and set(threads) == {"sequencer"}

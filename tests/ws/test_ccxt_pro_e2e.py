@@ -134,3 +134,27 @@ def test_unwatch_is_acknowledged(server: LiveServer) -> None:
         await ex.un_watch_order_book("SOL/USDT")
 
     run(server, scenario)
+
+
+def test_trigger_orders_are_pushed_on_orders_algo(server: LiveServer) -> None:
+    async def scenario(ex: Any) -> None:
+        await ex.load_markets()
+        watcher = asyncio.ensure_future(ex.watch_orders("BTC/USDT", params={"trigger": True}))
+        await asyncio.sleep(0.5)
+        ticker = await ex.watch_ticker("BTC/USDT")
+        while not ticker["last"]:  # first trade of a fresh server
+            ticker = await ex.watch_ticker("BTC/USDT")
+        trigger = round(ticker["last"] * 1.1, 2)
+        placed = await ex.create_order("BTC/USDT", "limit", "buy", 0.001,
+                                       round(ticker["last"] * 0.9, 2), {"triggerPrice": trigger})
+        pushed = await watcher
+        mine = [o for o in pushed if o["id"] == placed["id"]]
+        assert mine and mine[-1]["status"] == "open"
+        assert mine[-1]["triggerPrice"] == trigger
+        watcher = asyncio.ensure_future(ex.watch_orders("BTC/USDT", params={"trigger": True}))
+        await asyncio.sleep(0.2)
+        await ex.cancel_order(placed["id"], "BTC/USDT", {"trigger": True})
+        pushed = await watcher
+        assert [o["status"] for o in pushed if o["id"] == placed["id"]][-1] == "canceled"
+
+    run(server, scenario)

@@ -7,10 +7,10 @@ them percent-encoded; the body is signed byte-for-byte as received.  Checks run 
 order that gives the most specific error first: missing headers, timestamp, key,
 passphrase, signature, IP allow-list, permission.
 """
+
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import time
 from typing import Callable, Mapping, Optional
@@ -26,21 +26,33 @@ WINDOW_MS = 30_000
 
 def sign(secret: str, prehash: str) -> str:
     """The ACCESS-SIGN value for ``prehash`` (used by tests and the bench clients too)."""
-    mac = hmac.new(secret.encode(), prehash.encode(), hashlib.sha256).digest()
-    return base64.b64encode(mac).decode()
+    return base64.b64encode(hmac.digest(secret.encode(), prehash.encode(), "sha256")).decode()
 
 
 class Authenticator:
     """Turns request headers into the caller's ``ApiKey`` or raises the Bitget auth error."""
 
-    def __init__(self, lookup: Callable[[str], Optional[ApiKey]], *, window_ms: int = WINDOW_MS,
-                 clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000) -> None:
+    def __init__(
+        self,
+        lookup: Callable[[str], Optional[ApiKey]],
+        *,
+        window_ms: int = WINDOW_MS,
+        clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    ) -> None:
         self._lookup = lookup
         self._window = window_ms
         self._clock = clock_ms
 
-    def verify(self, headers: Mapping[str, str], method: str, path: str, raw_query: bytes,
-               body: bytes, client_ip: str, permission: str) -> ApiKey:
+    def verify(
+        self,
+        headers: Mapping[str, str],
+        method: str,
+        path: str,
+        raw_query: bytes,
+        body: bytes,
+        client_ip: str,
+        permission: str,
+    ) -> ApiKey:
         key_id = headers.get("access-key")
         if not key_id:
             raise ApiError(E.KEY_EMPTY, "ACCESS_KEY cannot be empty")
@@ -59,8 +71,10 @@ class Authenticator:
             raise ApiError(E.PASSPHRASE_WRONG, "apikey/passphrase is incorrect")
         prehash = timestamp + method + path
         if raw_query:
-            prehash += "?" + unquote(raw_query.decode("latin-1"), encoding="utf-8", errors="replace")
-        expected = hmac.new(key.secret, prehash.encode() + body, hashlib.sha256).digest()
+            prehash += "?" + unquote(
+                raw_query.decode("latin-1"), encoding="utf-8", errors="replace"
+            )
+        expected = hmac.digest(key.secret, prehash.encode() + body, "sha256")
         try:
             given = base64.b64decode(signature, validate=True)
         except ValueError:

@@ -5,6 +5,7 @@ ccxt treats a response as successful only when ``code`` is the *string* ``"00000
 same envelope with ``data: null`` on every status, including unknown routes, because ccxt
 maps the JSON body and only falls back to the HTTP status when the body is not JSON.
 """
+
 from __future__ import annotations
 
 import time

@@ -6,6 +6,7 @@ so that it never equals one of ccxt's message keys ("invalid sign", "invalid sym
 the numeric code alone must pick the exception.  The table in
 ``shared/research/bitget-v2-api.md`` §3.3 lists which code maps to which ccxt class.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Tuple
@@ -58,18 +59,30 @@ class E:
 #: RejectCode → (Bitget code, message).  Every RejectCode has an entry (tested).
 REJECT_MAP: Dict[RejectCode, Tuple[str, str]] = {
     RejectCode.INVALID_ARGUMENT: (E.PARAM_INVALID, "Parameter verification failed"),
-    RejectCode.AMOUNT_OUT_OF_RANGE: (E.PARAM_INVALID, "Parameter verification failed: amount out of range"),
+    RejectCode.AMOUNT_OUT_OF_RANGE: (
+        E.PARAM_INVALID,
+        "Parameter verification failed: amount out of range",
+    ),
     RejectCode.UNKNOWN_USER: ("40300", "User does not exist"),
     RejectCode.DUPLICATE_DIFFERENT: ("40500", "Duplicate clientOid with a different request"),
     RejectCode.UNKNOWN_ASSET: (E.NOT_EXIST, "Parameter coin does not exist"),
-    RejectCode.ASSET_EXISTS: (E.PARAM_INVALID, "Parameter verification failed: asset already listed"),
+    RejectCode.ASSET_EXISTS: (
+        E.PARAM_INVALID,
+        "Parameter verification failed: asset already listed",
+    ),
     RejectCode.INVALID_SCALE: (E.PARAM_INVALID, "Parameter verification failed: scale"),
     RejectCode.UNKNOWN_SYMBOL: (E.NOT_EXIST, "Parameter symbol does not exist"),
-    RejectCode.SYMBOL_EXISTS: (E.PARAM_INVALID, "Parameter verification failed: symbol already listed"),
+    RejectCode.SYMBOL_EXISTS: (
+        E.PARAM_INVALID,
+        "Parameter verification failed: symbol already listed",
+    ),
     RejectCode.UNITS_NOT_INTEGRAL: (E.PARAM_INVALID, "Parameter verification failed: units"),
     RejectCode.MARKET_HALTED: ("41114", "The current trading pair is under maintenance"),
     RejectCode.PRICE_PRECISION: (E.PRICE_SCALE, "param price scale error"),
-    RejectCode.SIZE_PRECISION: (E.SIZE_SCALE, "Parameter verification exception size checkBDScale error"),
+    RejectCode.SIZE_PRECISION: (
+        E.SIZE_SCALE,
+        "Parameter verification exception size checkBDScale error",
+    ),
     RejectCode.SIZE_TOO_SMALL: (E.MIN_AMOUNT, "less than the minimum order quantity"),
     RejectCode.SIZE_TOO_LARGE: ("45113", "Maximum order quantity exceeded"),
     RejectCode.NOTIONAL_TOO_SMALL: (E.MIN_AMOUNT, "less than the minimum order value"),
@@ -77,16 +90,34 @@ REJECT_MAP: Dict[RejectCode, Tuple[str, str]] = {
     RejectCode.MARKET_ORDER_SIZE: ("40108", "Wrong order quantity for a market order"),
     RejectCode.ORDER_NOT_FOUND: (E.ORDER_NOT_FOUND, "The order does not exist"),
     RejectCode.TOO_MANY_OPEN_ORDERS: ("32005", "Too many open orders on this symbol"),
-    RejectCode.NOTHING_TO_MODIFY: (E.PARAM_INVALID, "Parameter verification failed: nothing to modify"),
+    RejectCode.NOTHING_TO_MODIFY: (
+        E.PARAM_INVALID,
+        "Parameter verification failed: nothing to modify",
+    ),
     RejectCode.BATCH_TOO_LARGE: ("40306", "Batch processing orders can only process up to 50"),
+    RejectCode.DUPLICATE_ORDER_ID: ("40500", "Duplicate clientOid: an open order already uses it"),
     RejectCode.INSUFFICIENT_BALANCE: (E.INSUFFICIENT, "Insufficient balance"),
     RejectCode.SAME_ACCOUNT: (E.PARAM_INVALID, "Parameter verification failed: same account"),
-    RejectCode.ACCOUNT_TYPE_NOT_ALLOWED: (E.PARAM_INVALID, "Parameter verification failed: account type"),
+    RejectCode.ACCOUNT_TYPE_NOT_ALLOWED: (
+        E.PARAM_INVALID,
+        "Parameter verification failed: account type",
+    ),
     RejectCode.WITHDRAWAL_NOT_FOUND: (E.NOT_EXIST, "Parameter withdrawal does not exist"),
-    RejectCode.WITHDRAWAL_NOT_PENDING: (E.PARAM_INVALID, "Parameter verification failed: withdrawal state"),
+    RejectCode.WITHDRAWAL_NOT_PENDING: (
+        E.PARAM_INVALID,
+        "Parameter verification failed: withdrawal state",
+    ),
     RejectCode.PLAN_NOT_FOUND: ("43025", "Plan order does not exist"),
     RejectCode.TRIGGER_EQUALS_PRICE: ("43011", "The trigger price equals the last price"),
     RejectCode.TOO_MANY_PLANS: ("32005", "Too many plan orders on this symbol"),
+    RejectCode.NO_LAST_PRICE: (
+        "43011",
+        "No trade yet on this symbol: a trigger price has no reference",
+    ),
+    RejectCode.TPSL_WRONG_SIDE: (
+        "40917",
+        "Take-profit/stop-loss price is on the wrong side of the order price",
+    ),
 }
 
 

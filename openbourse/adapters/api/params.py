@@ -7,6 +7,7 @@ exponents, signs, NaN/Infinity, absurdly long numbers and digits beyond the mark
 price precision, because each of those would otherwise turn into a silently different
 order.  Decimal text becomes integers only through ``core.units.to_units``.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,7 +55,9 @@ _CLIENT_OID = re.compile(r"[\x21-\x7e]{1,50}")  # printable ASCII, no spaces
 
 
 def _bad(key: str, why: str = "") -> ApiError:
-    return ApiError(E.PARAM_INVALID, f"Parameter verification failed: {key}{' ' + why if why else ''}")
+    return ApiError(
+        E.PARAM_INVALID, f"Parameter verification failed: {key}{' ' + why if why else ''}"
+    )
 
 
 def _number_text(key: str, value: Any) -> str:
@@ -127,7 +130,9 @@ class Params:
         except KeyError:
             raise _bad(key, "has an unsupported value") from None
 
-    def integer(self, key: str, *, default: Optional[int] = None, max_value: int = 2**63 - 1) -> Optional[int]:
+    def integer(
+        self, key: str, *, default: Optional[int] = None, max_value: int = 2**63 - 1
+    ) -> Optional[int]:
         """A non-negative integer given as digits or a JSON integer (ids, ms times, limits)."""
         value = self.data.get(key)
         if value is None or value == "":
@@ -181,7 +186,9 @@ def price_units(key: str, text: str, market: MarketInfo) -> int:
     try:
         units = to_units(text, market.price_precision)
     except UnitsError:
-        raise ApiError(E.PRICE_SCALE, f"param {key} scale error, max {market.price_precision} decimals") from None
+        raise ApiError(
+            E.PRICE_SCALE, f"param {key} scale error, max {market.price_precision} decimals"
+        ) from None
     return _in_range(key, units)
 
 
@@ -192,7 +199,9 @@ def size_units(key: str, text: str, market: MarketInfo) -> int:
     except UnitsError:
         raise _bad(key) from None
     if units == 0:
-        raise ApiError(E.MIN_AMOUNT, f"less than the minimum order quantity {market.size_str(market.min_size)}")
+        raise ApiError(
+            E.MIN_AMOUNT, f"less than the minimum order quantity {market.size_str(market.min_size)}"
+        )
     return _in_range(key, units)
 
 

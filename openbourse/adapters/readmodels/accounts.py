@@ -6,6 +6,7 @@ twice harmless and keeps the view equal to the engine's ledger.  Deposits, withd
 steps and internal transfers (``TransferPosted``) become user-visible records for the
 deposit/withdrawal/transfer history endpoints.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, Set, Tuple
@@ -19,8 +20,15 @@ __all__ = ["AccountProjection", "USER_CODES"]
 BalanceKey = Tuple[int, int, str]  # (owner, account, asset)
 
 #: Ledger transfer codes a user sees as records (trades and order holds are not records).
-USER_CODES = frozenset({TransferCode.DEPOSIT, TransferCode.WITHDRAW_HOLD, TransferCode.WITHDRAW_COMPLETE,
-                        TransferCode.WITHDRAW_RETURN, TransferCode.INTERNAL})
+USER_CODES = frozenset(
+    {
+        TransferCode.DEPOSIT,
+        TransferCode.WITHDRAW_HOLD,
+        TransferCode.WITHDRAW_COMPLETE,
+        TransferCode.WITHDRAW_RETURN,
+        TransferCode.INTERNAL,
+    }
+)
 
 
 class AccountProjection:
@@ -54,9 +62,19 @@ class AccountProjection:
         user = e.credit_owner if e.credit_owner > 0 else e.debit_owner
         if user <= 0:
             return
-        self.ledger_pending.append(LedgerRecord(
-            e.transfer_id, e.code, user, e.asset, e.amount, e.debit_account, e.credit_account, e.ref,
-            e.ts_ns // 1_000_000))
+        self.ledger_pending.append(
+            LedgerRecord(
+                e.transfer_id,
+                e.code,
+                user,
+                e.asset,
+                e.amount,
+                e.debit_account,
+                e.credit_account,
+                e.ref,
+                e.ts_ns // 1_000_000,
+            )
+        )
 
     def of(self, owner: int, account: int) -> List[Tuple[str, int, int, int]]:
         """(asset, available, frozen, u_ms) of one owner's account, in asset order."""
@@ -69,8 +87,10 @@ class AccountProjection:
         return rows
 
     def take_dirty(self) -> Tuple[List[tuple], List[tuple], int]:
-        rows = [(k[0], k[1], k[2], str(v[0]), str(v[1]), v[2])
-                for k, v in ((k, self.balances[k]) for k in self.dirty)]
+        rows = [
+            (k[0], k[1], k[2], str(v[0]), str(v[1]), v[2])
+            for k, v in ((k, self.balances[k]) for k in self.dirty)
+        ]
         self.dirty = set()
         return rows, [r.to_row() for r in self.ledger_pending], len(self.ledger_pending)
 

@@ -5,6 +5,7 @@ the flusher has written them to SQLite (``PrivateViews`` merges both sources whe
 answers).  Every change marks the row dirty so that one flush writes one consistent
 state.  Not thread-safe by itself: ``PrivateViews`` serialises access with its lock.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, Optional, Set, Tuple
@@ -48,9 +49,28 @@ class OrderProjection:
         """``tpsl``: the (tp trigger, tp price, sl trigger, sl price) the PlaceOrder carried."""
         ms = e.ts_ns // 1_000_000
         tp = tpsl
-        order = OrderView(e.order_id, e.user, e.symbol, e.side, e.order_type, e.force, e.price, e.size,
-                          e.quote_size, e.client_oid, e.stp, e.plan_id, OrderStatus.LIVE, 0, 0, 0, 0,
-                          ms, ms, *tp)
+        order = OrderView(
+            e.order_id,
+            e.user,
+            e.symbol,
+            e.side,
+            e.order_type,
+            e.force,
+            e.price,
+            e.size,
+            e.quote_size,
+            e.client_oid,
+            e.stp,
+            e.plan_id,
+            OrderStatus.LIVE,
+            0,
+            0,
+            0,
+            0,
+            ms,
+            ms,
+            *tp,
+        )
         self._add_open(order)
         self.dirty_orders.add(e.order_id)
         if e.plan_id:
@@ -61,8 +81,10 @@ class OrderProjection:
 
     def traded(self, e: ev.TradeExecuted) -> None:
         ms = e.ts_ns // 1_000_000
-        for order_id, user, fee, is_maker in ((e.maker_order_id, e.maker_user, e.maker_fee, 1),
-                                              (e.taker_order_id, e.taker_user, e.taker_fee, 0)):
+        for order_id, user, fee, is_maker in (
+            (e.maker_order_id, e.maker_user, e.maker_fee, 1),
+            (e.taker_order_id, e.taker_user, e.taker_fee, 0),
+        ):
             order = self.find(order_id)
             side = (1 - e.taker_side) if is_maker else e.taker_side
             order_type = 0
@@ -75,8 +97,22 @@ class OrderProjection:
                     order.status = OrderStatus.PARTIALLY_FILLED
                 order_type = order.order_type
                 self.dirty_orders.add(order_id)
-            self.fills_pending.append(Fill(e.trade_id, order_id, user, e.symbol, side, order_type,
-                                           e.price, e.size, e.quote_amount, fee, is_maker, ms))
+            self.fills_pending.append(
+                Fill(
+                    e.trade_id,
+                    order_id,
+                    user,
+                    e.symbol,
+                    side,
+                    order_type,
+                    e.price,
+                    e.size,
+                    e.quote_amount,
+                    fee,
+                    is_maker,
+                    ms,
+                )
+            )
 
     def closed(self, e: ev.OrderClosed) -> None:
         order = self.open.pop(e.order_id, None)
@@ -93,9 +129,27 @@ class OrderProjection:
 
     def plan_placed(self, e: ev.PlanPlaced) -> None:
         ms = e.ts_ns // 1_000_000
-        plan = PlanView(e.plan_id, e.user, e.symbol, e.side, e.trigger_price, e.order_type, e.price,
-                        e.size, e.quote_size, e.force, e.client_oid, e.stp, e.parent_order_id,
-                        e.oco_plan_id, PlanStatus.LIVE, 0, 0, ms, ms)
+        plan = PlanView(
+            e.plan_id,
+            e.user,
+            e.symbol,
+            e.side,
+            e.trigger_price,
+            e.order_type,
+            e.price,
+            e.size,
+            e.quote_size,
+            e.force,
+            e.client_oid,
+            e.stp,
+            e.parent_order_id,
+            e.oco_plan_id,
+            PlanStatus.LIVE,
+            0,
+            0,
+            ms,
+            ms,
+        )
         self.plans_live[e.plan_id] = plan
         self.plans_by_user.setdefault(e.user, {})[e.plan_id] = plan
         self.dirty_plans.add(e.plan_id)

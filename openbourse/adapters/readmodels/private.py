@@ -7,6 +7,7 @@ rows to SQLite under the lock and writes them outside it, one transaction per fl
 the sequence number it covers; closed orders and fills leave memory only after their
 commit, so every row is always visible in at least one of the two places.
 """
+
 from __future__ import annotations
 
 import threading
@@ -94,7 +95,9 @@ class PrivateViews:
             batch.balances, batch.ledger, n_ledger = self.accounts.take_dirty()
         self.store.write(batch)
         with self.lock:
-            self.orders.forget_flushed([r[0] for r in batch.orders], [r[0] for r in batch.plans], n_fills)
+            self.orders.forget_flushed(
+                [r[0] for r in batch.orders], [r[0] for r in batch.plans], n_fills
+            )
             self.accounts.forget_flushed(n_ledger)
             self._flushed_seq = batch.seq
 
@@ -102,6 +105,7 @@ class PrivateViews:
         def run() -> None:
             while not self._stop.wait(interval_s):
                 self.flush()
+
         self._thread = threading.Thread(target=run, name="private-views-flush", daemon=True)
         self._thread.start()
 
@@ -132,31 +136,59 @@ class PrivateViews:
             order = self.orders.find(order_id)
             return order if order is not None and order.user == user else None
         best = None
-        for pool in (self.orders.open_by_user.get(user, {}).values(), self.orders.closed_pending.values()):
+        for pool in (
+            self.orders.open_by_user.get(user, {}).values(),
+            self.orders.closed_pending.values(),
+        ):
             for order in pool:
                 if order.user == user and order.client_oid == client_oid:
                     if best is None or order.order_id > best.order_id:
                         best = order
         return best
 
-    def open_orders(self, user: int, symbol: Optional[str], start_ms: Optional[int],
-                    end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[OrderView]:
+    def open_orders(
+        self,
+        user: int,
+        symbol: Optional[str],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[OrderView]:
         with self.lock:
             pool = list(self.orders.open_by_user.get(user, {}).values())
         return _page(pool, "order_id", symbol, start_ms, end_ms, id_less_than, limit)
 
-    def history_orders(self, user: int, symbol: Optional[str], start_ms: Optional[int],
-                       end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[OrderView]:
+    def history_orders(
+        self,
+        user: int,
+        symbol: Optional[str],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[OrderView]:
         with self.lock:
             pending = [o for o in self.orders.closed_pending.values() if o.user == user]
         stored = self.store.orders(user, True, symbol, start_ms, end_ms, id_less_than, limit)
         return _merge(pending, stored, "order_id", symbol, start_ms, end_ms, id_less_than, limit)
 
-    def fills(self, user: int, symbol: Optional[str], order_id: Optional[int], start_ms: Optional[int],
-              end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[Fill]:
+    def fills(
+        self,
+        user: int,
+        symbol: Optional[str],
+        order_id: Optional[int],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[Fill]:
         with self.lock:
-            pending = [f for f in self.orders.fills_pending
-                       if f.user == user and (order_id is None or f.order_id == order_id)]
+            pending = [
+                f
+                for f in self.orders.fills_pending
+                if f.user == user and (order_id is None or f.order_id == order_id)
+            ]
         stored = self.store.fills(user, symbol, order_id, start_ms, end_ms, id_less_than, limit)
         seen = {(f.trade_id, f.order_id) for f in stored}
         rows = [f for f in pending if (f.trade_id, f.order_id) not in seen] + stored
@@ -164,12 +196,27 @@ class PrivateViews:
         rows.sort(key=lambda f: (f.trade_id, f.order_id), reverse=True)
         return rows[:limit]
 
-    def plans(self, user: int, live: bool, symbol: Optional[str], start_ms: Optional[int],
-              end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[PlanView]:
+    def plans(
+        self,
+        user: int,
+        live: bool,
+        symbol: Optional[str],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[PlanView]:
         with self.lock:
             if live:
-                return _page(list(self.orders.plans_by_user.get(user, {}).values()), "plan_id",
-                             symbol, start_ms, end_ms, id_less_than, limit)
+                return _page(
+                    list(self.orders.plans_by_user.get(user, {}).values()),
+                    "plan_id",
+                    symbol,
+                    start_ms,
+                    end_ms,
+                    id_less_than,
+                    limit,
+                )
             pending = [p for p in self.orders.plans_closed_pending.values() if p.user == user]
         stored = self.store.plans(user, False, symbol, start_ms, end_ms, id_less_than, limit)
         return _merge(pending, stored, "plan_id", symbol, start_ms, end_ms, id_less_than, limit)
@@ -181,38 +228,75 @@ class PrivateViews:
                     return plan
         return None
 
-    def ledger(self, user: int, codes: Tuple[int, ...], asset: Optional[str], start_ms: Optional[int],
-               end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[LedgerRecord]:
+    def ledger(
+        self,
+        user: int,
+        codes: Tuple[int, ...],
+        asset: Optional[str],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[LedgerRecord]:
         with self.lock:
-            pending = [r for r in self.accounts.ledger_pending
-                       if r.user == user and r.code in codes and (asset is None or r.asset == asset)]
+            pending = [
+                r
+                for r in self.accounts.ledger_pending
+                if r.user == user and r.code in codes and (asset is None or r.asset == asset)
+            ]
         stored = self.store.ledger(user, codes, asset, start_ms, end_ms, id_less_than, limit)
         seen = {r.transfer_id for r in stored}
-        rows = [r for r in pending if r.transfer_id not in seen and
-                _keep(r, "transfer_id", None, start_ms, end_ms, id_less_than)] + stored
+        rows = [
+            r
+            for r in pending
+            if r.transfer_id not in seen
+            and _keep(r, "transfer_id", None, start_ms, end_ms, id_less_than)
+        ] + stored
         rows.sort(key=lambda r: r.transfer_id, reverse=True)
         return rows[:limit]
 
 
-def _keep(row: Any, id_attr: str, symbol: Optional[str], start_ms: Optional[int], end_ms: Optional[int],
-          id_less_than: Optional[int]) -> bool:
-    return ((symbol is None or row.symbol == symbol)
-            and (start_ms is None or row.c_ms >= start_ms)
-            and (end_ms is None or row.c_ms <= end_ms)
-            and (id_less_than is None or getattr(row, id_attr) < id_less_than))
+def _keep(
+    row: Any,
+    id_attr: str,
+    symbol: Optional[str],
+    start_ms: Optional[int],
+    end_ms: Optional[int],
+    id_less_than: Optional[int],
+) -> bool:
+    return (
+        (symbol is None or row.symbol == symbol)
+        and (start_ms is None or row.c_ms >= start_ms)
+        and (end_ms is None or row.c_ms <= end_ms)
+        and (id_less_than is None or getattr(row, id_attr) < id_less_than)
+    )
 
 
-def _page(rows: Iterable[Any], id_attr: str, symbol: Optional[str], start_ms: Optional[int],
-          end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[Any]:
+def _page(
+    rows: Iterable[Any],
+    id_attr: str,
+    symbol: Optional[str],
+    start_ms: Optional[int],
+    end_ms: Optional[int],
+    id_less_than: Optional[int],
+    limit: int,
+) -> List[Any]:
     key: Callable[[Any], int] = lambda r: getattr(r, id_attr)  # noqa: E731
     kept = [r for r in rows if _keep(r, id_attr, symbol, start_ms, end_ms, id_less_than)]
     kept.sort(key=key, reverse=True)
     return kept[:limit]
 
 
-def _merge(pending: List[Any], stored: List[Any], id_attr: str, symbol: Optional[str],
-           start_ms: Optional[int], end_ms: Optional[int], id_less_than: Optional[int],
-           limit: int) -> List[Any]:
+def _merge(
+    pending: List[Any],
+    stored: List[Any],
+    id_attr: str,
+    symbol: Optional[str],
+    start_ms: Optional[int],
+    end_ms: Optional[int],
+    id_less_than: Optional[int],
+    limit: int,
+) -> List[Any]:
     """Memory rows win over their (older) SQLite copies; newest first."""
     ids = {getattr(r, id_attr) for r in pending}
     rows = pending + [r for r in stored if getattr(r, id_attr) not in ids]

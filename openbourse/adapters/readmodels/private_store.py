@@ -5,6 +5,7 @@ with that number (``meta.last_seq``), so after a crash the views restart from a
 consistent point and the node replays the journal from ``last_seq + 1``.  WAL mode lets
 the API's read connection query history while the flusher writes.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -41,8 +42,8 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS ledger_user ON ledger(user, code, transfer_id)",
 ]
 
-_ORDER_INSERT = (f"INSERT OR REPLACE INTO orders VALUES ({','.join('?' * len(ORDER_COLUMNS))})")
-_PLAN_INSERT = (f"INSERT OR REPLACE INTO plans VALUES ({','.join('?' * len(PLAN_COLUMNS))})")
+_ORDER_INSERT = f"INSERT OR REPLACE INTO orders VALUES ({','.join('?' * len(ORDER_COLUMNS))})"
+_PLAN_INSERT = f"INSERT OR REPLACE INTO plans VALUES ({','.join('?' * len(PLAN_COLUMNS))})"
 
 
 class Batch:
@@ -87,7 +88,9 @@ class PrivateStore:
         try:
             db.executemany(_ORDER_INSERT, batch.orders)
             db.executemany(_PLAN_INSERT, batch.plans)
-            db.executemany("INSERT OR REPLACE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch.fills)
+            db.executemany(
+                "INSERT OR REPLACE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch.fills
+            )
             db.executemany("INSERT OR REPLACE INTO balances VALUES (?,?,?,?,?,?)", batch.balances)
             db.executemany("INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?,?,?,?)", batch.ledger)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('last_seq', ?)", (str(batch.seq),))
@@ -128,26 +131,52 @@ class PrivateStore:
         return OrderView.from_row(rows[0]) if rows else None
 
     def order_by_client_oid(self, user: int, client_oid: str) -> Optional[OrderView]:
-        rows = self._query("SELECT * FROM orders WHERE user = ? AND client_oid = ?"
-                           " ORDER BY order_id DESC LIMIT 1", (user, client_oid))
+        rows = self._query(
+            "SELECT * FROM orders WHERE user = ? AND client_oid = ? ORDER BY order_id DESC LIMIT 1",
+            (user, client_oid),
+        )
         return OrderView.from_row(rows[0]) if rows else None
 
-    def orders(self, user: int, closed: bool, symbol: Optional[str], start_ms: Optional[int],
-               end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[OrderView]:
+    def orders(
+        self,
+        user: int,
+        closed: bool,
+        symbol: Optional[str],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[OrderView]:
         sql, args = _filtered("orders", "order_id", user, symbol, start_ms, end_ms, id_less_than)
         sql += " AND status >= 2" if closed else " AND status < 2"
         rows = self._query(sql + " ORDER BY order_id DESC LIMIT ?", args + [limit])
         return [OrderView.from_row(r) for r in rows]
 
-    def plans(self, user: int, live: bool, symbol: Optional[str], start_ms: Optional[int],
-              end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[PlanView]:
+    def plans(
+        self,
+        user: int,
+        live: bool,
+        symbol: Optional[str],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[PlanView]:
         sql, args = _filtered("plans", "plan_id", user, symbol, start_ms, end_ms, id_less_than)
         sql += " AND status = 0" if live else " AND status != 0"
         rows = self._query(sql + " ORDER BY plan_id DESC LIMIT ?", args + [limit])
         return [PlanView.from_row(r) for r in rows]
 
-    def fills(self, user: int, symbol: Optional[str], order_id: Optional[int], start_ms: Optional[int],
-              end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[Fill]:
+    def fills(
+        self,
+        user: int,
+        symbol: Optional[str],
+        order_id: Optional[int],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[Fill]:
         sql, args = _filtered("fills", "trade_id", user, symbol, start_ms, end_ms, id_less_than)
         if order_id is not None:
             sql += " AND order_id = ?"
@@ -155,12 +184,24 @@ class PrivateStore:
         rows = self._query(sql + " ORDER BY trade_id DESC, order_id DESC LIMIT ?", args + [limit])
         return [Fill.from_row(r) for r in rows]
 
-    def ledger(self, user: int, codes: Tuple[int, ...], asset: Optional[str], start_ms: Optional[int],
-               end_ms: Optional[int], id_less_than: Optional[int], limit: int) -> List[LedgerRecord]:
+    def ledger(
+        self,
+        user: int,
+        codes: Tuple[int, ...],
+        asset: Optional[str],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[LedgerRecord]:
         sql = f"SELECT * FROM ledger WHERE user = ? AND code IN ({','.join('?' * len(codes))})"
         args: List[object] = [user, *codes]
-        for clause, value in (("asset = ?", asset), ("c_ms >= ?", start_ms), ("c_ms <= ?", end_ms),
-                              ("transfer_id < ?", id_less_than)):
+        for clause, value in (
+            ("asset = ?", asset),
+            ("c_ms >= ?", start_ms),
+            ("c_ms <= ?", end_ms),
+            ("transfer_id < ?", id_less_than),
+        ):
             if value is not None:
                 sql += " AND " + clause
                 args.append(value)
@@ -168,12 +209,23 @@ class PrivateStore:
         return [LedgerRecord.from_row(r) for r in rows]
 
 
-def _filtered(table: str, id_col: str, user: int, symbol: Optional[str], start_ms: Optional[int],
-              end_ms: Optional[int], id_less_than: Optional[int]) -> Tuple[str, List[object]]:
+def _filtered(
+    table: str,
+    id_col: str,
+    user: int,
+    symbol: Optional[str],
+    start_ms: Optional[int],
+    end_ms: Optional[int],
+    id_less_than: Optional[int],
+) -> Tuple[str, List[object]]:
     sql = f"SELECT * FROM {table} WHERE user = ?"
     args: List[object] = [user]
-    for clause, value in (("symbol = ?", symbol), ("c_ms >= ?", start_ms), ("c_ms <= ?", end_ms),
-                          (f"{id_col} < ?", id_less_than)):
+    for clause, value in (
+        ("symbol = ?", symbol),
+        ("c_ms >= ?", start_ms),
+        ("c_ms <= ?", end_ms),
+        (f"{id_col} < ?", id_less_than),
+    ):
         if value is not None:
             sql += " AND " + clause
             args.append(value)

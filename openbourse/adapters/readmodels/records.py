@@ -5,6 +5,7 @@ made only by the REST formatter, from the catalogue's precisions.  Each type kno
 SQLite row shape: amounts are stored as decimal TEXT because they can exceed SQLite's
 signed 64-bit INTEGER (``core.units.AMOUNT_MAX`` is 2**96 - 1).
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple, Tuple
@@ -13,12 +14,29 @@ __all__ = ["OrderView", "PlanView", "Fill", "LedgerRecord", "ORDER_COLUMNS", "PL
 
 #: (column, is_big) — big columns are stored as TEXT and parsed back with ``int``.
 ORDER_COLUMNS: Tuple[Tuple[str, bool], ...] = (
-    ("order_id", False), ("user", False), ("symbol", False), ("side", False),
-    ("order_type", False), ("force", False), ("price", True), ("size", True),
-    ("quote_size", True), ("client_oid", False), ("stp", False), ("plan_id", False),
-    ("status", False), ("reason", False), ("filled_size", True), ("filled_quote", True),
-    ("fee", True), ("c_ms", False), ("u_ms", False), ("tp_trigger", True), ("tp_price", True),
-    ("sl_trigger", True), ("sl_price", True),
+    ("order_id", False),
+    ("user", False),
+    ("symbol", False),
+    ("side", False),
+    ("order_type", False),
+    ("force", False),
+    ("price", True),
+    ("size", True),
+    ("quote_size", True),
+    ("client_oid", False),
+    ("stp", False),
+    ("plan_id", False),
+    ("status", False),
+    ("reason", False),
+    ("filled_size", True),
+    ("filled_quote", True),
+    ("fee", True),
+    ("c_ms", False),
+    ("u_ms", False),
+    ("tp_trigger", True),
+    ("tp_price", True),
+    ("sl_trigger", True),
+    ("sl_price", True),
 )
 
 
@@ -64,11 +82,25 @@ class OrderView:
 
 
 PLAN_COLUMNS: Tuple[Tuple[str, bool], ...] = (
-    ("plan_id", False), ("user", False), ("symbol", False), ("side", False),
-    ("trigger_price", True), ("order_type", False), ("price", True), ("size", True),
-    ("quote_size", True), ("force", False), ("client_oid", False), ("stp", False),
-    ("parent_order_id", False), ("oco_plan_id", False), ("status", False), ("code", False),
-    ("order_id", False), ("c_ms", False), ("u_ms", False),
+    ("plan_id", False),
+    ("user", False),
+    ("symbol", False),
+    ("side", False),
+    ("trigger_price", True),
+    ("order_type", False),
+    ("price", True),
+    ("size", True),
+    ("quote_size", True),
+    ("force", False),
+    ("client_oid", False),
+    ("stp", False),
+    ("parent_order_id", False),
+    ("oco_plan_id", False),
+    ("status", False),
+    ("code", False),
+    ("order_id", False),
+    ("c_ms", False),
+    ("u_ms", False),
 )
 
 
@@ -126,14 +158,37 @@ class Fill(NamedTuple):
     c_ms: int
 
     def to_row(self) -> tuple:
-        return (self.trade_id, self.order_id, self.user, self.symbol, self.side, self.order_type,
-                str(self.price), str(self.size), str(self.quote_amount), str(self.fee),
-                self.is_maker, self.c_ms)
+        return (
+            self.trade_id,
+            self.order_id,
+            self.user,
+            self.symbol,
+            self.side,
+            self.order_type,
+            str(self.price),
+            str(self.size),
+            str(self.quote_amount),
+            str(self.fee),
+            self.is_maker,
+            self.c_ms,
+        )
 
     @classmethod
     def from_row(cls, row: tuple) -> "Fill":
-        return cls(row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]), int(row[7]),
-                   int(row[8]), int(row[9]), row[10], row[11])
+        return cls(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            int(row[6]),
+            int(row[7]),
+            int(row[8]),
+            int(row[9]),
+            row[10],
+            row[11],
+        )
 
 
 class LedgerRecord(NamedTuple):
@@ -150,8 +205,17 @@ class LedgerRecord(NamedTuple):
     c_ms: int
 
     def to_row(self) -> tuple:
-        return (self.transfer_id, self.code, self.user, self.asset, str(self.amount),
-                self.from_account, self.to_account, self.ref, self.c_ms)
+        return (
+            self.transfer_id,
+            self.code,
+            self.user,
+            self.asset,
+            str(self.amount),
+            self.from_account,
+            self.to_account,
+            self.ref,
+            self.c_ms,
+        )
 
     @classmethod
     def from_row(cls, row: tuple) -> "LedgerRecord":

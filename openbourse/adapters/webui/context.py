@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,7 +18,7 @@ from ...core.commands import Command
 from ..readmodels.catalog import Catalog
 from ..users import User, UserStore
 from .guards import LoginThrottle, csrf_ok, same_origin
-from .replies import SESSION_COOKIE, Fail, fail
+from .replies import SESSION_COOKIE, Fail, fail, text_field
 from .sessions import SessionManager
 from .store import SessionRow, WebStore
 from .totp import Totp
@@ -56,13 +56,13 @@ class WebContext:
     sessions: SessionManager = field(init=False)
     totp: Totp = field(init=False)
     throttle: LoginThrottle = field(init=False)
+    _sweeper: Optional[asyncio.TimerHandle] = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.store = WebStore(self.data_dir / "webui.sqlite")
         self.sessions = SessionManager(self.store, self.users)
         self.totp = Totp(self.store)
         self.throttle = LoginThrottle()
-        self._sweeper: Optional[asyncio.TimerHandle] = None
 
     def endpoint(self, handler: Handler, *, session: bool = True,
                  mutating: bool = True) -> Callable[[Request], Awaitable[Response]]:
@@ -82,6 +82,16 @@ class WebContext:
             except Fail as exc:
                 return fail(exc)
         return run
+
+    def require_otp(self, call: Call, data: Dict[str, Any]) -> None:
+        """Sensitive changes need a fresh TOTP code when two-factor authentication is on."""
+        if not self.totp.enabled(call.user_id):
+            return
+        code = text_field(data, "otp", required=False, max_len=16)
+        if not code:
+            raise Fail("totp_required", "Enter the 6-digit code from your authenticator", "otp", 401)
+        if not self.totp.verify(call.user_id, code):
+            raise Fail("bad_otp", "The code is wrong or was already used", "otp", 401)
 
     def _ensure_sweeper(self) -> None:
         """Revoke expired sessions' keys every minute, even if nobody visits the UI."""

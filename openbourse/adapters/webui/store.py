@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
-__all__ = ["SessionRow", "TotpRow", "WebStore", "token_digest"]
+__all__ = ["SessionRow", "TotpRow", "WebStore", "token_digest", "now_ms"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (

@@ -21,6 +21,7 @@ __all__ = ["HANDLERS", "MAX_BATCH"]
 
 MAX_BATCH = 50  # Bitget's batch limit
 _CANCELLED = int(OrderStatus.CANCELLED)
+_USER = int(CloseReason.USER)
 
 
 def _reject(ctx: Context, command: str, user: int, code: RejectCode, ref: str) -> None:
@@ -50,7 +51,9 @@ def place_order(state: "EngineState", ctx: Context, cmd: PlaceOrder) -> None:
         return
     market = state.markets[cmd.symbol]
     execute(state, ctx, market, cmd, hold)
-    settle_followups(state, ctx, market)
+    triggers = state.triggers[cmd.symbol]
+    if ctx.followups or triggers.rising or triggers.falling:
+        settle_followups(state, ctx, market)
 
 
 def _find(state: "EngineState", user: int, symbol: str, order_id: int,
@@ -69,7 +72,7 @@ def cancel_order(state: "EngineState", ctx: Context, cmd: CancelOrder) -> None:
         _reject(ctx, "CancelOrder", cmd.user, RejectCode.ORDER_NOT_FOUND,
                 str(cmd.order_id or cmd.client_oid))
         return
-    close_order(state, ctx, state.markets[cmd.symbol], order, _CANCELLED, CloseReason.USER)
+    close_order(state, ctx, state.markets[cmd.symbol], order, _CANCELLED, _USER)
 
 
 def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAll) -> None:
@@ -80,7 +83,7 @@ def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAll) -> None:
     mine = [o for o in state.orders.values()
             if o.user == cmd.user and o.symbol == cmd.symbol and o.resting]
     for order in mine:  # dict order = order id order: deterministic
-        close_order(state, ctx, market, order, _CANCELLED, CloseReason.USER)
+        close_order(state, ctx, market, order, _CANCELLED, _USER)
 
 
 def modify_order(state: "EngineState", ctx: Context, cmd: ModifyOrder) -> None:
@@ -110,7 +113,7 @@ def modify_order(state: "EngineState", ctx: Context, cmd: ModifyOrder) -> None:
         _reject(ctx, "ModifyOrder", cmd.user, code, str(order.order_id))
         return
     market = state.markets[cmd.symbol]
-    close_order(state, ctx, market, order, _CANCELLED, CloseReason.REPLACED)
+    close_order(state, ctx, market, order, _CANCELLED, int(CloseReason.REPLACED))
     execute(state, ctx, market, new, hold)
     settle_followups(state, ctx, market)
 

@@ -2,11 +2,15 @@
 
 ``execute`` is the one path every order takes, whether it came from a client, a batch,
 a modify or a fired plan.  Closing an order (``close_order``) is the one place holds are
-released and TP/SL plans attached to an order are created.
+released and TP/SL plans attached to an order are queued for creation.
+
+This is the hottest code of the exchange (every order passes through it), so events are
+built as tuples in place and enum values are bound to module-level ints: attribute
+lookups on IntEnum classes cost ~0.1 µs each in CPython 3.11.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from ..commands import PlaceOrder
 from ..context import Context
@@ -30,41 +34,51 @@ _LIMIT = int(OrderType.LIMIT)
 _SPOT = int(AccountType.SPOT)
 _GTC, _IOC, _FOK, _POST_ONLY = int(Force.GTC), int(Force.IOC), int(Force.FOK), int(Force.POST_ONLY)
 _FILLED, _CANCELLED = int(OrderStatus.FILLED), int(OrderStatus.CANCELLED)
-
-
-def _fee_rates(state: "EngineState", market: Market, user: int) -> tuple:
-    tier = state.user_fees.get(user)
-    if tier is None:
-        return market.maker_fee_ppm, market.taker_fee_ppm
-    maker, taker = tier
-    return (market.maker_fee_ppm if maker < 0 else maker,
-            market.taker_fee_ppm if taker < 0 else taker)
+_NONE, _IOC_REASON, _FOK_REASON = int(CloseReason.NONE), int(CloseReason.IOC), int(CloseReason.FOK)
+_POST_ONLY_REASON, _STP_REASON = int(CloseReason.POST_ONLY), int(CloseReason.STP)
+_NO_LIQUIDITY = int(CloseReason.NO_LIQUIDITY)
+_FEES = int(SystemOwner.FEES)
+_tuple_new = tuple.__new__
 
 
 def _accept(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder, hold: int,
             plan_id: int) -> Order:
     order_id = state.next_order_id
     state.next_order_id = order_id + 1
+    user = cmd.user
     ledger = state.ledger
-    maker_fee, taker_fee = _fee_rates(state, market, cmd.user)
-    order = Order(order_id, cmd.user, cmd.symbol, cmd.side, cmd.order_type, cmd.force,
-                  cmd.price, cmd.size, cmd.quote_size, cmd.client_oid, cmd.stp, maker_fee,
-                  taker_fee, ledger.balance(cmd.user, _SPOT, market.base),
-                  ledger.balance(cmd.user, _SPOT, market.quote), ctx.ts)
-    order.tp_trigger, order.tp_price = cmd.tp_trigger, cmd.tp_price
-    order.sl_trigger, order.sl_price = cmd.sl_trigger, cmd.sl_price
+    balances = ledger.balances
+    base = balances.get((user, _SPOT, market.base)) or ledger.balance(user, _SPOT, market.base)
+    quote = balances.get((user, _SPOT, market.quote)) or ledger.balance(user, _SPOT, market.quote)
+    tier = state.user_fees.get(user)
+    if tier is None:
+        maker_fee, taker_fee = market.maker_fee_ppm, market.taker_fee_ppm
+    else:
+        maker_fee = market.maker_fee_ppm if tier[0] < 0 else tier[0]
+        taker_fee = market.taker_fee_ppm if tier[1] < 0 else tier[1]
+    order = Order(order_id, user, cmd.symbol, cmd.side, cmd.order_type, cmd.force, cmd.price,
+                  cmd.size, cmd.quote_size, cmd.client_oid, cmd.stp, maker_fee, taker_fee,
+                  base, quote, ctx.ts)
+    if cmd.tp_trigger or cmd.sl_trigger:
+        order.tp_trigger, order.tp_price = cmd.tp_trigger, cmd.tp_price
+        order.sl_trigger, order.sl_price = cmd.sl_trigger, cmd.sl_price
     order.plan_id = plan_id
     # The hold: a posting available -> frozen on the balance the order spends.
-    balance = order.quote_balance if cmd.side == _BUY else order.base_balance
+    balance = quote if cmd.side == _BUY else base
     balance.available -= hold
     balance.frozen += hold
     order.hold = hold
-    ctx.touch(balance)
+    if balance.mark != ctx.mark:
+        balance.mark = ctx.mark
+        ctx.touched.append(balance)
     state.orders[order_id] = order
-    ctx.emit(OrderAccepted, order_id, cmd.user, cmd.symbol, cmd.side, cmd.order_type,
-             cmd.force, cmd.price, cmd.size, cmd.quote_size, cmd.client_oid, cmd.stp, plan_id)
+    seq = ctx.seq
+    ctx.events.append(_tuple_new(OrderAccepted, (
+        seq, ctx.ts, order_id, user, cmd.symbol, cmd.side, cmd.order_type, cmd.force,
+        cmd.price, cmd.size, cmd.quote_size, cmd.client_oid, cmd.stp, plan_id)))
+    ctx.seq = seq + 1
     if cmd.client_oid:
-        key = (ORDER_OID, cmd.user, cmd.client_oid)
+        key = (ORDER_OID, user, cmd.client_oid)
         state.client_oids[key] = (order_id, cmd[1:], ctx.ts)
         state.client_oid_expiry.append((ctx.ts, key))
         state.live_client_oids[key] = order_id
@@ -77,14 +91,24 @@ def execute(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder,
     order = _accept(state, ctx, market, cmd, hold, plan_id)
     book = state.books[market.symbol]
     is_limit = order.order_type == _LIMIT
-    if is_limit and order.force == _POST_ONLY and book.crosses(order.side, order.price):
-        close_order(state, ctx, market, order, _CANCELLED, CloseReason.POST_ONLY)
-        return order
-    if is_limit and order.force == _FOK and not book.fillable(order, order.price, order.size):
-        close_order(state, ctx, market, order, _CANCELLED, CloseReason.FOK)
-        return order
+    force = order.force
     if is_limit:
+        if force == _POST_ONLY and book.crosses(order.side, order.price):
+            close_order(state, ctx, market, order, _CANCELLED, _POST_ONLY_REASON)
+            return order
+        if force == _FOK and not book.fillable(order, order.price, order.size):
+            close_order(state, ctx, market, order, _CANCELLED, _FOK_REASON)
+            return order
         limit_price = order.price
+        opposite = book.asks if order.side == _BUY else book.bids
+        if not opposite.keys or opposite.keys[0] > opposite.sign * limit_price:
+            # Nothing to match: the common passive order goes straight to the book.
+            if force == _GTC or force == _POST_ONLY:
+                _rest(state, book, order)
+            else:
+                close_order(state, ctx, market, order, _CANCELLED,
+                            _IOC_REASON if force == _IOC else _FOK_REASON)
+            return order
     else:
         high, low = band_limits(market)
         limit_price = high if order.side == _BUY else low
@@ -92,47 +116,51 @@ def execute(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder,
     fills, stp_makers, taker_stopped = book.match(
         order, limit_price, order.remaining, budget, market.quote_per_price_size)
     if fills:
-        fees = state.ledger
-        fees_base = fees.system(SystemOwner.FEES, market.base)
-        fees_quote = fees.system(SystemOwner.FEES, market.quote)
+        ledger = state.ledger
+        fees_base = ledger.balance(_FEES, 0, market.base)
+        fees_quote = ledger.balance(_FEES, 0, market.quote)
         trade_id = state.next_trade_id
         for maker, size in fills:
             settle_fill(ctx, market, fees_base, fees_quote, order, maker, size, trade_id)
             trade_id += 1
             if not maker.remaining:
-                close_order(state, ctx, market, maker, _FILLED, CloseReason.NONE)
+                close_order(state, ctx, market, maker, _FILLED, _NONE)
         state.next_trade_id = trade_id
         market.last_price = fills[-1][0].price
         if not budget:
             order.remaining = order.size - order.filled_size
     for maker in stp_makers:
-        close_order(state, ctx, market, maker, _CANCELLED, CloseReason.STP)
+        close_order(state, ctx, market, maker, _CANCELLED, _STP_REASON)
     _finish_taker(state, ctx, market, order, taker_stopped, limit_price)
     return order
+
+
+def _rest(state: "EngineState", book: "object", order: Order) -> None:
+    (book.bids if order.side == _BUY else book.asks).add(order)  # type: ignore[attr-defined]
+    order.resting = True
+    key = (order.user, order.symbol)
+    state.open_count[key] = state.open_count.get(key, 0) + 1
 
 
 def _finish_taker(state: "EngineState", ctx: Context, market: Market, order: Order,
                   taker_stopped: bool, limit_price: int) -> None:
     if order.order_type == _LIMIT:
         if not order.remaining:
-            close_order(state, ctx, market, order, _FILLED, CloseReason.NONE)
+            close_order(state, ctx, market, order, _FILLED, _NONE)
         elif taker_stopped:
-            close_order(state, ctx, market, order, _CANCELLED, CloseReason.STP)
+            close_order(state, ctx, market, order, _CANCELLED, _STP_REASON)
         elif order.force == _IOC or order.force == _FOK:
-            reason = CloseReason.IOC if order.force == _IOC else CloseReason.FOK
+            reason = _IOC_REASON if order.force == _IOC else _FOK_REASON
             close_order(state, ctx, market, order, _CANCELLED, reason)
         else:
-            state.books[market.symbol].side(order.side).add(order)
-            order.resting = True
-            key = (order.user, order.symbol)
-            state.open_count[key] = state.open_count.get(key, 0) + 1
+            _rest(state, state.books[market.symbol], order)
         return
     if taker_stopped:
-        close_order(state, ctx, market, order, _CANCELLED, CloseReason.STP)
+        close_order(state, ctx, market, order, _CANCELLED, _STP_REASON)
     elif order.filled_size and _market_done(state, market, order, limit_price):
-        close_order(state, ctx, market, order, _FILLED, CloseReason.NONE)
+        close_order(state, ctx, market, order, _FILLED, _NONE)
     else:
-        close_order(state, ctx, market, order, _CANCELLED, CloseReason.NO_LIQUIDITY)
+        close_order(state, ctx, market, order, _CANCELLED, _NO_LIQUIDITY)
 
 
 def _market_done(state: "EngineState", market: Market, order: Order, limit_price: int) -> bool:
@@ -152,7 +180,8 @@ def close_order(state: "EngineState", ctx: Context, market: Market, order: Order
         # A maker filled or removed by matching has already left the book (remaining 0);
         # a cancelled one is still in it.
         if order.remaining:
-            state.books[market.symbol].side(order.side).remove(order)
+            book = state.books[market.symbol]
+            (book.bids if order.side == _BUY else book.asks).remove(order)
         order.resting = False
         key = (order.user, order.symbol)
         count = state.open_count[key] - 1
@@ -161,17 +190,22 @@ def close_order(state: "EngineState", ctx: Context, market: Market, order: Order
         else:
             del state.open_count[key]
     hold = order.hold
-    assert hold >= 0, order
     if hold:
+        assert hold > 0, order
         balance = order.quote_balance if order.side == _BUY else order.base_balance
         balance.frozen -= hold
         balance.available += hold
         order.hold = 0
-        ctx.touch(balance)
+        if balance.mark != ctx.mark:
+            balance.mark = ctx.mark
+            ctx.touched.append(balance)
     del state.orders[order.order_id]
     if order.client_oid:
         state.live_client_oids.pop((ORDER_OID, order.user, order.client_oid), None)
-    ctx.emit(OrderClosed, order.order_id, order.user, order.symbol, status, int(reason),
-             order.filled_size, order.filled_quote)
+    seq = ctx.seq
+    ctx.events.append(_tuple_new(OrderClosed, (
+        seq, ctx.ts, order.order_id, order.user, order.symbol, status, reason,
+        order.filled_size, order.filled_quote)))
+    ctx.seq = seq + 1
     if order.filled_size and (order.tp_trigger or order.sl_trigger):
         ctx.followups.append(order)  # its TP/SL plans are created once matching is done

@@ -62,7 +62,7 @@ def remove_plan(state: "EngineState", plan: Plan) -> None:
 
 def close_plan(state: "EngineState", ctx: Context, plan: Plan, status: int, code: int) -> None:
     remove_plan(state, plan)
-    ctx.emit(PlanClosed, plan.plan_id, plan.user, plan.symbol, status, code)
+    ctx.emit(PlanClosed, plan.plan_id, plan.user, plan.symbol, int(status), code)
 
 
 def _fire(state: "EngineState", ctx: Context, market: Market, plan: Plan) -> None:
@@ -74,7 +74,8 @@ def _fire(state: "EngineState", ctx: Context, market: Market, plan: Plan) -> Non
                      plan.price, plan.size, plan.quote_size, "", plan.stp)
     code, hold = check_order(state, cmd)
     if code is not None:
-        ctx.emit(PlanClosed, plan.plan_id, plan.user, plan.symbol, PlanStatus.FAILED, int(code))
+        ctx.emit(PlanClosed, plan.plan_id, plan.user, plan.symbol, int(PlanStatus.FAILED),
+                 int(code))
         return
     ctx.emit(PlanTriggered, plan.plan_id, plan.user, plan.symbol, state.next_order_id)
     execute(state, ctx, market, cmd, hold, plan.plan_id)

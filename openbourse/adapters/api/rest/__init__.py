@@ -3,6 +3,7 @@
 ``route_table()`` is the single list of every endpoint: the dispatcher (``app.RestApp``)
 and the OpenAPI generator (``..openapi``) both read it.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List
@@ -13,10 +14,10 @@ __all__ = ["route_table", "endpoints"]
 
 
 def endpoints() -> List[Endpoint]:
-    from . import account, market, plans, public, queries, trade
+    from . import account, admin, market, plans, public, queries, trade
 
     out: List[Endpoint] = []
-    for module in (public, market, account, trade, queries, plans):
+    for module in (public, market, account, trade, queries, plans, admin):
         out.extend(module.registry.endpoints)
     return out
 

@@ -6,6 +6,7 @@ engine's numbers to the last minor unit.  Transfers move funds between the calle
 account types through the sequencer; only spot ↔ funding is open for now, the core
 refuses the rest (``ACCOUNT_TYPE_NOT_ALLOWED``).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -28,9 +29,13 @@ route = registry.route
 
 #: Bitget ``fromType``/``toType`` → account type ("p2p"/"funding" are the funding account).
 ACCOUNT_TYPES = {
-    "spot": int(AccountType.SPOT), "p2p": int(AccountType.FUNDING), "funding": int(AccountType.FUNDING),
-    "crossed_margin": int(AccountType.CROSS_MARGIN), "isolated_margin": int(AccountType.ISOLATED_MARGIN),
-    "usdt_futures": int(AccountType.USDT_FUTURES), "usdc_futures": int(AccountType.USDC_FUTURES),
+    "spot": int(AccountType.SPOT),
+    "p2p": int(AccountType.FUNDING),
+    "funding": int(AccountType.FUNDING),
+    "crossed_margin": int(AccountType.CROSS_MARGIN),
+    "isolated_margin": int(AccountType.ISOLATED_MARGIN),
+    "usdt_futures": int(AccountType.USDT_FUTURES),
+    "usdc_futures": int(AccountType.USDC_FUTURES),
     "coin_futures": int(AccountType.COIN_FUTURES),
 }
 
@@ -39,13 +44,27 @@ ACCOUNT_TYPES = {
 async def account_info(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """The caller's user id and the key's permissions."""
     assert req.key is not None
-    return {"userId": str(req.user), "inviterId": None, "ips": ",".join(sorted(req.key.ip_allow)),
-            "authorities": sorted(req.key.permissions), "parentId": str(req.user), "traderType": "",
-            "channelCode": "", "channel": "", "regisTime": "0"}
+    return {
+        "userId": str(req.user),
+        "inviterId": None,
+        "ips": ",".join(sorted(req.key.ip_allow)),
+        "authorities": sorted(req.key.permissions),
+        "parentId": str(req.user),
+        "traderType": "",
+        "channelCode": "",
+        "channel": "",
+        "regisTime": "0",
+    }
 
 
-@route("GET", "spot/account/assets", family="account", permission="read", params=("coin", "assetType"),
-       response="list")
+@route(
+    "GET",
+    "spot/account/assets",
+    family="account",
+    permission="read",
+    params=("coin", "assetType"),
+    response="list",
+)
 async def assets(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """Spot balances: ``available`` and ``frozen`` (open orders), ``locked`` is always 0."""
     coin = req.params.text("coin", required=False)
@@ -54,8 +73,10 @@ async def assets(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     asset_type = (req.params.text("assetType", required=False) or "hold_only").lower()
     if asset_type not in ("hold_only", "all"):
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: assetType")
-    rows = {asset: (available, frozen, u_ms)
-            for asset, available, frozen, u_ms in ctx.views.balances(req.user, AccountType.SPOT)}
+    rows = {
+        asset: (available, frozen, u_ms)
+        for asset, available, frozen, u_ms in ctx.views.balances(req.user, AccountType.SPOT)
+    }
     out = []
     for asset, scale in ctx.catalog.assets.items():
         if coin is not None and asset != coin:
@@ -63,14 +84,28 @@ async def assets(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
         available, frozen, u_ms = rows.get(asset, (0, 0, 0))
         if asset_type == "hold_only" and coin is None and not (available or frozen):
             continue
-        out.append({"coin": asset, "available": from_units(available, scale), "frozen": from_units(frozen, scale),
-                    "locked": from_units(0, scale), "limitAvailable": from_units(0, scale),
-                    "uTime": str(u_ms)})
+        out.append(
+            {
+                "coin": asset,
+                "available": from_units(available, scale),
+                "frozen": from_units(frozen, scale),
+                "locked": from_units(0, scale),
+                "limitAvailable": from_units(0, scale),
+                "uTime": str(u_ms),
+            }
+        )
     return out
 
 
-@route("GET", "mix/account/accounts", family="account", permission="read", params=("productType",),
-       required=("productType",), response="list")
+@route(
+    "GET",
+    "mix/account/accounts",
+    family="account",
+    permission="read",
+    params=("productType",),
+    required=("productType",),
+    response="list",
+)
 async def mix_accounts(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """Futures accounts: none until futures are listed."""
     text = req.params.text("productType") or ""
@@ -79,9 +114,23 @@ async def mix_accounts(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     return []
 
 
-@route("POST", "spot/wallet/transfer", family="wallet", permission="transfer",
-       params=("fromType", "toType", "amount", "coin", "symbol", "clientOid", "requestTime", "receiveWindow"),
-       required=("fromType", "toType", "amount", "coin"))
+@route(
+    "POST",
+    "spot/wallet/transfer",
+    family="wallet",
+    permission="transfer",
+    params=(
+        "fromType",
+        "toType",
+        "amount",
+        "coin",
+        "symbol",
+        "clientOid",
+        "requestTime",
+        "receiveWindow",
+    ),
+    required=("fromType", "toType", "amount", "coin"),
+)
 async def transfer(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Move available funds between the caller's account types (spot ↔ funding)."""
     p = req.params
@@ -94,7 +143,9 @@ async def transfer(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     assert amount_text is not None
     amount = amount_units("amount", amount_text, scale, truncate=False)
     client_oid = p.client_oid()
-    events = await ctx.execute(Transfer(0, req.user, coin, amount, from_account, to_account, client_oid))
+    events = await ctx.execute(
+        Transfer(0, req.user, coin, amount, from_account, to_account, client_oid)
+    )
     transfer_id, _ = created_id(events, ev.TransferPosted, "transfer_id")
     return {"transferId": str(transfer_id), "clientOid": client_oid or None}
 
@@ -109,23 +160,51 @@ def _records(ctx: ApiContext, req: Req, codes: tuple, kind: str) -> List[Dict[st
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(20, 100)
     rows = ctx.views.ledger(req.user, codes, coin, start, end, id_lt, limit)
-    return [{"orderId": str(r.transfer_id), "tradeId": r.ref or str(r.transfer_id), "coin": r.asset,
-             "type": kind, "size": ctx.catalog.amount_str(r.asset, r.amount),
-             "status": "success" if r.code != TransferCode.WITHDRAW_HOLD else "pending",
-             "toAddress": "", "dest": "on_chain", "chain": "OPENBOURSE", "fromAddress": "",
-             "cTime": str(r.c_ms), "uTime": str(r.c_ms)} for r in rows]
+    return [
+        {
+            "orderId": str(r.transfer_id),
+            "tradeId": r.ref or str(r.transfer_id),
+            "coin": r.asset,
+            "type": kind,
+            "size": ctx.catalog.amount_str(r.asset, r.amount),
+            "status": "success" if r.code != TransferCode.WITHDRAW_HOLD else "pending",
+            "toAddress": "",
+            "dest": "on_chain",
+            "chain": "OPENBOURSE",
+            "fromAddress": "",
+            "cTime": str(r.c_ms),
+            "uTime": str(r.c_ms),
+        }
+        for r in rows
+    ]
 
 
-@route("GET", "spot/wallet/deposit-records", family="wallet", permission="read", params=_RECORD_PARAMS,
-       response="list")
+@route(
+    "GET",
+    "spot/wallet/deposit-records",
+    family="wallet",
+    permission="read",
+    params=_RECORD_PARAMS,
+    response="list",
+)
 async def deposit_records(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's deposits (admin credits), newest first."""
     return _records(ctx, req, (TransferCode.DEPOSIT,), "deposit")
 
 
-@route("GET", "spot/wallet/withdrawal-records", family="wallet", permission="read", params=_RECORD_PARAMS,
-       response="list")
+@route(
+    "GET",
+    "spot/wallet/withdrawal-records",
+    family="wallet",
+    permission="read",
+    params=_RECORD_PARAMS,
+    response="list",
+)
 async def withdrawal_records(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's withdrawal steps, newest first (none until on-chain withdrawals exist)."""
-    return _records(ctx, req, (TransferCode.WITHDRAW_HOLD, TransferCode.WITHDRAW_COMPLETE,
-                               TransferCode.WITHDRAW_RETURN), "withdraw")
+    return _records(
+        ctx,
+        req,
+        (TransferCode.WITHDRAW_HOLD, TransferCode.WITHDRAW_COMPLETE, TransferCode.WITHDRAW_RETURN),
+        "withdraw",
+    )

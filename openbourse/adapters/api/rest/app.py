@@ -6,6 +6,7 @@ ASGI scope, the body read with a size cap, orjson in and out.  Everything else (
 WebSocket gateway, ``/docs``, ``/health``) is delegated to the Starlette app.  Every answer
 under ``/api`` is the Bitget envelope, errors and unknown routes included.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,15 +28,24 @@ __all__ = ["RestApp"]
 _log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
 
 _HEADERS = [(b"content-type", b"application/json")]
 _RATE_LIMITED = ApiError(E.RATE_LIMIT, "Request Frequency Is Too High", 429)
 
 
 class RestApp:
-    def __init__(self, ctx: ApiContext, table: Dict[str, Endpoint], auth: Authenticator,
-                 limiter: RateLimiter, fallback: ASGIApp, max_body: int = 64 * 1024) -> None:
+    def __init__(
+        self,
+        ctx: ApiContext,
+        table: Dict[str, Endpoint],
+        auth: Authenticator,
+        limiter: RateLimiter,
+        fallback: ASGIApp,
+        max_body: int = 64 * 1024,
+    ) -> None:
         self.ctx = ctx
         self.table = table
         self.auth = auth
@@ -43,8 +53,12 @@ class RestApp:
         self.fallback = fallback
         self.max_body = max_body
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[Any], Awaitable[None]]) -> None:
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Any]],
+        send: Callable[[Any], Awaitable[None]],
+    ) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.fallback(scope, receive, send)
             return
@@ -55,8 +69,13 @@ class RestApp:
         except Exception:  # noqa: BLE001 - a bug must still answer with the envelope
             _log.exception("unhandled error on %s", scope["path"])
             status, body = 500, _error_body(ApiError(E.SYSTEM, "System error", 500))
-        await send({"type": "http.response.start", "status": status,
-                    "headers": _HEADERS + [(b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": _HEADERS + [(b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _handle(self, scope: Scope, receive: Callable[[], Awaitable[Any]]) -> bytes:
@@ -74,15 +93,20 @@ class RestApp:
         body = await self._read_body(headers, receive)
         key = None
         if endpoint.permission is not None:
-            key = self.auth.verify(headers, endpoint.method, path, scope["query_string"], body, ip,
-                                   endpoint.permission)
+            key = self.auth.verify(
+                headers, endpoint.method, path, scope["query_string"], body, ip, endpoint.permission
+            )
             if not self.limiter.allow(key.api_key, endpoint.family):
                 raise _RATE_LIMITED
-        params = Params(_parse_params(endpoint.method, scope["query_string"], body), endpoint.params)
+        params = Params(
+            _parse_params(endpoint.method, scope["query_string"], body), endpoint.params
+        )
         data = await endpoint.handler(self.ctx, Req(params, key, ip))
         return ok_bytes(data)
 
-    async def _read_body(self, headers: Dict[str, str], receive: Callable[[], Awaitable[Any]]) -> bytes:
+    async def _read_body(
+        self, headers: Dict[str, str], receive: Callable[[], Awaitable[Any]]
+    ) -> bytes:
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             raise ApiError(E.PARAM_INVALID, f"Request body larger than {self.max_body} bytes", 413)
@@ -95,7 +119,9 @@ class RestApp:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                raise ApiError(E.PARAM_INVALID, f"Request body larger than {self.max_body} bytes", 413)
+                raise ApiError(
+                    E.PARAM_INVALID, f"Request body larger than {self.max_body} bytes", 413
+                )
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
@@ -112,14 +138,21 @@ def _parse_params(method: str, query: bytes, body: bytes) -> Dict[str, Any]:
         if not query:
             return {}
         try:
-            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, strict_parsing=True,
-                              encoding="utf-8", errors="strict")
+            pairs = parse_qsl(
+                query.decode("latin-1"),
+                keep_blank_values=True,
+                strict_parsing=True,
+                encoding="utf-8",
+                errors="strict",
+            )
         except (ValueError, UnicodeDecodeError):
             raise ApiError(E.PARAM_INVALID, "Parameter verification failed: query string") from None
         params: Dict[str, Any] = {}
         for name, value in pairs:
             if name in params:
-                raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: {name} given twice")
+                raise ApiError(
+                    E.PARAM_INVALID, f"Parameter verification failed: {name} given twice"
+                )
             params[name] = value
         return params
     if not body or body.isspace():

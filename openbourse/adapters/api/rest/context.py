@@ -5,6 +5,7 @@ Handlers are ``async def handler(ctx: ApiContext, req: Req) -> data``.  Writes g
 and fsynced, and the read models have seen its events) and turns a ``Rejected`` event into
 the Bitget error, so no handler can forget either step.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -70,10 +71,18 @@ class ApiContext:
             raise reject_error(rejected.code)
         return events
 
+    async def execute_batch(self, command: Command) -> List[Any]:
+        """Like ``execute`` but item rejections are results, only the batch's own is an error."""
+        events = await self.submit(command)
+        rejected = first_reject(events, type(command).__name__)
+        if rejected is not None:
+            raise reject_error(rejected.code)
+        return events
 
-def first_reject(events: List[Any]) -> Optional[ev.Rejected]:
+
+def first_reject(events: List[Any], command_name: Optional[str] = None) -> Optional[ev.Rejected]:
     for event in events:
-        if type(event) is ev.Rejected:
+        if type(event) is ev.Rejected and (command_name is None or event.command == command_name):
             return event
     return None
 

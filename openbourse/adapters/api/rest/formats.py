@@ -5,6 +5,7 @@ Field choices follow what ccxt's ``parse_order``/``parse_trade`` read (ยง4.11, ย
 there is a fee; unfilled orders put the order price in ``priceAvg`` and the fill price in
 ``basePrice`` (Bitget's own quirk, which ccxt undoes); fees are negative numbers.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict
@@ -21,21 +22,38 @@ __all__ = ["order_json", "fill_json", "plan_json", "ratio_text", "side_text", "S
 SIDE_TEXT = {Side.BUY: "buy", Side.SELL: "sell"}
 TYPE_TEXT = {OrderType.LIMIT: "limit", OrderType.MARKET: "market"}
 FORCE_TEXT = {Force.GTC: "gtc", Force.IOC: "ioc", Force.FOK: "fok", Force.POST_ONLY: "post_only"}
-STATUS = {OrderStatus.LIVE: "live", OrderStatus.PARTIALLY_FILLED: "partially_filled",
-          OrderStatus.FILLED: "filled", OrderStatus.CANCELLED: "cancelled"}
-PLAN_STATUS = {PlanStatus.LIVE: "live", PlanStatus.EXECUTED: "executed",
-               PlanStatus.FAILED: "fail_execute", PlanStatus.CANCELLED: "cancelled"}
-CANCEL_REASON = {CloseReason.NONE: "", CloseReason.USER: "normal_cancel", CloseReason.IOC: "ioc_cancel",
-                 CloseReason.FOK: "fok_cancel", CloseReason.POST_ONLY: "post_only_cancel",
-                 CloseReason.STP: "stp_cancel", CloseReason.NO_LIQUIDITY: "no_liquidity",
-                 CloseReason.REPLACED: "replaced", CloseReason.MARKET_CLOSED: "market_closed"}
+STATUS = {
+    OrderStatus.LIVE: "live",
+    OrderStatus.PARTIALLY_FILLED: "partially_filled",
+    OrderStatus.FILLED: "filled",
+    OrderStatus.CANCELLED: "cancelled",
+}
+PLAN_STATUS = {
+    PlanStatus.LIVE: "live",
+    PlanStatus.EXECUTED: "executed",
+    PlanStatus.FAILED: "fail_execute",
+    PlanStatus.CANCELLED: "cancelled",
+}
+CANCEL_REASON = {
+    CloseReason.NONE: "",
+    CloseReason.USER: "normal_cancel",
+    CloseReason.IOC: "ioc_cancel",
+    CloseReason.FOK: "fok_cancel",
+    CloseReason.POST_ONLY: "post_only_cancel",
+    CloseReason.STP: "stp_cancel",
+    CloseReason.NO_LIQUIDITY: "no_liquidity",
+    CloseReason.REPLACED: "replaced",
+    CloseReason.MARKET_CLOSED: "market_closed",
+}
 
 
 def side_text(side: int) -> str:
     return SIDE_TEXT[side]
 
 
-def ratio_text(numerator: int, num_scale: int, denominator: int, den_scale: int, places: int) -> str:
+def ratio_text(
+    numerator: int, num_scale: int, denominator: int, den_scale: int, places: int
+) -> str:
     """``(numerator/10**num_scale) / (denominator/10**den_scale)`` truncated to ``places``.
 
     Used for average fill prices; trailing zeros beyond ``places - 4`` are trimmed so a
@@ -44,7 +62,7 @@ def ratio_text(numerator: int, num_scale: int, denominator: int, den_scale: int,
     if denominator == 0:
         return "0"
     extra = places + 4
-    q = numerator * 10 ** (den_scale + extra) // (denominator * 10 ** num_scale)
+    q = numerator * 10 ** (den_scale + extra) // (denominator * 10**num_scale)
     text = from_units(q, extra)
     keep = len(text) - 4
     return text[:keep] if text.endswith("0000") else text.rstrip("0").rstrip(".")
@@ -56,11 +74,18 @@ def _fee_coin(order_side: int, market: MarketInfo) -> str:
 
 def _avg_price(filled_quote: int, filled_size: int, market: MarketInfo, catalog: Catalog) -> str:
     base_units = filled_size  # size units at quantity_precision
-    return ratio_text(filled_quote, catalog.assets[market.quote], base_units, market.quantity_precision,
-                      market.price_precision)
+    return ratio_text(
+        filled_quote,
+        catalog.assets[market.quote],
+        base_units,
+        market.quantity_precision,
+        market.price_precision,
+    )
 
 
-def order_json(o: OrderView, market: MarketInfo, catalog: Catalog, unfilled: bool = False) -> Dict[str, Any]:
+def order_json(
+    o: OrderView, market: MarketInfo, catalog: Catalog, unfilled: bool = False
+) -> Dict[str, Any]:
     quote_scale = catalog.assets[market.quote]
     is_market_buy = o.order_type == OrderType.MARKET and o.side == Side.BUY
     size = from_units(o.quote_size, quote_scale) if is_market_buy else market.size_str(o.size)
@@ -94,6 +119,7 @@ def order_json(o: OrderView, market: MarketInfo, catalog: Catalog, unfilled: boo
         out["priceAvg"] = avg
     if o.tp_trigger:
         out["presetTakeProfitPrice"] = market.price_str(o.tp_trigger)
+        out["presetStopSurplusPrice"] = out["presetTakeProfitPrice"]  # the name ccxt parses
         out["executeTakeProfitPrice"] = market.price_str(o.tp_price) if o.tp_price else None
     if o.sl_trigger:
         out["presetStopLossPrice"] = market.price_str(o.sl_trigger)
@@ -101,8 +127,16 @@ def order_json(o: OrderView, market: MarketInfo, catalog: Catalog, unfilled: boo
     if o.fee or o.filled_size:
         coin = _fee_coin(o.side, market)
         fee = "-" + from_units(o.fee, catalog.assets[coin]) if o.fee else "0"
-        out["feeDetail"] = orjson.dumps({coin: {"deduction": False, "feeCoinCode": coin,
-                                                "totalDeductionFee": "0", "totalFee": fee}}).decode()
+        out["feeDetail"] = orjson.dumps(
+            {
+                coin: {
+                    "deduction": False,
+                    "feeCoinCode": coin,
+                    "totalDeductionFee": "0",
+                    "totalFee": fee,
+                }
+            }
+        ).decode()
     return out
 
 
@@ -118,8 +152,12 @@ def fill_json(f: Fill, market: MarketInfo, catalog: Catalog) -> Dict[str, Any]:
         "priceAvg": market.price_str(f.price),
         "size": market.size_str(f.size),
         "amount": from_units(f.quote_amount, catalog.assets[market.quote]),
-        "feeDetail": {"deduction": "no", "feeCoin": coin, "totalDeductionFee": "0",
-                      "totalFee": ("-" if f.fee else "") + from_units(f.fee, catalog.assets[coin])},
+        "feeDetail": {
+            "deduction": "no",
+            "feeCoin": coin,
+            "totalDeductionFee": "0",
+            "totalFee": ("-" if f.fee else "") + from_units(f.fee, catalog.assets[coin]),
+        },
         "tradeScope": "maker" if f.is_maker else "taker",
         "cTime": str(f.c_ms),
         "uTime": str(f.c_ms),

@@ -5,6 +5,7 @@ these endpoints never touch the sequencer and cost nothing on the write path.  P
 sizes are formatted with the market's precisions; empty sides answer ``null`` prices
 rather than a fake zero price.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
@@ -68,7 +69,9 @@ _STEPS = {f"step{n}": n for n in range(6)}
 _SCALES = {f"scale{n}": n for n in range(6)}
 
 
-def _merged(levels: List[Tuple[int, int]], step: int, is_bid: bool, limit: int) -> List[Tuple[int, int]]:
+def _merged(
+    levels: List[Tuple[int, int]], step: int, is_bid: bool, limit: int
+) -> List[Tuple[int, int]]:
     """Aggregate levels into buckets of ``step`` price units (bids down, asks up)."""
     if step <= 1:
         return levels[:limit]
@@ -90,42 +93,75 @@ def _book(ctx: ApiContext, market: MarketInfo, step: int, limit: int) -> Dict[st
     bids = book.bids(depth) if book else []
     asks = book.asks(depth) if book else []
     fmt = lambda rows: [[market.price_str(p), market.size_str(s)] for p, s in rows]  # noqa: E731
-    return {"asks": fmt(_merged(asks, step, False, limit)), "bids": fmt(_merged(bids, step, True, limit)),
-            "ts": str(now_ms())}
+    return {
+        "asks": fmt(_merged(asks, step, False, limit)),
+        "bids": fmt(_merged(bids, step, True, limit)),
+        "ts": str(now_ms()),
+    }
 
 
-@route("GET", "spot/market/orderbook", family="market", params=("symbol", "type", "limit"),
-       required=("symbol",))
+@route(
+    "GET",
+    "spot/market/orderbook",
+    family="market",
+    params=("symbol", "type", "limit"),
+    required=("symbol",),
+)
 async def orderbook(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Aggregated depth, best first; ``type=stepN`` merges prices into 10^N-tick buckets."""
     market = ctx.market_info(req.params.text("symbol"))
     merge = req.params.choice("type", _STEPS, default=0) if req.params.has("type") else 0
     limit = req.params.limit(150, 150)
-    return _book(ctx, market, 10 ** merge, limit)
+    return _book(ctx, market, 10**merge, limit)
 
 
-@route("GET", "spot/market/merge-depth", family="market", params=("symbol", "precision", "limit"),
-       required=("symbol",))
+@route(
+    "GET",
+    "spot/market/merge-depth",
+    family="market",
+    params=("symbol", "precision", "limit"),
+    required=("symbol",),
+)
 async def merge_depth(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Depth merged to ``precision=scaleN`` (N fewer decimals than the market's price)."""
     market = ctx.market_info(req.params.text("symbol"))
     merge = req.params.choice("precision", _SCALES, default=0) if req.params.has("precision") else 0
     limit = req.params.limit(100, 150)
-    data = _book(ctx, market, 10 ** merge, limit)
-    data.update({"precision": f"scale{merge}", "scale": market.price_str(10 ** merge), "isMaxPrecision":
-                 "YES" if merge == 0 else "NO"})
+    data = _book(ctx, market, 10**merge, limit)
+    data.update(
+        {
+            "precision": f"scale{merge}",
+            "scale": market.price_str(10**merge),
+            "isMaxPrecision": "YES" if merge == 0 else "NO",
+        }
+    )
     return data
 
 
 def _trade_rows(ctx: ApiContext, market: MarketInfo, trades: List[Any]) -> List[Dict[str, Any]]:
     quote = market.quote
-    return [{"symbol": market.symbol, "tradeId": str(t.trade_id), "side": "buy" if t.side == 0 else "sell",
-             "price": market.price_str(t.price), "size": market.size_str(t.size),
-             "amount": ctx.catalog.amount_str(quote, t.quote), "ts": str(t.ts_ms)} for t in trades]
+    return [
+        {
+            "symbol": market.symbol,
+            "tradeId": str(t.trade_id),
+            "side": "buy" if t.side == 0 else "sell",
+            "price": market.price_str(t.price),
+            "size": market.size_str(t.size),
+            "amount": ctx.catalog.amount_str(quote, t.quote),
+            "ts": str(t.ts_ms),
+        }
+        for t in trades
+    ]
 
 
-@route("GET", "spot/market/fills", family="market", params=("symbol", "limit"), required=("symbol",),
-       response="list")
+@route(
+    "GET",
+    "spot/market/fills",
+    family="market",
+    params=("symbol", "limit"),
+    required=("symbol",),
+    response="list",
+)
 async def recent_fills(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The most recent public trades, newest first."""
     market = ctx.market_info(req.params.text("symbol"))
@@ -133,15 +169,22 @@ async def recent_fills(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     return _trade_rows(ctx, market, ctx.market.recent_trades(market.symbol, limit))
 
 
-@route("GET", "spot/market/fills-history", family="market",
-       params=("symbol", "limit", "idLessThan", "startTime", "endTime"), required=("symbol",),
-       response="list")
+@route(
+    "GET",
+    "spot/market/fills-history",
+    family="market",
+    params=("symbol", "limit", "idLessThan", "startTime", "endTime"),
+    required=("symbol",),
+    response="list",
+)
 async def fills_history(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """Public trade history, newest first, paged with ``idLessThan`` and a time range."""
     market = ctx.market_info(req.params.text("symbol"))
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(500, 1000)
-    return _trade_rows(ctx, market, ctx.market.trade_history(market.symbol, limit, id_lt, start, end))
+    return _trade_rows(
+        ctx, market, ctx.market.trade_history(market.symbol, limit, id_lt, start, end)
+    )
 
 
 def _candles(ctx: ApiContext, req: Req, max_limit: int) -> List[List[str]]:
@@ -150,7 +193,9 @@ def _candles(ctx: ApiContext, req: Req, max_limit: int) -> List[List[str]]:
     text = p.text("granularity")
     granularity = parse_granularity(text or "")
     if granularity is None:
-        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: granularity {text} is not supported")
+        raise ApiError(
+            E.PARAM_INVALID, f"Parameter verification failed: granularity {text} is not supported"
+        )
     start, end, _ = page_args(p)
     limit = p.limit(100, max_limit)
     rows = ctx.market.candles(market.symbol, granularity, start, end, limit)
@@ -158,24 +203,45 @@ def _candles(ctx: ApiContext, req: Req, max_limit: int) -> List[List[str]]:
     out = []
     for c in rows:
         quote_volume = ctx.catalog.amount_str(quote, c.quote_volume)
-        out.append([str(c.start_ms), market.price_str(c.open), market.price_str(c.high),
-                    market.price_str(c.low), market.price_str(c.close), market.size_str(c.base_volume),
-                    quote_volume, quote_volume if quote == "USDT" else "0"])
+        out.append(
+            [
+                str(c.start_ms),
+                market.price_str(c.open),
+                market.price_str(c.high),
+                market.price_str(c.low),
+                market.price_str(c.close),
+                market.size_str(c.base_volume),
+                quote_volume,
+                quote_volume if quote == "USDT" else "0",
+            ]
+        )
     return out
 
 
 _CANDLE_PARAMS = ("symbol", "granularity", "startTime", "endTime", "limit")
 
 
-@route("GET", "spot/market/candles", family="market", params=_CANDLE_PARAMS,
-       required=("symbol", "granularity"), response="list")
+@route(
+    "GET",
+    "spot/market/candles",
+    family="market",
+    params=_CANDLE_PARAMS,
+    required=("symbol", "granularity"),
+    response="list",
+)
 async def candles(ctx: ApiContext, req: Req) -> List[List[str]]:
     """OHLCV candles, oldest first: [ts, open, high, low, close, baseVol, quoteVol, usdtVol]."""
     return _candles(ctx, req, 1000)
 
 
-@route("GET", "spot/market/history-candles", family="market", params=_CANDLE_PARAMS,
-       required=("symbol", "granularity"), response="list")
+@route(
+    "GET",
+    "spot/market/history-candles",
+    family="market",
+    params=_CANDLE_PARAMS,
+    required=("symbol", "granularity"),
+    response="list",
+)
 async def history_candles(ctx: ApiContext, req: Req) -> List[List[str]]:
     """Older candles (same shape as ``candles``), at most 200 per page."""
     return _candles(ctx, req, 200)

@@ -6,6 +6,7 @@ prices must already fit the tick (41103), a market buy's ``size`` is the quote a
 spend (Bitget semantics, which ccxt follows), and every number is parsed with
 ``core.units.to_units``.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
@@ -15,20 +16,50 @@ from ....core.commands import CancelOrder, PlaceOrder
 from ....core.enums import Force, OrderType, Side, Stp
 from ...readmodels.catalog import MarketInfo
 from ..errors import ApiError, E
-from ..params import FORCES, ORDER_TYPES, SIDES, STP_MODES, Params, amount_units, price_units, size_units
+from ..params import (
+    FORCES,
+    ORDER_TYPES,
+    SIDES,
+    STP_MODES,
+    Params,
+    amount_units,
+    price_units,
+    size_units,
+)
 from .context import ApiContext
 
-__all__ = ["PLACE_PARAMS", "build_place", "order_amounts", "item_outcomes", "build_cancel", "tpsl_units"]
+__all__ = [
+    "PLACE_PARAMS",
+    "build_place",
+    "order_amounts",
+    "item_outcomes",
+    "build_cancel",
+    "tpsl_units",
+]
 
 PLACE_PARAMS = (
-    "symbol", "side", "orderType", "force", "price", "size", "clientOid", "stpMode", "tpslType",
-    "triggerPrice", "requestTime", "receiveWindow", "presetTakeProfitPrice", "executeTakeProfitPrice",
-    "presetStopLossPrice", "executeStopLossPrice",
+    "symbol",
+    "side",
+    "orderType",
+    "force",
+    "price",
+    "size",
+    "clientOid",
+    "stpMode",
+    "tpslType",
+    "triggerPrice",
+    "requestTime",
+    "receiveWindow",
+    "presetTakeProfitPrice",
+    "executeTakeProfitPrice",
+    "presetStopLossPrice",
+    "executeStopLossPrice",
 )
 
 
-def order_amounts(params: Params, market: MarketInfo, ctx: ApiContext, side: int,
-                  order_type: int) -> Tuple[int, int, int]:
+def order_amounts(
+    params: Params, market: MarketInfo, ctx: ApiContext, side: int, order_type: int
+) -> Tuple[int, int, int]:
     """(price, size, quote_size) in core units for a limit or market order."""
     size_text = params.decimal("size")
     assert size_text is not None
@@ -41,15 +72,27 @@ def order_amounts(params: Params, market: MarketInfo, ctx: ApiContext, side: int
     return 0, size_units("size", size_text, market), 0
 
 
+_TPSL_KEYS = (
+    "presetTakeProfitPrice",
+    "executeTakeProfitPrice",
+    "presetStopLossPrice",
+    "executeStopLossPrice",
+)
+_NO_TPSL = (0, 0, 0, 0)
+
+
 def tpsl_units(params: Params, market: MarketInfo) -> Tuple[int, int, int, int]:
     """Attached take-profit / stop-loss (trigger, limit price); 0 means absent or market."""
+    if params.data.keys().isdisjoint(_TPSL_KEYS):
+        return _NO_TPSL  # the common case, kept cheap on the order-entry hot path
     out: List[int] = []
-    for key in ("presetTakeProfitPrice", "executeTakeProfitPrice", "presetStopLossPrice",
-                "executeStopLossPrice"):
+    for key in _TPSL_KEYS:
         text = params.decimal(key, required=False)
         out.append(price_units(key, text, market) if text is not None else 0)
     if (out[1] and not out[0]) or (out[3] and not out[2]):
-        raise ApiError(E.PARAM_EMPTY, "Parameter presetTakeProfitPrice/presetStopLossPrice cannot be empty")
+        raise ApiError(
+            E.PARAM_EMPTY, "Parameter presetTakeProfitPrice/presetStopLossPrice cannot be empty"
+        )
     return out[0], out[1], out[2], out[3]
 
 
@@ -61,16 +104,35 @@ def build_place(ctx: ApiContext, params: Params, user: int) -> PlaceOrder:
     stp = params.choice("stpMode", STP_MODES, default=int(Stp.NONE))
     tpsl_type = params.text("tpslType", required=False)
     if tpsl_type not in (None, "normal"):
-        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: tpslType (use place-plan-order)")
+        raise ApiError(
+            E.PARAM_INVALID, "Parameter verification failed: tpslType (use place-plan-order)"
+        )
     price, size, quote_size = order_amounts(params, market, ctx, side, order_type)
     if order_type == OrderType.MARKET:
         force = int(Force.GTC)
     tp_trigger, tp_price, sl_trigger, sl_price = tpsl_units(params, market)
-    return PlaceOrder(0, user, market.symbol, side, order_type, force, price, size, quote_size,
-                      params.client_oid(), stp, tp_trigger, tp_price, sl_trigger, sl_price)
+    return PlaceOrder(
+        0,
+        user,
+        market.symbol,
+        side,
+        order_type,
+        force,
+        price,
+        size,
+        quote_size,
+        params.client_oid(),
+        stp,
+        tp_trigger,
+        tp_price,
+        sl_trigger,
+        sl_price,
+    )
 
 
-def build_cancel(ctx: ApiContext, params: Params, user: int, symbol: Optional[str] = None) -> CancelOrder:
+def build_cancel(
+    ctx: ApiContext, params: Params, user: int, symbol: Optional[str] = None
+) -> CancelOrder:
     market = ctx.market_info(symbol or params.text("symbol"))
     client_oid = params.client_oid()
     order_id = params.order_id() if params.has("orderId") or not client_oid else 0
@@ -100,5 +162,9 @@ def item_outcomes(events: List[Any], count: int, command_name: str) -> List[Tupl
 
 
 def error_row(client_oid: str, exc: ApiError, order_id: str = "") -> Dict[str, Any]:
-    return {"orderId": order_id or None, "clientOid": client_oid or None, "errorMsg": exc.msg,
-            "errorCode": exc.code}
+    return {
+        "orderId": order_id or None,
+        "clientOid": client_oid or None,
+        "errorMsg": exc.msg,
+        "errorCode": exc.code,
+    }

@@ -6,6 +6,7 @@ on the last trade price; ``triggerType`` ``mark_price`` is accepted and treated 
 because a spot market has no separate mark price.  Lists answer ``data.orderList`` with
 Bitget's ``nextFlag``/``idLessThan`` cursor.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -29,10 +30,29 @@ _TRIGGER_TYPES = {"fill_price": "fill_price", "mark_price": "mark_price"}
 _PLAN_TYPES = {"amount": "amount", "total": "total"}
 
 
-@route("POST", "spot/trade/place-plan-order", family="plan", permission="trade",
-       params=("symbol", "side", "orderType", "force", "price", "executePrice", "size", "triggerPrice",
-               "triggerType", "planType", "clientOid", "stpMode", "requestTime", "receiveWindow"),
-       required=("symbol", "side", "orderType", "size", "triggerPrice"))
+@route(
+    "POST",
+    "spot/trade/place-plan-order",
+    family="plan",
+    permission="trade",
+    params=(
+        "symbol",
+        "side",
+        "orderType",
+        "force",
+        "price",
+        "executePrice",
+        "size",
+        "triggerPrice",
+        "triggerType",
+        "planType",
+        "clientOid",
+        "stpMode",
+        "requestTime",
+        "receiveWindow",
+    ),
+    required=("symbol", "side", "orderType", "size", "triggerPrice"),
+)
 async def place_plan(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Place a trigger order: dormant until the last price crosses ``triggerPrice``."""
     p = req.params
@@ -55,21 +75,41 @@ async def place_plan(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     is_total = order_type == OrderType.MARKET and side == Side.BUY
     plan_type = p.choice("planType", _PLAN_TYPES, default="total" if is_total else "amount")
     if is_total != (plan_type == "total"):
-        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: planType must be 'total' "
-                                        "for a market buy and 'amount' otherwise")
+        raise ApiError(
+            E.PARAM_INVALID,
+            "Parameter verification failed: planType must be 'total' "
+            "for a market buy and 'amount' otherwise",
+        )
     if is_total:
         quote_size = amount_units("size", size_text, ctx.asset_scale(market.quote))
     else:
         size = size_units("size", size_text, market)
-    command = PlacePlan(0, req.user, market.symbol, side, trigger, order_type, price, size, quote_size,
-                        force if order_type == OrderType.LIMIT else int(Force.GTC), p.client_oid(), stp)
+    command = PlacePlan(
+        0,
+        req.user,
+        market.symbol,
+        side,
+        trigger,
+        order_type,
+        price,
+        size,
+        quote_size,
+        force if order_type == OrderType.LIMIT else int(Force.GTC),
+        p.client_oid(),
+        stp,
+    )
     events = await ctx.execute(command)
     plan_id, _ = created_id(events, ev.PlanPlaced, "plan_id")
     return {"orderId": str(plan_id), "clientOid": command.client_oid or None}
 
 
-@route("POST", "spot/trade/cancel-plan-order", family="plan", permission="trade",
-       params=("orderId", "clientOid", "symbol", "requestTime", "receiveWindow"))
+@route(
+    "POST",
+    "spot/trade/cancel-plan-order",
+    family="plan",
+    permission="trade",
+    params=("orderId", "clientOid", "symbol", "requestTime", "receiveWindow"),
+)
 async def cancel_plan(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Cancel one live plan order by orderId or clientOid (no symbol needed)."""
     p = req.params
@@ -82,13 +122,22 @@ async def cancel_plan(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     return {"result": "success"}
 
 
-@route("POST", "spot/trade/batch-cancel-plan-order", family="plan", permission="trade",
-       params=("symbolList", "requestTime", "receiveWindow"))
+@route(
+    "POST",
+    "spot/trade/batch-cancel-plan-order",
+    family="plan",
+    permission="trade",
+    params=("symbolList", "requestTime", "receiveWindow"),
+)
 async def batch_cancel_plans(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Cancel every live plan order of the caller on the given symbols (all when omitted)."""
     symbols = req.params.raw("symbolList")
-    if symbols is not None and (not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols)):
-        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: symbolList must be a list of symbols")
+    if symbols is not None and (
+        not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols)
+    ):
+        raise ApiError(
+            E.PARAM_INVALID, "Parameter verification failed: symbolList must be a list of symbols"
+        )
     wanted = {ctx.market_info(s).symbol for s in symbols} if symbols else None
     live = ctx.views.plans(req.user, True, None, None, None, None, 10_000)
     success: List[Dict[str, Any]] = []
@@ -112,22 +161,45 @@ async def _plan_list(ctx: ApiContext, req: Req, live: bool) -> Dict[str, Any]:
     plans = ctx.views.plans(req.user, live, market.symbol, start, end, id_lt, limit + 1)
     more = len(plans) > limit
     plans = plans[:limit]
-    return {"nextFlag": more, "idLessThan": str(plans[-1].plan_id) if plans else None,
-            "orderList": [plan_json(p, market, ctx.catalog) for p in plans]}
+    return {
+        "nextFlag": more,
+        "idLessThan": str(plans[-1].plan_id) if plans else None,
+        "orderList": [plan_json(p, market, ctx.catalog) for p in plans],
+    }
 
 
-_LIST_PARAMS = ("symbol", "startTime", "endTime", "idLessThan", "limit", "requestTime", "receiveWindow")
+_LIST_PARAMS = (
+    "symbol",
+    "startTime",
+    "endTime",
+    "idLessThan",
+    "limit",
+    "requestTime",
+    "receiveWindow",
+)
 
 
-@route("GET", "spot/trade/current-plan-order", family="query", permission="read", params=_LIST_PARAMS,
-       required=("symbol",))
+@route(
+    "GET",
+    "spot/trade/current-plan-order",
+    family="query",
+    permission="read",
+    params=_LIST_PARAMS,
+    required=("symbol",),
+)
 async def current_plans(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """The caller's live plan orders on one symbol, newest first."""
     return await _plan_list(ctx, req, True)
 
 
-@route("GET", "spot/trade/history-plan-order", family="query", permission="read", params=_LIST_PARAMS,
-       required=("symbol",))
+@route(
+    "GET",
+    "spot/trade/history-plan-order",
+    family="query",
+    permission="read",
+    params=_LIST_PARAMS,
+    required=("symbol",),
+)
 async def history_plans(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """The caller's executed, failed and cancelled plan orders on one symbol, newest first."""
     return await _plan_list(ctx, req, False)

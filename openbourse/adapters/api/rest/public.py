@@ -6,11 +6,12 @@ exist.  Unknown productTypes are refused (they would be a client bug), the six c
 are accepted in any case.  Contract market-data endpoints exist for the same reason:
 they answer "symbol does not exist" (40034) because no contract is listed yet.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from ....core.units import FEE_RATE_DENOMINATOR, from_units
+from ....core.units import from_units
 from ..envelope import now_ms
 from ..errors import ApiError, E
 from .context import ApiContext, Req
@@ -21,8 +22,17 @@ __all__ = ["registry", "PRODUCT_TYPES"]
 registry = Registry()
 route = registry.route
 
-PRODUCT_TYPES = {p.lower(): p for p in ("USDT-FUTURES", "COIN-FUTURES", "USDC-FUTURES", "SUSDT-FUTURES",
-                                        "SCOIN-FUTURES", "SUSDC-FUTURES")}
+PRODUCT_TYPES = {
+    p.lower(): p
+    for p in (
+        "USDT-FUTURES",
+        "COIN-FUTURES",
+        "USDC-FUTURES",
+        "SUSDT-FUTURES",
+        "SCOIN-FUTURES",
+        "SUSDC-FUTURES",
+    )
+}
 CHAIN = "OPENBOURSE"  # the only "network": deposits are admin credits on this ledger
 
 
@@ -42,12 +52,23 @@ async def coins(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     for index, (name, scale) in enumerate(ctx.catalog.assets.items(), start=1):
         if coin is not None and name != coin:
             continue
-        chain = {"chain": CHAIN, "needTag": "false", "withdrawable": "false", "rechargeable": "true",
-                 "withdrawFee": "0", "extraWithdrawFee": "0", "depositConfirm": "0",
-                 "withdrawConfirm": "0", "minDepositAmount": from_units(1, scale),
-                 "minWithdrawAmount": from_units(1, scale), "browserUrl": "",
-                 "contractAddress": None, "withdrawStep": "0", "withdrawMinScale": str(scale),
-                 "congestion": "normal"}
+        chain = {
+            "chain": CHAIN,
+            "needTag": "false",
+            "withdrawable": "false",
+            "rechargeable": "true",
+            "withdrawFee": "0",
+            "extraWithdrawFee": "0",
+            "depositConfirm": "0",
+            "withdrawConfirm": "0",
+            "minDepositAmount": from_units(1, scale),
+            "minWithdrawAmount": from_units(1, scale),
+            "browserUrl": "",
+            "contractAddress": None,
+            "withdrawStep": "0",
+            "withdrawMinScale": str(scale),
+            "congestion": "normal",
+        }
         out.append({"coinId": str(index), "coin": name, "transfer": "true", "chains": [chain]})
     return out
 
@@ -60,18 +81,28 @@ async def symbols(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     out = []
     for m in markets:
         quote_scale = ctx.catalog.assets[m.quote]
-        out.append({
-            "symbol": m.symbol, "baseCoin": m.base, "quoteCoin": m.quote,
-            "minTradeAmount": m.size_str(m.min_size), "maxTradeAmount": m.size_str(m.max_size),
-            "takerFeeRate": _rate(m.taker_fee_ppm), "makerFeeRate": _rate(m.maker_fee_ppm),
-            "pricePrecision": str(m.price_precision), "quantityPrecision": str(m.quantity_precision),
-            "quotePrecision": str(min(quote_scale, m.price_precision + m.quantity_precision)),
-            "status": "online" if m.status == 0 else "halt",
-            "minTradeUSDT": from_units(m.min_notional, quote_scale),
-            "buyLimitPriceRatio": _rate(m.price_band_ppm), "sellLimitPriceRatio": _rate(m.price_band_ppm),
-            "areaSymbol": "no", "orderQuantity": str(m.max_open_orders or 500),
-            "openTime": "0", "offTime": "",
-        })
+        out.append(
+            {
+                "symbol": m.symbol,
+                "baseCoin": m.base,
+                "quoteCoin": m.quote,
+                "minTradeAmount": m.size_str(m.min_size),
+                "maxTradeAmount": m.size_str(m.max_size),
+                "takerFeeRate": _rate(m.taker_fee_ppm),
+                "makerFeeRate": _rate(m.maker_fee_ppm),
+                "pricePrecision": str(m.price_precision),
+                "quantityPrecision": str(m.quantity_precision),
+                "quotePrecision": str(min(quote_scale, m.price_precision + m.quantity_precision)),
+                "status": "online" if m.status == 0 else "halt",
+                "minTradeUSDT": from_units(m.min_notional, quote_scale),
+                "buyLimitPriceRatio": _rate(m.price_band_ppm),
+                "sellLimitPriceRatio": _rate(m.price_band_ppm),
+                "areaSymbol": "no",
+                "orderQuantity": str(m.max_open_orders or 500),
+                "openTime": "0",
+                "offTime": "",
+            }
+        )
     return out
 
 
@@ -95,8 +126,14 @@ def _product_type(req: Req) -> str:
     return product
 
 
-@route("GET", "mix/market/contracts", family="public", params=("productType", "symbol"),
-       required=("productType",), response="list")
+@route(
+    "GET",
+    "mix/market/contracts",
+    family="public",
+    params=("productType", "symbol"),
+    required=("productType",),
+    response="list",
+)
 async def contracts(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """Futures contracts of a productType: none listed yet."""
     _product_type(req)
@@ -106,8 +143,14 @@ async def contracts(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     return []
 
 
-@route("GET", "mix/market/tickers", family="public", params=("productType",), required=("productType",),
-       response="list")
+@route(
+    "GET",
+    "mix/market/tickers",
+    family="public",
+    params=("productType",),
+    required=("productType",),
+    response="list",
+)
 async def mix_tickers(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """Futures tickers of a productType: none listed yet."""
     _product_type(req)
@@ -121,11 +164,31 @@ async def _no_contract(ctx: ApiContext, req: Req) -> None:
     raise ApiError(E.NOT_EXIST, f"Parameter {symbol} does not exist")
 
 
-_MIX_SYMBOL_PARAMS = ("symbol", "productType", "limit", "precision", "granularity", "startTime", "endTime",
-                      "kLineType", "idLessThan", "pageSize", "pageNo")
-for _path in ("mix/market/ticker", "mix/market/merge-depth", "mix/market/candles",
-              "mix/market/history-candles", "mix/market/history-mark-candles", "mix/market/fills",
-              "mix/market/fills-history", "mix/market/current-fund-rate", "mix/market/history-fund-rate",
-              "mix/market/symbol-price"):
-    route("GET", _path, family="public", params=_MIX_SYMBOL_PARAMS,
-          required=("symbol", "productType"))(_no_contract)
+_MIX_SYMBOL_PARAMS = (
+    "symbol",
+    "productType",
+    "limit",
+    "precision",
+    "granularity",
+    "startTime",
+    "endTime",
+    "kLineType",
+    "idLessThan",
+    "pageSize",
+    "pageNo",
+)
+for _path in (
+    "mix/market/ticker",
+    "mix/market/merge-depth",
+    "mix/market/candles",
+    "mix/market/history-candles",
+    "mix/market/history-mark-candles",
+    "mix/market/fills",
+    "mix/market/fills-history",
+    "mix/market/current-fund-rate",
+    "mix/market/history-fund-rate",
+    "mix/market/symbol-price",
+):
+    route(
+        "GET", _path, family="public", params=_MIX_SYMBOL_PARAMS, required=("symbol", "productType")
+    )(_no_contract)

@@ -5,6 +5,7 @@ is part of each lookup), so another user's order id simply does not exist for th
 Pagination follows Bitget: newest first, ``idLessThan`` is the cursor, ``startTime`` /
 ``endTime`` bound the creation time, ``limit`` caps the page.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
@@ -20,8 +21,17 @@ __all__ = ["registry", "page_args"]
 registry = Registry()
 route = registry.route
 
-_PAGE = ("symbol", "startTime", "endTime", "idLessThan", "limit", "orderId", "tpslType", "requestTime",
-         "receiveWindow")
+_PAGE = (
+    "symbol",
+    "startTime",
+    "endTime",
+    "idLessThan",
+    "limit",
+    "orderId",
+    "tpslType",
+    "requestTime",
+    "receiveWindow",
+)
 
 
 def page_args(params: Params) -> Tuple[Optional[int], Optional[int], Optional[int]]:
@@ -34,8 +44,14 @@ def page_args(params: Params) -> Tuple[Optional[int], Optional[int], Optional[in
     return start, end, id_less_than
 
 
-@route("GET", "spot/trade/orderInfo", family="query", permission="read",
-       params=("orderId", "clientOid", "requestTime", "receiveWindow"), response="list")
+@route(
+    "GET",
+    "spot/trade/orderInfo",
+    family="query",
+    permission="read",
+    params=("orderId", "clientOid", "requestTime", "receiveWindow"),
+    response="list",
+)
 async def order_info(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """One order by orderId or clientOid, as a one-element list (empty when not found)."""
     params = req.params
@@ -51,42 +67,76 @@ async def order_info(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     return [order_json(order, ctx.catalog.markets[order.symbol], ctx.catalog)]
 
 
-@route("GET", "spot/trade/unfilled-orders", family="query", permission="read", params=_PAGE,
-       response="list")
+@route(
+    "GET",
+    "spot/trade/unfilled-orders",
+    family="query",
+    permission="read",
+    params=_PAGE,
+    response="list",
+)
 async def unfilled_orders(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's open orders (all symbols unless ``symbol`` is given), newest first."""
     market = ctx.optional_market(req.params)
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(100, 100)
-    orders = ctx.views.open_orders(req.user, market.symbol if market else None, start, end, id_lt, limit)
+    orders = ctx.views.open_orders(
+        req.user, market.symbol if market else None, start, end, id_lt, limit
+    )
     if req.params.has("orderId"):
         wanted = req.params.order_id()
         orders = [o for o in orders if o.order_id == wanted]
-    return [order_json(o, ctx.catalog.markets[o.symbol], ctx.catalog, unfilled=True) for o in orders]
+    return [
+        order_json(o, ctx.catalog.markets[o.symbol], ctx.catalog, unfilled=True) for o in orders
+    ]
 
 
-@route("GET", "spot/trade/history-orders", family="query", permission="read", params=_PAGE,
-       response="list")
+@route(
+    "GET",
+    "spot/trade/history-orders",
+    family="query",
+    permission="read",
+    params=_PAGE,
+    response="list",
+)
 async def history_orders(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's filled and cancelled orders, newest first."""
     market = ctx.optional_market(req.params)
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(100, 100)
-    orders = ctx.views.history_orders(req.user, market.symbol if market else None, start, end, id_lt, limit)
+    orders = ctx.views.history_orders(
+        req.user, market.symbol if market else None, start, end, id_lt, limit
+    )
     if req.params.has("orderId"):
         wanted = req.params.order_id()
         orders = [o for o in orders if o.order_id == wanted]
     return [order_json(o, ctx.catalog.markets[o.symbol], ctx.catalog) for o in orders]
 
 
-@route("GET", "spot/trade/fills", family="query", permission="read",
-       params=("symbol", "orderId", "startTime", "endTime", "limit", "idLessThan", "requestTime",
-               "receiveWindow"), response="list")
+@route(
+    "GET",
+    "spot/trade/fills",
+    family="query",
+    permission="read",
+    params=(
+        "symbol",
+        "orderId",
+        "startTime",
+        "endTime",
+        "limit",
+        "idLessThan",
+        "requestTime",
+        "receiveWindow",
+    ),
+    response="list",
+)
 async def fills(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's own trades (one row per side it was on), newest first."""
     market = ctx.optional_market(req.params)
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(100, 100)
     order_id = req.params.order_id() if req.params.has("orderId") else None
-    rows = ctx.views.fills(req.user, market.symbol if market else None, order_id, start, end, id_lt, limit)
+    rows = ctx.views.fills(
+        req.user, market.symbol if market else None, order_id, start, end, id_lt, limit
+    )
     return [fill_json(f, ctx.catalog.markets[f.symbol], ctx.catalog) for f in rows]

@@ -5,6 +5,7 @@ shared across hosts and a host rotating keys are both bounded.  Buckets are refi
 on use (no timer task) and idle ones are swept when the table grows, so an address scan
 cannot grow memory without bound.
 """
+
 from __future__ import annotations
 
 import time
@@ -28,13 +29,24 @@ _MAX_BUCKETS = 100_000
 
 
 class RateLimiter:
-    def __init__(self, rates: Dict[str, Tuple[float, float]] = FAMILY_RATES, scale: float = 1.0,
-                 ip_factor: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rates: Dict[str, Tuple[float, float]] = FAMILY_RATES,
+        scale: float = 1.0,
+        ip_factor: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """``scale`` multiplies every rate (0 disables limiting, e.g. for benchmarks);
         an IP gets ``ip_factor`` times a key's rate, since several keys may share a host."""
-        self._rates = {family: (rate * scale, burst * scale) for family, (rate, burst) in rates.items()}
-        self._rates.update({"ip:" + family: (rate * scale * ip_factor, burst * scale * ip_factor)
-                            for family, (rate, burst) in rates.items()})
+        self._rates = {
+            family: (rate * scale, burst * scale) for family, (rate, burst) in rates.items()
+        }
+        self._rates.update(
+            {
+                "ip:" + family: (rate * scale * ip_factor, burst * scale * ip_factor)
+                for family, (rate, burst) in rates.items()
+            }
+        )
         self._enabled = scale > 0
         self._clock = clock
         self._buckets: Dict[Tuple[str, str], list] = {}

@@ -4,6 +4,7 @@ The same table drives dispatch, authentication (``permission``), rate limiting
 (``family``), parameter checking (``params``: the only keys a request may carry) and the
 OpenAPI document, so the documentation cannot drift from what the server accepts.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,13 +34,32 @@ class Registry:
 
     endpoints: List[Endpoint] = field(default_factory=list)
 
-    def route(self, method: str, path: str, *, family: str, permission: Optional[str] = None,
-              params: Tuple[str, ...] = (), required: Tuple[str, ...] = (),
-              response: str = "object") -> Callable[[Handler], Handler]:
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        family: str,
+        permission: Optional[str] = None,
+        params: Tuple[str, ...] = (),
+        required: Tuple[str, ...] = (),
+        response: str = "object",
+    ) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
             summary = (handler.__doc__ or "").strip().split("\n")[0]
-            self.endpoints.append(Endpoint(
-                method, "/api/v2/" + path, handler, permission, family,
-                frozenset(params) | frozenset(required), tuple(required), summary, response))
+            self.endpoints.append(
+                Endpoint(
+                    method,
+                    "/api/v2/" + path,
+                    handler,
+                    permission,
+                    family,
+                    frozenset(params) | frozenset(required),
+                    tuple(required),
+                    summary,
+                    response,
+                )
+            )
             return handler
+
         return decorate

@@ -37,6 +37,7 @@ class PublicFeed:
         self.views: Dict[str, BookView] = {}
         self._fixed: Dict[Key, Tuple[int, tuple]] = {}  # last (seq, levels) per books<N>
         self._by_symbol: Dict[str, Set[str]] = {}  # symbol -> subscribed channels
+        self.frames = 0  # frames queued by the current publish round
 
     # -- subscriptions ---------------------------------------------------------------
     def subscribe(self, conn: Connection, key: Key, arg_json: str, now_ms: int) -> None:
@@ -118,8 +119,9 @@ class PublicFeed:
         return lambda units: from_units(units, scale)
 
     # -- pushes ----------------------------------------------------------------------
-    def publish(self, changes: MarketChanges, now_ms: int) -> None:
-        """Push one round of changes to every subscriber (called once per drained batch)."""
+    def publish(self, changes: MarketChanges, now_ms: int) -> int:
+        """Push one round of changes to every subscriber; returns the number of frames queued."""
+        self.frames = 0
         for symbol, channels in self._by_symbol.items():
             if not channels:
                 continue
@@ -143,6 +145,7 @@ class PublicFeed:
                     items = [_candle_item(c, info, self._qs(info))
                              for _, c in sorted(touched.items())]
                     self._fanout((channel, symbol), "update", dumps(items), now_ms)
+        return self.frames
 
     def _publish_books(self, symbol: str, channels: Set[str], info: MarketInfo,
                        now_ms: int) -> None:
@@ -170,6 +173,7 @@ class PublicFeed:
             return
         for arg_json, conns in list(group.items()):
             frame = push_frame(action, arg_json, data_json, now_ms)
+            self.frames += len(conns)
             for conn in list(conns):
                 conn.push(frame)
 

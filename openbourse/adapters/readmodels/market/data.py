@@ -21,7 +21,7 @@ from .book import L2Book
 from .candles import GRANULARITIES, Candle, bucket_start, next_bucket_start
 from .queries import MarketQueries, PublicTrade
 from .store import FlushBatch, MarketStore
-from .tickers import Rolling24h, Ticker
+from .tickers import Rolling24h
 
 __all__ = ["MarketData", "MarketChanges", "PublicTrade"]
 
