@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install browser run test bench clean
 
 install: $(STAMP)
 
@@ -21,7 +21,17 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/openbourse serve
 
-test: install
+# The UI tests drive Debian's Chromium through Playwright (never `playwright install`,
+# which downloads a browser).  As root on Debian, install it when it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "the browser tests need chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test: install browser
 	$(BIN)/python -m pytest
 
 bench: install

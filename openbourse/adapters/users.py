@@ -12,6 +12,7 @@ revoked key.
 from __future__ import annotations
 
 import hashlib
+import os
 import hmac
 import re
 import secrets
@@ -98,6 +99,7 @@ class UserStore:
     """Users and API keys in ``users.db``; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
+        os.close(os.open(str(path), os.O_RDWR | os.O_CREAT, 0o600))  # secrets: owner only
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -105,6 +107,7 @@ class UserStore:
         self._lock = threading.Lock()
         self._hasher = PasswordHasher()
         self._keys: Dict[str, Optional[ApiKey]] = {}
+        self._known: Dict[int, bool] = {}  # user id -> exists (see is_user)
 
     def close(self) -> None:
         self._db.close()
@@ -126,7 +129,26 @@ class UserStore:
                 )
             except sqlite3.IntegrityError:
                 raise UserError(f"user {email} already exists") from None
+            self._known[int(cur.lastrowid)] = True
         return User(int(cur.lastrowid), email, admin)
+
+    def is_user(self, user_id: int) -> bool:
+        """Whether ``user_id`` is a registered user (cached, both ways).
+
+        Caching a "no" forever is safe: ids are assigned when a user is created, before
+        any command can name them, so an id that is unknown once (a simulator account,
+        a system owner) stays unknown.  Read models use this to keep only real users.
+        """
+        known = self._known.get(user_id)
+        if known is None:
+            known = (
+                user_id > 0
+                and self._one("SELECT 1 FROM users WHERE id = ?", (user_id,)) is not None
+            )
+            if len(self._known) > 1_000_000:
+                self._known.clear()
+            self._known[user_id] = known
+        return known
 
     def user_by_email(self, email: str) -> User:
         row = self._one(

@@ -11,7 +11,7 @@ it favours.
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 __all__ = [
     "AMOUNT_MAX",
@@ -36,6 +36,10 @@ SCALE_MAX = 18
 
 #: Fee rates are integers in parts per million (0.1 % = 1000).
 FEE_RATE_DENOMINATOR = 1_000_000
+
+#: Enough digits for any accepted string (64 chars) scaled by up to 10**SCALE_MAX: the
+#: default context keeps 28 digits and would silently round amounts near AMOUNT_MAX.
+_EXACT = Context(prec=128)
 
 
 class UnitsError(ValueError):
@@ -77,7 +81,7 @@ def to_units(text: str, scale: int, *, truncate: bool = False) -> int:
         raise UnitsError("not a decimal string") from error
     if not value.is_finite():
         raise UnitsError("not a finite number")
-    scaled = value.scaleb(scale)
+    scaled = value.scaleb(scale, _EXACT)
     units = int(scaled)  # truncates toward zero
     if units != scaled and not truncate:
         raise UnitsError(f"more than {scale} decimal places")

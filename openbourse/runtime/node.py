@@ -11,6 +11,7 @@ talk to the running node (``admin.sock``) or take the lock and use this same cod
 from __future__ import annotations
 
 import fcntl
+import gc
 import logging
 import os
 from pathlib import Path
@@ -72,10 +73,9 @@ class Node:
     def open(self, *, wait_lock: bool = False) -> "Node":
         """Lock the data dir, recover, and start the sequencer (no network yet)."""
         data_dir = self.config.data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
         self.lock_data_dir(wait_lock)
         self.users = UserStore(data_dir / "users.db")
-        self.views = PrivateViews(PrivateStore(data_dir / "private.sqlite"))
+        self.views = PrivateViews(PrivateStore(data_dir / "private.sqlite"), self.users.is_user)
         self.market = MarketData(str(data_dir / "market.sqlite"))
         self.recovery = self._recover(data_dir)
         self.catalog = catalog_from_state(self.recovery.state)
@@ -117,6 +117,10 @@ class Node:
 
     def start(self) -> None:
         assert self.sequencer is not None and self.views is not None
+        # The recovered state and read models are long-lived trees without cycles: move
+        # them out of the cyclic collector's reach so a full collection stays cheap.
+        gc.collect()
+        gc.freeze()
         self.sequencer.start()
         self.views.start()
 
@@ -141,7 +145,8 @@ class Node:
 
     def lock_data_dir(self, wait: bool = False) -> None:
         """Take the data dir's exclusive lock (held until ``close``)."""
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        # 0700: users.db holds API secrets (they must stay readable for HMAC checks)
+        self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.config.data_dir / "node.lock"
         fd = os.open(str(path), os.O_RDWR | os.O_CREAT, 0o600)
         try:

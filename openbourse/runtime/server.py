@@ -68,6 +68,10 @@ class App:
             return Response(document, media_type=JSON)
 
         async def docs(request: Request) -> Response:
+            """HTML for browsers; the OpenAPI JSON for clients that ask for JSON."""
+            accept = request.headers.get("accept", "")
+            if "application/json" in accept and "text/html" not in accept:
+                return Response(document, media_type=JSON)
             return HTMLResponse(page)
 
         async def health(request: Request) -> Response:
@@ -77,6 +81,7 @@ class App:
         routes: List[Any] = [
             Route("/docs", docs),
             Route("/docs/openapi.json", openapi_json),
+            Route("/openapi.json", openapi_json),
             Route("/health", health),
         ]
         routes += ws_routes(self.gateway)
@@ -197,6 +202,10 @@ def serve(config: Config) -> None:
             access_log=config.access_log,
             ws_max_size=64 * 1024,
             timeout_graceful_shutdown=5,
+            # X-Forwarded-For from loopback clients must not pick the IP that API-key
+            # allow-lists and per-IP rate limits see; a reverse proxy would need this on.
+            proxy_headers=False,
+            server_header=False,
         )
         _Server(uv_config).run()
     finally:

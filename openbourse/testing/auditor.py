@@ -21,9 +21,22 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..core.enums import AccountType, OrderStatus, OrderType, Side, Stp, SystemOwner, TransferCode
-from ..core.events import (AssetListed, BalanceChanged, MarketListed, OrderAccepted, OrderClosed,
-                           PlanClosed, PlanPlaced, PlanTriggered, TradeExecuted, TransferPosted,
-                           UserFeesSet, WithdrawalCompleted, WithdrawalFailed, WithdrawalRequested)
+from ..core.events import (
+    AssetListed,
+    BalanceChanged,
+    MarketListed,
+    OrderAccepted,
+    OrderClosed,
+    PlanClosed,
+    PlanPlaced,
+    PlanTriggered,
+    TradeExecuted,
+    TransferPosted,
+    UserFeesSet,
+    WithdrawalCompleted,
+    WithdrawalFailed,
+    WithdrawalRequested,
+)
 from ..core.spot.settlement import trade_postings
 from ..core.units import fee_units
 
@@ -203,7 +216,7 @@ class Auditor:
         if not (event.order_id > self.last_order_id):
             raise AuditError(f"order id not increasing {event}")
         self.last_order_id = event.order_id
-        if not (event.symbol in self.markets):
+        if event.symbol not in self.markets:
             raise AuditError(f"order on unknown market {event}")
         order = self.orders[event.order_id] = _Order(event, *self._rates(event.user, event.symbol))
         if order.order_type == _LIMIT:

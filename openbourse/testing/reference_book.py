@@ -14,7 +14,7 @@ Semantics (products.md §1.4, §1.7):
 * limit GTC rests what it does not fill; IOC cancels the rest; FOK fills entirely or
   does nothing; post-only is cancelled whole if it would take liquidity on arrival;
 * market sell sweeps by size; market buy spends a quote budget, taking at each maker
-  the largest size the remaining budget pays for at that maker's price;
+  the largest number of whole lots the remaining budget pays for at that maker's price;
 * trade price = maker price;
 * STP (taker's mode, same user): NONE trades; CANCEL_TAKER stops the taker; CANCEL_MAKER
   removes the maker and goes on; CANCEL_BOTH removes the maker and stops the taker.
@@ -65,10 +65,11 @@ class RefResult(NamedTuple):
 class ReferenceBook:
     """Two plain lists of resting orders (bids, asks), each kept sorted by priority."""
 
-    def __init__(self, quote_per_price_size: int = 1) -> None:
+    def __init__(self, quote_per_price_size: int = 1, lot: int = 1) -> None:
         self.books: Tuple[List[RefOrder], List[RefOrder]] = ([], [])  # indexed by Side
         self.next_id = 1
         self.quote_per_price_size = quote_per_price_size
+        self.lot = lot  # market buys take whole lots
 
     # ------------------------------------------------------------------ queries
     def side(self, side: int) -> List[RefOrder]:
@@ -137,7 +138,7 @@ class ReferenceBook:
             asks = self.side(1 - _BUY)
             spent = sum(t.size * t.price for t in trades) * self.quote_per_price_size
             done = bool(filled) and bool(asks) and \
-                budget - spent < asks[0].price * self.quote_per_price_size
+                budget - spent < asks[0].price * self.quote_per_price_size * self.lot
             outcome = ("filled", 0) if done else ("cancelled", int(CloseReason.NO_LIQUIDITY))
         return RefResult(order_id, trades, [m.order_id for m in stp_removed], *outcome)
 
@@ -150,7 +151,7 @@ class ReferenceBook:
         for maker in makers:
             if budget is None and left == 0:
                 break
-            if budget is not None and budget < maker.price * self.quote_per_price_size:
+            if budget is not None and budget < maker.price * self.quote_per_price_size * self.lot:
                 break  # the budget does not reach this maker: the taker stops before it
             if maker.user == user and stp != int(Stp.NONE):
                 if stp == int(Stp.CANCEL_TAKER):
@@ -160,7 +161,8 @@ class ReferenceBook:
                     return fills, removed, True
                 continue
             if budget is not None:
-                qty = min(maker.remaining, budget // (maker.price * self.quote_per_price_size))
+                unit = maker.price * self.quote_per_price_size * self.lot
+                qty = min(maker.remaining, budget // unit * self.lot)
                 if qty == 0:
                     break
                 budget -= qty * maker.price * self.quote_per_price_size

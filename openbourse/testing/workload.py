@@ -24,10 +24,26 @@ import random
 from operator import attrgetter
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
-from ..core.commands import (BatchCancel, BatchPlace, CancelAll, CancelOrder, CancelPlan,
-                             ClockTick, CompleteWithdrawal, Deposit, FailWithdrawal, ListAsset,
-                             ListMarket, ModifyOrder, PlaceOrder, PlacePlan, RequestWithdrawal,
-                             SetMarketStatus, SetUserFees, Transfer)
+from ..core.commands import (
+    BatchCancel,
+    BatchPlace,
+    CancelAll,
+    CancelOrder,
+    CancelPlan,
+    ClockTick,
+    CompleteWithdrawal,
+    Deposit,
+    FailWithdrawal,
+    ListAsset,
+    ListMarket,
+    ModifyOrder,
+    PlaceOrder,
+    PlacePlan,
+    RequestWithdrawal,
+    SetMarketStatus,
+    SetUserFees,
+    Transfer,
+)
 from ..core.enums import AccountType, Force, MarketStatus, OrderType, Side
 from .reference_book import ReferenceBook
 
@@ -51,15 +67,19 @@ class MatchingSpec(NamedTuple):
     max_size: int = 50
     book_depth: int = 300  # resting orders around which cancels keep the book
     quote_per_price_size: int = 100  # from the listing below: 10**(8 - 2 - 4)
+    lot: int = 1  # sizes are whole lots
 
 
-def matching_setup(spec: MatchingSpec = MatchingSpec(), ts_ns: int = 1) -> List[Any]:
+_DEFAULT_SPEC = MatchingSpec()
+
+
+def matching_setup(spec: MatchingSpec = _DEFAULT_SPEC, ts_ns: int = 1) -> List[Any]:
     """List the two assets and the market and fund every user far beyond any need."""
     commands: List[Any] = [
         ListAsset(ts_ns, spec.base, 8),
         ListAsset(ts_ns, spec.quote, 8),
-        ListMarket(ts_ns, spec.symbol, spec.base, spec.quote, 2, 4, 1, 1, 1, 10**9, 0, 1000,
-                   1000, 0, 0),
+        ListMarket(ts_ns, spec.symbol, spec.base, spec.quote, 2, 4, 1, spec.lot, spec.lot, 10**9,
+                   0, 1000, 1000, 0, 0),
     ]
     for user in range(1, spec.users + 1):
         for asset in (spec.base, spec.quote):
@@ -78,10 +98,10 @@ class MatchingStream:
     test compares the engine with it.  With ``stp`` the orders carry random STP modes.
     """
 
-    def __init__(self, seed: int, n: int, spec: MatchingSpec = MatchingSpec(), *,
+    def __init__(self, seed: int, n: int, spec: MatchingSpec = _DEFAULT_SPEC, *,
                  stp: bool = False, ts_ns: int = 2) -> None:
         self.seed, self.n, self.spec, self.stp, self.ts_ns = seed, n, spec, stp, ts_ns
-        self.book = ReferenceBook(spec.quote_per_price_size)
+        self.book = ReferenceBook(spec.quote_per_price_size, spec.lot)
         self.last: Any = None
 
     def _cancel_target(self, rng: random.Random) -> Optional[Tuple[int, int]]:
@@ -119,7 +139,7 @@ class MatchingStream:
             user = rng.randint(1, spec.users)
             side = rng.randint(0, 1)
             mode = rng.randint(0, 3) if self.stp else 0
-            size = rng.randint(1, spec.max_size)
+            size = rng.randint(1, spec.max_size) * spec.lot
             if roll < 0.87:
                 force, order_type = int(Force.GTC), _LIMIT
             elif roll < 0.92:
@@ -147,19 +167,21 @@ class MatchingStream:
             yield command
 
 
-def matching_stream(seed: int, n: int, spec: MatchingSpec = MatchingSpec(), *,
+def matching_stream(seed: int, n: int, spec: MatchingSpec = _DEFAULT_SPEC, *,
                     stp: bool = False, ts_ns: int = 2) -> Iterator[Any]:
     """The commands of ``MatchingStream`` alone."""
     return iter(MatchingStream(seed, n, spec, stp=stp, ts_ns=ts_ns))
 
 
 class _Symbol:
-    __slots__ = ("symbol", "base", "quote", "mid", "halted", "qpps", "bps")
+    __slots__ = ("symbol", "base", "quote", "mid", "halted", "qpps", "bps", "tick", "lot")
 
-    def __init__(self, symbol: str, base: str, quote: str, mid: int, qpps: int, bps: int) -> None:
+    def __init__(self, symbol: str, base: str, quote: str, mid: int, qpps: int, bps: int,
+                 tick: int = 1, lot: int = 1) -> None:
         self.symbol, self.base, self.quote, self.mid = symbol, base, quote, mid
         self.halted = False
         self.qpps, self.bps = qpps, bps
+        self.tick, self.lot = tick, lot
 
 
 class Workload:
@@ -175,8 +197,8 @@ class Workload:
         self.symbols = [
             # BTC scale 8, USDT scale 8, price precision 2, quantity precision 4
             _Symbol("BTCUSDT", "BTC", "USDT", 6_000_000, 100, 10**4),
-            # ETH scale 8, price precision 2, quantity precision 3
-            _Symbol("ETHUSDT", "ETH", "USDT", 300_000, 1000, 10**5),
+            # ETH scale 8, price precision 2, quantity precision 3; tick 0.05, lot 0.005
+            _Symbol("ETHUSDT", "ETH", "USDT", 300_000, 1000, 10**5, tick=5, lot=5),
         ]
         self.oids: List[Tuple[int, str, str]] = []  # (user, symbol, client oid) placed
         self.plan_oids: List[Tuple[int, str, str]] = []
@@ -201,10 +223,12 @@ class Workload:
         offset = int(rng.expovariate(1 / 40)) + 1
         if rng.random() < cross:
             offset = -offset
-        return max(1, sym.mid - offset if side == _BUY else sym.mid + offset)
+        price = max(1, sym.mid - offset if side == _BUY else sym.mid + offset)
+        return max(sym.tick, price // sym.tick * sym.tick)
 
-    def _size(self) -> int:
-        return self.rng.choice((1, 2, 5, 10, 20, 50, 100, 250, 1000))
+    def _size(self, sym: Optional[_Symbol] = None) -> int:
+        lot = sym.lot if sym is not None else 1
+        return self.rng.choice((1, 2, 5, 10, 20, 50, 100, 250, 1000)) * lot
 
     # ------------------------------------------------------------------ stream
     def setup(self) -> List[Any]:
@@ -212,7 +236,7 @@ class Workload:
         out: List[Any] = [ListAsset(ts, "BTC", 8), ListAsset(ts, "USDT", 8), ListAsset(ts, "ETH", 8)]
         out.append(ListMarket(ts, "BTCUSDT", "BTC", "USDT", 2, 4, 1, 1, 1, 10**7, 5 * 10**6,
                               1000, 1000, 100_000, 50))
-        out.append(ListMarket(ts, "ETHUSDT", "ETH", "USDT", 2, 3, 1, 1, 1, 10**7, 5 * 10**6,
+        out.append(ListMarket(ts, "ETHUSDT", "ETH", "USDT", 2, 3, 5, 5, 5, 10**7, 5 * 10**6,
                               800, 1000, 100_000, 50))
         for user in range(1, self.users + 1):
             out.append(Deposit(ts, user, _SPOT, "USDT", 10**14, self._name("d")))
@@ -254,16 +278,16 @@ class Workload:
         if tpsl:
             up = 1 if side == _BUY else -1
             if rng.random() < 0.8:
-                extra["tp_trigger"] = price + up * rng.randint(1, 200)
+                extra["tp_trigger"] = price + up * rng.randint(1, 40) * sym.tick
                 if rng.random() < 0.5:
                     extra["tp_price"] = extra["tp_trigger"]
             if rng.random() < 0.8:
-                extra["sl_trigger"] = max(1, price - up * rng.randint(1, 200))
+                extra["sl_trigger"] = max(sym.tick, price - up * rng.randint(1, 40) * sym.tick)
                 if rng.random() < 0.5:
                     extra["sl_price"] = extra["sl_trigger"]
         self.id_guess += 1
         return PlaceOrder(self._ts() if ts is None else ts, user, sym.symbol, side, _LIMIT, force,
-                          price, self._size(), 0, client_oid, stp, **extra)
+                          price, self._size(sym), 0, client_oid, stp, **extra)
 
     def _limit(self) -> PlaceOrder:
         return self._order()
@@ -280,8 +304,8 @@ class Workload:
         if rng.random() < 0.5:
             quote = self._size() * sym.mid * sym.qpps + rng.randint(0, sym.mid * sym.qpps)
             return PlaceOrder(self._ts(), user, sym.symbol, _BUY, _MARKET, 0, 0, 0, quote, "", stp)
-        return PlaceOrder(self._ts(), user, sym.symbol, _SELL, _MARKET, 0, 0, self._size(), 0, "",
-                          stp)
+        return PlaceOrder(self._ts(), user, sym.symbol, _SELL, _MARKET, 0, 0, self._size(sym), 0,
+                          "", stp)
 
     def _cancel(self) -> Any:
         rng = self.rng
@@ -302,7 +326,7 @@ class Workload:
         user, symbol, oid = self.oids[-1 - min(len(self.oids) - 1, int(rng.expovariate(0.1)))]
         sym = next(s for s in self.symbols if s.symbol == symbol)
         new_price = self._price(sym, rng.randint(0, 1)) if rng.random() < 0.7 else 0
-        new_size = self._size() if rng.random() < 0.5 else 0
+        new_size = self._size(sym) if rng.random() < 0.5 else 0
         new_oid = self._name("m") if rng.random() < 0.5 else ""
         if new_oid:
             self.oids.append((user, symbol, new_oid))
@@ -327,6 +351,7 @@ class Workload:
         sym = rng.choice(self.symbols)
         user, side = self._user(), rng.randint(0, 1)
         trigger = max(1, sym.mid + rng.randint(-sym.mid // 100, sym.mid // 100))
+        trigger = max(sym.tick, trigger // sym.tick * sym.tick)
         client_oid = self._name("p") if rng.random() < 0.6 else ""
         if client_oid:
             self.plan_oids.append((user, sym.symbol, client_oid))
@@ -334,12 +359,12 @@ class Workload:
         if rng.random() < 0.5:
             price = self._price(sym, side, cross=0.5)
             return PlacePlan(self._ts(), user, sym.symbol, side, trigger, _LIMIT, price,
-                             self._size(), 0, rng.choice((0, 1)), client_oid)
+                             self._size(sym), 0, rng.choice((0, 1)), client_oid)
         if side == _BUY:
             return PlacePlan(self._ts(), user, sym.symbol, _BUY, trigger, _MARKET, 0, 0,
                              self._size() * sym.mid * sym.qpps, 0, client_oid)
-        return PlacePlan(self._ts(), user, sym.symbol, _SELL, trigger, _MARKET, 0, self._size(),
-                         0, 0, client_oid)
+        return PlacePlan(self._ts(), user, sym.symbol, _SELL, trigger, _MARKET, 0,
+                         self._size(sym), 0, 0, client_oid)
 
     def _cancel_plan(self) -> Any:
         rng = self.rng

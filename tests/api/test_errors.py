@@ -153,7 +153,9 @@ def test_extra_field_rejected_everywhere(path: str, victim: Raw) -> None:
     assert issubclass(ccxt_class("40017"), ccxt.BadRequest)
 
 
-@pytest.mark.parametrize("path", sorted(p for p, e in ROUTES.items() if e.required))
+@pytest.mark.parametrize(
+    "path", sorted(p for p, e in ROUTES.items() if e.required and "/admin/" not in p)
+)
 def test_missing_required_fields(path: str, victim: Raw) -> None:
     code = call(victim, path, {})["code"]
     assert code in ("40019", "40020"), code

@@ -73,6 +73,8 @@ def test_docs(server: Server) -> None:
     assert doc["openapi"].startswith("3.")
     assert "post" in doc["paths"]["/api/v2/spot/trade/place-order"]
     assert doc["paths"]["/api/v2/spot/trade/place-order"]["post"]["x-permission"] == "trade"
+    negotiated = httpx.get(server.url + "/docs", headers={"Accept": "application/json"}).json()
+    assert negotiated == doc
     page = httpx.get(server.url + "/docs")
     assert page.status_code == 200 and "place-order" in page.text
 

@@ -274,3 +274,57 @@ def test_attached_take_profit_and_stop_loss(pair) -> None:
     for leg in legs:
         taker.cancel_order(leg["id"], SYMBOL, {"trigger": True})
     assert taker.fetch_open_orders(SYMBOL, params={"trigger": True}) == []
+
+
+def test_client_oid_with_reserved_characters(pair) -> None:
+    """ccxt signs the unquoted query but sends it percent-encoded (§2): both must agree."""
+    _, taker = pair
+    odd = "a b/c$d+é&x=1"
+    placed = taker.create_order(SYMBOL, "limit", "buy", 0.01, 1000, {"clientOrderId": odd})
+    found = taker.fetch_order(None, SYMBOL, {"clientOid": odd})
+    assert (found["id"], found["clientOrderId"]) == (placed["id"], odd)
+    taker.cancel_order(None, SYMBOL, {"clientOid": odd})
+    assert taker.fetch_order(placed["id"], SYMBOL)["status"] == "canceled"
+
+
+def test_history_pagination(pair, raw) -> None:
+    """Newest first; ``idLessThan`` continues where the previous page ended; time bounds."""
+    _, taker = pair
+    client = raw(taker_creds(taker))
+    ids = [taker.create_order(SYMBOL, "limit", "buy", 0.01, 1000 + i)["id"] for i in range(5)]
+    taker.cancel_all_orders(SYMBOL)
+
+    def page(query: str) -> list:
+        body = client.get("/api/v2/spot/trade/history-orders", query).json()
+        assert body["code"] == "00000", body
+        return [o["orderId"] for o in body["data"]]
+
+    first = page(f"limit=2&symbol={SYMBOL.replace('/', '')}")
+    assert first == [ids[4], ids[3]]
+    second = page(f"idLessThan={first[-1]}&limit=2&symbol=ETHUSDT")
+    assert second == [ids[2], ids[1]]
+    assert page(f"idLessThan={second[-1]}&limit=2&symbol=ETHUSDT")[:1] == [ids[0]]
+    created = [taker.fetch_order(i, SYMBOL)["timestamp"] for i in ids]
+    window = page(f"endTime={created[2]}&limit=100&startTime={created[0]}&symbol=ETHUSDT")
+    assert set(ids[:3]) <= set(window)
+    assert set(window) == {i for i, ts in zip(ids, created) if created[0] <= ts <= created[2]}
+    assert (
+        page(f"endTime={created[0] - 1}&limit=100&startTime={created[0] - 1}&symbol=ETHUSDT") == []
+    )
+
+
+def test_transfer_spot_funding_round_trip(pair, raw) -> None:
+    _, taker = pair
+    client = raw(taker_creds(taker))
+    path = "/api/v2/spot/wallet/transfer"
+    body = {"fromType": "spot", "toType": "p2p", "amount": 10.5, "coin": "USDT", "clientOid": "t-1"}
+    first = client.post(path, body).json()
+    assert first["code"] == "00000" and first["data"]["transferId"]
+    assert client.post(path, body).json()["code"] == "00000"  # idempotent retry
+    assert_balance(taker, "USDT", "9989.5")
+    back = {"fromType": "p2p", "toType": "spot", "amount": "10.5", "coin": "USDT"}
+    assert client.post(path, back).json()["code"] == "00000"
+    assert_balance(taker, "USDT", "10000")
+    futures = {"fromType": "spot", "toType": "usdt_futures", "amount": "1", "coin": "USDT"}
+    assert client.post(path, futures).json()["code"] == "40017"  # not open yet
+    assert_balance(taker, "USDT", "10000")

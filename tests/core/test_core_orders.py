@@ -10,9 +10,20 @@ from __future__ import annotations
 from openbourse.core.enums import CloseReason, OrderStatus
 from openbourse.core.events import OrderAccepted, OrderClosed, TradeExecuted
 from openbourse.core.reject import RejectCode
-from openbourse.testing.builders import (BTC, FOK, IOC, POST_ONLY, STANDARD_FUNDS, USDT, closed,
-                                         of_type, one, order_id_of, reject_code,
-                                         standard_exchange)
+from openbourse.testing.builders import (
+    BTC,
+    FOK,
+    IOC,
+    POST_ONLY,
+    STANDARD_FUNDS,
+    USDT,
+    closed,
+    of_type,
+    one,
+    order_id_of,
+    reject_code,
+    standard_exchange,
+)
 
 P = 6_000_000  # 60,000.00
 FUND_BTC, FUND_USDT = STANDARD_FUNDS[BTC], STANDARD_FUNDS[USDT]
@@ -231,3 +242,63 @@ def test_limit_order_filled_over_many_makers_leaves_no_dust_frozen() -> None:
     events = ex.buy(1, P + 3, sum(3 + o for o in range(7)))
     assert len(of_type(events, TradeExecuted)) == 7
     assert ex.balance(1, USDT)[1] == 0 and ex.balance(2, BTC)[1] == 0
+
+
+def test_market_buy_fills_whole_lots_only() -> None:
+    ex = standard_exchange(lot=10, min_size=10)
+    ex.sell(2, P, 100)
+    events = ex.market_buy(1, 15 * P)  # pays for 15 units: one lot of 10
+    assert [t.size for t in of_type(events, TradeExecuted)] == [10]
+    assert ex.book()["asks"][0][3] == 90  # the maker keeps a whole number of lots
+    close = closed(events, order_id_of(events))
+    assert close is not None and close.status == OrderStatus.FILLED
+    assert ex.balance(1, USDT) == (FUND_USDT - 10 * P, 0)
+
+
+def test_only_resting_orders_count_against_the_open_order_limit() -> None:
+    ex = standard_exchange(max_open_orders=1)
+    ex.sell(2, P, 1000)
+    ex.buy(1, P - 10, 100)
+    assert reject_code(ex.buy(1, P - 11, 100)) == RejectCode.TOO_MANY_OPEN_ORDERS
+    assert reject_code(ex.buy(1, P - 11, 100, force=POST_ONLY)) == RejectCode.TOO_MANY_OPEN_ORDERS
+    assert reject_code(ex.buy(1, P, 10, force=IOC)) is None
+    assert reject_code(ex.buy(1, P, 10, force=FOK)) is None
+    assert reject_code(ex.market_buy(1, 10 * P)) is None
+    assert reject_code(ex.buy(1, 300_000, 10, symbol="ETHUSDT")) is None  # per symbol
+    assert reject_code(ex.buy(2, P - 11, 100)) == RejectCode.TOO_MANY_OPEN_ORDERS
+    assert reject_code(ex.buy(3, P - 11, 100)) is None  # per user
+
+
+def test_limit_prices_beyond_the_band_are_refused_even_for_fok() -> None:
+    ex = standard_exchange(price_band_ppm=50_000)
+    ex.trade_at(P, 100)
+    ex.sell(2, P * 104 // 100, 100)
+    assert reject_code(ex.buy(1, P * 106 // 100, 100, force=FOK)) == RejectCode.PRICE_OUT_OF_BAND
+    assert reject_code(ex.sell(1, P * 94 // 100, 100, force=IOC)) == RejectCode.PRICE_OUT_OF_BAND
+    events = ex.buy(1, P * 105 // 100, 100, force=FOK)
+    assert one(events, TradeExecuted).price == P * 104 // 100
+
+
+def test_market_sell_stops_at_the_lower_band_edge() -> None:
+    ex = standard_exchange(price_band_ppm=50_000)
+    ex.trade_at(P, 100)
+    ex.buy(2, P - 100, 100)
+    ex.buy(2, P * 94 // 100, 100)  # below last - 5 %
+    events = ex.market_sell(1, 200)
+    assert [t.price for t in of_type(events, TradeExecuted)] == [P - 100]
+    close = closed(events, order_id_of(events))
+    assert close is not None and (close.reason, close.filled_size) == (CloseReason.NO_LIQUIDITY,
+                                                                       100)
+    assert ex.balance(1, BTC) == (FUND_BTC - 100 * 100, 0)
+
+
+def test_market_order_with_stp_cancel_taker_stops_at_its_own_order() -> None:
+    ex = standard_exchange()
+    ex.sell(2, P, 50)
+    own = order_id_of(ex.sell(1, P + 1, 50))
+    events = ex.market_buy(1, 1000 * P, stp=1)
+    assert [t.size for t in of_type(events, TradeExecuted)] == [50]
+    close = closed(events, order_id_of(events))
+    assert close is not None and close.reason == CloseReason.STP
+    assert ex.book()["asks"][0][0] == own
+    assert ex.balance(1, USDT) == (FUND_USDT - 50 * P, 0)

@@ -96,3 +96,9 @@ def test_frame_layout_is_length_crc_seq_lag_body() -> None:
 def test_durable_lag_saturates() -> None:
     record = encode_record(2**40, b"", durable_seq=0)
     assert struct.unpack_from("<IIQI", record)[3] == 2**32 - 1
+
+
+def test_header_refuses_other_format_version() -> None:
+    body = struct.pack("<8sHHQ", b"OBJOURNL", 1, CODEC_VERSION, 1)
+    with pytest.raises(JournalVersionError, match="format version 1"):
+        decode_header(body + struct.pack("<I", zlib.crc32(body)))

@@ -5,7 +5,8 @@ and market orders; funded users, STP none) goes through the engine and through
 ``ReferenceBook`` (which ``MatchingStream`` runs alongside the stream it generates).  Both
 must produce the same trades (maker id, taker id, price, size, in order), the same
 cancellations (order id and reason) and the same final L3 book.  A shorter stream adds
-random STP modes.  Invariants and the auditor run every few thousand commands and at the
+random STP modes, and one lists the market with a lot of 5 (market buys take whole lots).
+Invariants and the auditor run every few thousand commands and at the
 end (every command would make a 100k run take minutes; the unit tests check every one).
 """
 from __future__ import annotations
@@ -23,13 +24,15 @@ from openbourse.testing.workload import MatchingSpec, MatchingStream, matching_s
 SPEC = MatchingSpec()
 
 
-@pytest.mark.parametrize("seed, n, stp", [(20261126, 100_000, False), (7, 20_000, True)])
-def test_engine_matches_the_reference_book(seed: int, n: int, stp: bool) -> None:
+@pytest.mark.parametrize("seed, n, stp, lot", [(20261126, 100_000, False, 1),
+                                               (7, 20_000, True, 1), (8, 10_000, True, 5)])
+def test_engine_matches_the_reference_book(seed: int, n: int, stp: bool, lot: int) -> None:
+    spec = SPEC._replace(lot=lot)
     ex = Exchange(check_every=5000)
     ex.keep_events = False
-    for command in matching_setup(SPEC):
+    for command in matching_setup(spec):
         assert not any(type(e) is Rejected for e in ex.apply(command))
-    stream = MatchingStream(seed, n, SPEC, stp=stp)
+    stream = MatchingStream(seed, n, spec, stp=stp)
     engine_trades: List[Any] = []
     ref_trades: List[Any] = []
     engine_closes: List[Any] = []

@@ -49,11 +49,14 @@ class UiServer:
         self.data_dir = data_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "openbourse.runtime.cli", "serve", "--port", str(self.port),
-                "--data-dir", str(data_dir)]
+        self.args = [sys.executable, "-m", "openbourse.runtime.cli", "serve", "--port", str(self.port),
+                     "--data-dir", str(data_dir)]
         if not market_makers:
-            args.append("--no-market-makers")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            self.args.append("--no-market-makers")
+        self.start()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self._wait_ready()
 
     def _wait_ready(self) -> None:
@@ -105,11 +108,12 @@ class ConsoleWatch:
     def __init__(self, page: "Page") -> None:
         self.errors: List[str] = []
         self.allowed: Dict[int, int] = {}
+        self.allowed_text: List[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
 
     def _console(self, message) -> None:  # type: ignore[no-untyped-def]
-        if message.type != "error":
+        if message.type != "error" or any(text in message.text for text in self.allowed_text):
             return
         match = self._HTTP.search(message.text)
         if match and self.allowed.get(int(match.group(1)), 0) > 0:
@@ -119,6 +123,10 @@ class ConsoleWatch:
 
     def allow_http(self, status: int, times: int = 1) -> None:
         self.allowed[status] = self.allowed.get(status, 0) + times
+
+    def allow_text(self, text: str) -> None:
+        """Browser messages containing ``text`` are expected (e.g. while the server is down)."""
+        self.allowed_text.append(text)
 
 
 @pytest.fixture(scope="session")

@@ -69,6 +69,8 @@ def test_api_key_create_use_revoke(page: Page, quiet_server: UiServer) -> None:
     creds = {"apiKey": page.locator("#new-key").inner_text(), "secretKey": page.locator("#new-secret").inner_text(),
              "passphrase": page.locator("#new-passphrase").inner_text()}
     shot(page, "api-key-created")
+    page.click('[data-copy="new-secret"]')  # clipboard where allowed, else the text is selected
+    expect(page.locator("body")).to_contain_text(re.compile(r"Copied|Press Ctrl\+C"))
     page.click("#secret-done")
     expect(page.locator("#secret-modal")).to_be_hidden()
 

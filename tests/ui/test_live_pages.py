@@ -119,3 +119,41 @@ def test_qr_encoder_matches_an_independent_implementation(page: Page, live_serve
             return qrMatrix(text).map((row) => row.map((dark) => (dark ? '1' : '0')).join(''));
         }""", text)
         assert hashlib.sha256("\n".join(rows).encode()).hexdigest() == digest, text[:40]
+
+
+def test_order_rules(page: Page, live_server: UiServer) -> None:
+    """Client-side validation against the symbol's rules, and the exact request bodies."""
+    page.goto(live_server.url + "/markets")
+    result = page.evaluate("""async () => {
+        const { buildOrder } = await import('/static/js/lib/orderrules.js');
+        const market = { symbol: 'BTCUSDT', baseCoin: 'BTC', quoteCoin: 'USDT', pricePrecision: 2,
+            quantityPrecision: 4, quotePrecision: 6, minTradeAmount: '0.0001', maxTradeAmount: '1000.0000',
+            minTradeUSDT: '5.000000' };
+        const run = (values, ctx) => {
+            try { return buildOrder(values, market, { lastPrice: '65000.00', ...ctx }); }
+            catch (e) { return e.errors; }
+        };
+        return {
+            postOnly: run({ price: '64000.50', size: '0.0100', postOnly: true }, { side: 'buy', type: 'limit' }),
+            notional: run({ price: '10', size: '0.1' }, { side: 'buy', type: 'limit' }),
+            maxSize: run({ price: '10', size: '1000.0001' }, { side: 'sell', type: 'limit' }),
+            marketBuy: run({ size: '4.99' }, { side: 'buy', type: 'market' }),
+            marketSell: run({ size: '0.5' }, { side: 'sell', type: 'market' }),
+            tpsl: run({ price: '64000', size: '0.01', tpsl: true, presetTakeProfitPrice: '63000',
+                        presetStopLossPrice: '60000' }, { side: 'buy', type: 'limit' }),
+            trigger: run({ triggerPrice: '70000', triggerMarket: true, size: '100' }, { side: 'buy', type: 'trigger' }),
+        };
+    }""")
+    assert result["postOnly"] == {"path": "/api/v2/spot/trade/place-order", "body": {
+        "symbol": "BTCUSDT", "side": "buy", "orderType": "limit", "force": "post_only", "price": "64000.5",
+        "size": "0.01"}}
+    assert result["notional"] == [{"field": "size", "message": "Order value must be at least 5 USDT"}]
+    assert result["maxSize"] == [{"field": "size", "message": "Maximum amount is 1000 BTC"}]
+    assert result["marketBuy"] == [{"field": "size", "message": "Spend at least 5 USDT"}]
+    assert result["marketSell"]["body"] == {"symbol": "BTCUSDT", "side": "sell", "orderType": "market",
+                                            "force": "gtc", "size": "0.5"}
+    assert result["tpsl"] == [{"field": "presetTakeProfitPrice",
+                               "message": "Take-profit must be above 64000 for a buy"}]
+    assert result["trigger"] == {"path": "/api/v2/spot/trade/place-plan-order", "body": {
+        "symbol": "BTCUSDT", "side": "buy", "orderType": "market", "triggerPrice": "70000", "size": "100",
+        "triggerType": "fill_price", "planType": "total"}}

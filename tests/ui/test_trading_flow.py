@@ -40,7 +40,10 @@ def test_trading_flow(page: Page, quiet_server: UiServer) -> None:
     _post_maker_ask(quiet_server)
     page.goto(base + "/trade/BTCUSDT")
     expect(page.locator("#avbl")).to_have_text("10,000 USDT")
-    expect(page.locator('#book-asks .book-row[data-price="65000.00"]')).to_be_visible()
+    ask = page.locator('#book-asks .book-row[data-price="65000.00"]')
+    expect(ask).to_contain_text("0.0500")
+    ask.click()  # a book row fills the order form's price
+    expect(page.locator("#order-form input[name=price]")).to_have_value("65000.00")
 
     # -- client-side validation: nothing is sent ---------------------------------------
     page.fill("#order-form input[name=price]", "60000.001")
@@ -111,3 +114,30 @@ def test_trading_flow(page: Page, quiet_server: UiServer) -> None:
     expect(page.locator('[data-err-for="size"]')).to_contain_text("Insufficient balance (43012)")
     expect(page.locator("#open-orders")).to_contain_text("No open orders")
     shot(page, "trade-rejected-order")
+
+
+def test_page_recovers_after_server_restart(page: Page, quiet_server: UiServer) -> None:
+    """The feeds reconnect, log in again with the (persisted) session key and resync."""
+    base = quiet_server.url
+    sign_up(page, base, unique_email("restart"))
+    page.click("#demo-funds")
+    expect(page.locator("#toasts")).to_contain_text("Demo funds credited")
+    page.goto(base + "/trade/BTCUSDT")
+    dot = page.locator("#conn-dot")
+    expect(dot).to_have_class("conn live")
+    expect(page.locator("#avbl")).to_have_text("10,000 USDT")
+
+    page.console_watch.allow_text("net::ERR_CONNECTION_REFUSED")  # type: ignore[attr-defined]
+    quiet_server.stop()
+    expect(dot).to_have_class("conn down")
+    quiet_server.start()
+    expect(dot).to_have_class("conn live", timeout=20_000)
+
+    page.fill("#order-form input[name=price]", "50000")
+    page.fill("#order-form input[name=size]", "0.002")
+    page.click("#submit-order")
+    expect(page.locator("#open-orders tr[data-order-id]")).to_contain_text("50,000")  # private feed is back
+    expect(page.locator('#book-bids .book-row[data-price="50000.00"]')).to_contain_text("0.0020")  # public too
+    expect(page.locator("#avbl")).to_have_text("9,900 USDT")
+    page.click("#open-orders button[data-cancel]")
+    expect(page.locator("#open-orders")).to_contain_text("No open orders")

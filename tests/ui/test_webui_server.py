@@ -123,7 +123,10 @@ def test_logout_and_expiry_revoke_the_session_key(h: Harness) -> None:
     assert h.client.get("/ui/session").json()["data"]["user"] is None
 
     h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"}, headers=ORIGIN)
+    first = h.client.get("/ui/session").json()["data"]
+    h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"}, headers=ORIGIN)
     second = h.client.get("/ui/session").json()["data"]
+    assert h.users.lookup_key(first["apiKey"]) is None  # logging in again replaced that session
     assert h.users.lookup_key(second["apiKey"]) is not None
     h.ctx.sessions.clock_ms = lambda: second["expiresMs"]  # the session's last millisecond is over
     assert [r.api_key for r in h.ctx.sessions.sweep()] == [second["apiKey"]]

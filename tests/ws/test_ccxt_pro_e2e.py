@@ -41,6 +41,17 @@ def run(server: LiveServer, scenario: Any) -> Any:
     return asyncio.run(wrapper())
 
 
+async def subscribed(server: LiveServer, *channels: str) -> None:
+    """Wait until the server has registered private subscriptions to ``channels``."""
+    def present() -> bool:
+        subs = {sub[0] for conn in list(server.app.gateway.connections)
+                for sub in list(conn.private_subs)}
+        return set(channels) <= subs
+
+    while not present():
+        await asyncio.sleep(0.02)
+
+
 def test_watch_order_book_verifies_checksums_over_many_updates(server: LiveServer) -> None:
     async def scenario(ex: Any) -> None:
         assert ex.handle_option("watchOrderBook", "checksum", True) is True
@@ -99,7 +110,7 @@ def test_private_orders_fills_and_balance_follow_a_trade(server: LiveServer) -> 
         orders = asyncio.ensure_future(ex.watch_orders("BTC/USDT"))
         fills = asyncio.ensure_future(ex.watch_my_trades("BTC/USDT"))
         balance_update = asyncio.ensure_future(ex.watch_balance())
-        await asyncio.sleep(0.5)  # let the subscriptions land before trading
+        await subscribed(server, "orders", "fill", "account")
         placed = await ex.create_order("BTC/USDT", "market", "buy", None, None, {"cost": 50})
         pushed = await orders
         mine = [o for o in pushed if o["id"] == placed["id"]]
@@ -140,7 +151,7 @@ def test_trigger_orders_are_pushed_on_orders_algo(server: LiveServer) -> None:
     async def scenario(ex: Any) -> None:
         await ex.load_markets()
         watcher = asyncio.ensure_future(ex.watch_orders("BTC/USDT", params={"trigger": True}))
-        await asyncio.sleep(0.5)
+        await subscribed(server, "orders-algo")
         ticker = await ex.watch_ticker("BTC/USDT")
         while not ticker["last"]:  # first trade of a fresh server
             ticker = await ex.watch_ticker("BTC/USDT")
@@ -152,7 +163,6 @@ def test_trigger_orders_are_pushed_on_orders_algo(server: LiveServer) -> None:
         assert mine and mine[-1]["status"] == "open"
         assert mine[-1]["triggerPrice"] == trigger
         watcher = asyncio.ensure_future(ex.watch_orders("BTC/USDT", params={"trigger": True}))
-        await asyncio.sleep(0.2)
         await ex.cancel_order(placed["id"], "BTC/USDT", {"trigger": True})
         pushed = await watcher
         assert [o["status"] for o in pushed if o["id"] == placed["id"]][-1] == "canceled"

@@ -51,7 +51,7 @@ STP_MODES: Dict[str, int] = {
 
 _DECIMAL = re.compile(r"[0-9]{1,40}(?:\.[0-9]{1,40})?")
 _DIGITS = re.compile(r"[0-9]{1,20}")
-_CLIENT_OID = re.compile(r"[\x21-\x7e]{1,50}")  # printable ASCII, no spaces
+_CLIENT_OID = re.compile(r"[^\x00-\x1f\x7f]{1,50}")  # up to 50 characters, no control codes
 
 
 def _bad(key: str, why: str = "") -> ApiError:
@@ -162,7 +162,7 @@ class Params:
         if value is None or value == "":
             return ""
         if type(value) is not str or not _CLIENT_OID.fullmatch(value):
-            raise _bad(key, "must be 1-50 printable characters")
+            raise _bad(key, "must be 1-50 characters without control codes")
         return value
 
     def limit(self, default: int, maximum: int) -> int:

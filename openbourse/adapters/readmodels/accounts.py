@@ -9,7 +9,7 @@ deposit/withdrawal/transfer history endpoints.
 
 from __future__ import annotations
 
-from typing import Dict, List, Set, Tuple
+from typing import Callable, Dict, List, Set, Tuple
 
 from ...core import events as ev
 from ...core.enums import TransferCode
@@ -32,7 +32,9 @@ USER_CODES = frozenset(
 
 
 class AccountProjection:
-    def __init__(self) -> None:
+    def __init__(self, tracked: Callable[[int], bool] = lambda owner: owner > 0) -> None:
+        """``tracked(owner)``: whose balances are kept (users, not system/simulator owners)."""
+        self.tracked = tracked
         #: key → [available, frozen, updated ms]
         self.balances: Dict[BalanceKey, List[int]] = {}
         self.keys_by_owner: Dict[int, Set[BalanceKey]] = {}
@@ -52,6 +54,8 @@ class AccountProjection:
             row[0], row[1], row[2] = available, frozen, u_ms
 
     def balance_changed(self, e: ev.BalanceChanged) -> None:
+        if not self.tracked(e.owner):
+            return
         key = (e.owner, e.account, e.asset)
         self._set(key, e.available, e.frozen, e.ts_ns // 1_000_000)
         self.dirty.add(key)
@@ -60,7 +64,7 @@ class AccountProjection:
         if e.code not in USER_CODES:
             return
         user = e.credit_owner if e.credit_owner > 0 else e.debit_owner
-        if user <= 0:
+        if user <= 0 or not self.tracked(user):
             return
         self.ledger_pending.append(
             LedgerRecord(

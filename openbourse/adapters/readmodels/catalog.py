@@ -4,6 +4,7 @@ Every adapter that turns integers into Bitget decimal strings (REST, WebSocket, 
 reads precisions from here, so a listing is visible everywhere the moment its event is
 acknowledged.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

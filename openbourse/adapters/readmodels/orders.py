@@ -8,7 +8,7 @@ state.  Not thread-safe by itself: ``PrivateViews`` serialises access with its l
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from ...core import events as ev
 from ...core.enums import OrderStatus, PlanStatus, Side
@@ -18,7 +18,9 @@ __all__ = ["OrderProjection"]
 
 
 class OrderProjection:
-    def __init__(self) -> None:
+    def __init__(self, tracked: Callable[[int], bool] = lambda user: user > 0) -> None:
+        """``tracked(user)``: whether a user's orders are kept (simulator accounts are not)."""
+        self.tracked = tracked
         self.open: Dict[int, OrderView] = {}
         self.open_by_user: Dict[int, Dict[int, OrderView]] = {}
         self.closed_pending: Dict[int, OrderView] = {}
@@ -47,6 +49,8 @@ class OrderProjection:
     # events ---------------------------------------------------------------------------
     def accepted(self, e: ev.OrderAccepted, tpsl: Tuple[int, int, int, int]) -> None:
         """``tpsl``: the (tp trigger, tp price, sl trigger, sl price) the PlaceOrder carried."""
+        if not self.tracked(e.user):
+            return
         ms = e.ts_ns // 1_000_000
         tp = tpsl
         order = OrderView(
@@ -85,6 +89,8 @@ class OrderProjection:
             (e.maker_order_id, e.maker_user, e.maker_fee, 1),
             (e.taker_order_id, e.taker_user, e.taker_fee, 0),
         ):
+            if not self.tracked(user):
+                continue
             order = self.find(order_id)
             side = (1 - e.taker_side) if is_maker else e.taker_side
             order_type = 0
@@ -128,6 +134,8 @@ class OrderProjection:
         self.dirty_orders.add(e.order_id)
 
     def plan_placed(self, e: ev.PlanPlaced) -> None:
+        if not self.tracked(e.user):
+            return
         ms = e.ts_ns // 1_000_000
         plan = PlanView(
             e.plan_id,

@@ -11,7 +11,7 @@ commit, so every row is always visible in at least one of the two places.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterable, List, Optional, Tuple
+from typing import Callable, Any, List, Optional, Tuple
 
 from ...core import commands as cmd
 from ...core import events as ev
@@ -19,6 +19,9 @@ from ...core.enums import PlanStatus
 from .accounts import AccountProjection
 from .orders import OrderProjection
 from .private_store import Batch, PrivateStore
+from .paging import keep as _keep
+from .paging import merge as _merge
+from .paging import page as _page
 from .records import Fill, LedgerRecord, OrderView, PlanView
 
 __all__ = ["PrivateViews"]
@@ -36,11 +39,15 @@ def _place_items(command: Any) -> List[Any]:
 
 
 class PrivateViews:
-    def __init__(self, store: PrivateStore) -> None:
+    def __init__(
+        self, store: PrivateStore, tracked: Callable[[int], bool] = lambda u: u > 0
+    ) -> None:
+        """``tracked(user)`` limits the views to real users (the node passes the directory's
+        ``is_user``), so simulator accounts and system owners cost no memory or SQLite rows."""
         self.store = store
         self.lock = threading.Lock()
-        self.orders = OrderProjection()
-        self.accounts = AccountProjection()
+        self.orders = OrderProjection(tracked)
+        self.accounts = AccountProjection(tracked)
         self.last_seq = store.last_seq()
         self.orders.load(store.load_open_orders(), store.load_live_plans())
         self.accounts.load(store.load_balances())
@@ -254,50 +261,3 @@ class PrivateViews:
         ] + stored
         rows.sort(key=lambda r: r.transfer_id, reverse=True)
         return rows[:limit]
-
-
-def _keep(
-    row: Any,
-    id_attr: str,
-    symbol: Optional[str],
-    start_ms: Optional[int],
-    end_ms: Optional[int],
-    id_less_than: Optional[int],
-) -> bool:
-    return (
-        (symbol is None or row.symbol == symbol)
-        and (start_ms is None or row.c_ms >= start_ms)
-        and (end_ms is None or row.c_ms <= end_ms)
-        and (id_less_than is None or getattr(row, id_attr) < id_less_than)
-    )
-
-
-def _page(
-    rows: Iterable[Any],
-    id_attr: str,
-    symbol: Optional[str],
-    start_ms: Optional[int],
-    end_ms: Optional[int],
-    id_less_than: Optional[int],
-    limit: int,
-) -> List[Any]:
-    key: Callable[[Any], int] = lambda r: getattr(r, id_attr)  # noqa: E731
-    kept = [r for r in rows if _keep(r, id_attr, symbol, start_ms, end_ms, id_less_than)]
-    kept.sort(key=key, reverse=True)
-    return kept[:limit]
-
-
-def _merge(
-    pending: List[Any],
-    stored: List[Any],
-    id_attr: str,
-    symbol: Optional[str],
-    start_ms: Optional[int],
-    end_ms: Optional[int],
-    id_less_than: Optional[int],
-    limit: int,
-) -> List[Any]:
-    """Memory rows win over their (older) SQLite copies; newest first."""
-    ids = {getattr(r, id_attr) for r in pending}
-    rows = pending + [r for r in stored if getattr(r, id_attr) not in ids]
-    return _page(rows, id_attr, symbol, start_ms, end_ms, id_less_than, limit)

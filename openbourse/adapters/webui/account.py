@@ -13,12 +13,12 @@ from starlette.routing import Route
 
 from ..users import UserError
 from .context import Call, WebContext
-from .passwords import set_password
+from .passwords import MIN_PASSWORD, set_password
 from .replies import (SESSION_COOKIE, Fail, clear_session_cookie, client_ip, ok, read_json,
                       set_session_cookie, text_field)
 from .sessions import SESSION_TTL_MS
 
-__all__ = ["account_routes"]
+__all__ = ["account_routes", "AccountEndpoints"]
 
 
 def _session_data(ctx: WebContext, call: Call) -> dict:
@@ -31,29 +31,50 @@ def _session_data(ctx: WebContext, call: Call) -> dict:
 
 
 def _start_session(ctx: WebContext, call: Call, user_id: int) -> Response:
+    # A browser that logs in again drops its previous session (and that session's key).
+    ctx.sessions.close(call.request.cookies.get(SESSION_COOKIE))
     token = ctx.sessions.open(user_id, client_ip(call.request))
     response = ok({"userId": user_id})
     set_session_cookie(response, call.request, token, SESSION_TTL_MS // 1000)
     return response
 
 
-def account_routes(ctx: WebContext) -> List[Route]:
-    async def session(call: Call) -> Response:
-        return ok(_session_data(ctx, call))
+class AccountEndpoints:
+    """The handlers; ``routes()`` wraps each with the context's guards."""
 
-    async def signup(call: Call) -> Response:
+    def __init__(self, ctx: WebContext) -> None:
+        self.ctx = ctx
+
+    def routes(self) -> List[Route]:
+        e = self.ctx.endpoint
+        return [
+            Route("/ui/session", e(self.session, session=False, mutating=False), methods=["GET"]),
+            Route("/ui/signup", e(self.signup, session=False), methods=["POST"]),
+            Route("/ui/login", e(self.login, session=False), methods=["POST"]),
+            Route("/ui/logout", e(self.logout, session=False), methods=["POST"]),
+            Route("/ui/password", e(self.password), methods=["POST"]),
+            Route("/ui/totp/enrol", e(self.totp_enrol), methods=["POST"]),
+            Route("/ui/totp/confirm", e(self.totp_confirm), methods=["POST"]),
+            Route("/ui/totp/disable", e(self.totp_disable), methods=["POST"]),
+        ]
+
+    async def session(self, call: Call) -> Response:
+        return ok(_session_data(self.ctx, call))
+
+    async def signup(self, call: Call) -> Response:
         data = await read_json(call.request)
         email = text_field(data, "email").strip()
         password = text_field(data, "password")
-        if len(password) < 8:
-            raise Fail("weak_password", "Use at least 8 characters", "password")
+        if len(password) < MIN_PASSWORD:
+            raise Fail("weak_password", f"Use at least {MIN_PASSWORD} characters", "password")
         try:
-            user = await run_in_threadpool(ctx.users.create_user, email, password)
+            user = await run_in_threadpool(self.ctx.users.create_user, email, password)
         except UserError as exc:
             raise Fail("invalid", _user_error_text(exc), "email") from None
-        return _start_session(ctx, call, user.id)
+        return _start_session(self.ctx, call, user.id)
 
-    async def login(call: Call) -> Response:
+    async def login(self, call: Call) -> Response:
+        ctx = self.ctx
         data = await read_json(call.request)
         email = text_field(data, "email").strip()
         password = text_field(data, "password")
@@ -74,19 +95,18 @@ def account_routes(ctx: WebContext) -> List[Route]:
         ctx.throttle.succeeded(ip, email)
         return _start_session(ctx, call, user.id)
 
-    async def logout(call: Call) -> Response:
-        ctx.sessions.close(call.request.cookies.get(SESSION_COOKIE))
+    async def logout(self, call: Call) -> Response:
+        self.ctx.sessions.close(call.request.cookies.get(SESSION_COOKIE))
         response = ok(None)
         clear_session_cookie(response, call.request)
         return response
 
-    async def password(call: Call) -> Response:
+    async def password(self, call: Call) -> Response:
+        ctx = self.ctx
         data = await read_json(call.request)
         current = text_field(data, "current")
         new = text_field(data, "new")
-        assert call.user is not None
-        if await run_in_threadpool(ctx.users.check_password, call.user.email, current) is None:
-            raise Fail("bad_credentials", "Current password is incorrect", "current", 401)
+        await self._check_password(call, current, "current", "Current password is incorrect")
         ctx.require_otp(call, data)
         try:
             await run_in_threadpool(set_password, ctx.users, ctx.data_dir / "users.db", call.user_id, new)
@@ -96,41 +116,36 @@ def account_routes(ctx: WebContext) -> List[Route]:
         ctx.sessions.close_all(call.user_id, keep=call.request.cookies.get(SESSION_COOKIE))
         return ok(None)
 
-    async def totp_enrol(call: Call) -> Response:
+    async def totp_enrol(self, call: Call) -> Response:
         assert call.user is not None
         try:
-            return ok(ctx.totp.enrol(call.user.id, call.user.email))
+            return ok(self.ctx.totp.enrol(call.user.id, call.user.email))
         except ValueError as exc:
             raise Fail("invalid", str(exc), "otp") from None
 
-    async def totp_confirm(call: Call) -> Response:
+    async def totp_confirm(self, call: Call) -> Response:
         data = await read_json(call.request)
         code = text_field(data, "otp", max_len=16)
-        if not ctx.totp.confirm(call.user_id, code):
+        if not self.ctx.totp.confirm(call.user_id, code):
             raise Fail("bad_otp", "That code does not match; check the time on your device", "otp")
         return ok({"totp": True})
 
-    async def totp_disable(call: Call) -> Response:
+    async def totp_disable(self, call: Call) -> Response:
         data = await read_json(call.request)
-        assert call.user is not None
-        pw = text_field(data, "password")
-        if await run_in_threadpool(ctx.users.check_password, call.user.email, pw) is None:
-            raise Fail("bad_credentials", "Password is incorrect", "password", 401)
-        ctx.require_otp(call, data)
-        ctx.totp.disable(call.user_id)
+        await self._check_password(call, text_field(data, "password"), "password", "Password is incorrect")
+        self.ctx.require_otp(call, data)
+        self.ctx.totp.disable(call.user_id)
         return ok({"totp": False})
 
-    e = ctx.endpoint
-    return [
-        Route("/ui/session", e(session, session=False, mutating=False), methods=["GET"]),
-        Route("/ui/signup", e(signup, session=False), methods=["POST"]),
-        Route("/ui/login", e(login, session=False), methods=["POST"]),
-        Route("/ui/logout", e(logout, session=False), methods=["POST"]),
-        Route("/ui/password", e(password), methods=["POST"]),
-        Route("/ui/totp/enrol", e(totp_enrol), methods=["POST"]),
-        Route("/ui/totp/confirm", e(totp_confirm), methods=["POST"]),
-        Route("/ui/totp/disable", e(totp_disable), methods=["POST"]),
-    ]
+    async def _check_password(self, call: Call, password: str, field: str, message: str) -> None:
+        """Re-authentication for sensitive changes inside a session."""
+        assert call.user is not None
+        if await run_in_threadpool(self.ctx.users.check_password, call.user.email, password) is None:
+            raise Fail("bad_credentials", message, field, 401)
+
+
+def account_routes(ctx: WebContext) -> List[Route]:
+    return AccountEndpoints(ctx).routes()
 
 
 def _user_error_text(exc: UserError) -> str:

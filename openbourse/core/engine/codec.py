@@ -3,7 +3,7 @@
 A record is ``marshal`` of ``(tag, field, field, ...)`` where ``tag`` is the type's index
 in ``COMMAND_TYPES`` / ``EVENT_TYPES`` and nested commands (batches) are encoded the same
 way.  Fields are only ints (any size), strs, ``None`` and tuples, for which marshal
-format version 4 is stable and byte-for-byte deterministic; it is implemented in C, which
+format version 2 is stable and byte-for-byte deterministic; it is implemented in C, which
 keeps journaling cheap on the hot path.  ``CODEC_VERSION`` goes into the journal header so
 a future format change is detected instead of misread.
 """

@@ -144,7 +144,7 @@ class OrderBook:
         return False
 
     def match(self, taker: Order, limit_price: int, want: int,
-              budget: int = 0, quote_per_price_size: int = 0) -> MatchResult:
+              budget: int = 0, quote_per_price_size: int = 0, lot: int = 1) -> MatchResult:
         """Match ``taker`` against the opposite side, best price first, FIFO within a price.
 
         ``limit_price`` bounds the prices taken (the taker's limit, or the band edge for a
@@ -162,7 +162,8 @@ class OrderBook:
             if key > limit_key:
                 break
             if budget:
-                want = budget // (sign * key * quote_per_price_size)
+                # whole lots only, so every resting size stays a multiple of the lot
+                want = budget // (sign * key * quote_per_price_size * lot) * lot
                 if want == 0:
                     break
             level = levels[key]

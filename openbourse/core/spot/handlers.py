@@ -72,18 +72,21 @@ def cancel_order(state: "EngineState", ctx: Context, cmd: CancelOrder) -> None:
         _reject(ctx, "CancelOrder", cmd.user, RejectCode.ORDER_NOT_FOUND,
                 str(cmd.order_id or cmd.client_oid))
         return
-    close_order(state, ctx, state.markets[cmd.symbol], order, _CANCELLED, _USER)
+    market = state.markets[cmd.symbol]
+    close_order(state, ctx, market, order, _CANCELLED, _USER)
+    settle_followups(state, ctx, market)  # TP/SL of what the order filled before the cancel
 
 
 def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAll) -> None:
     market = state.markets.get(cmd.symbol)
     if market is None:
-        _reject(ctx, "CancelAll", cmd.user, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
+        _reject(ctx, "CancelAll", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
         return
     mine = [o for o in state.orders.values()
             if o.user == cmd.user and o.symbol == cmd.symbol and o.resting]
     for order in mine:  # dict order = order id order: deterministic
         close_order(state, ctx, market, order, _CANCELLED, _USER)
+    settle_followups(state, ctx, market)
 
 
 def modify_order(state: "EngineState", ctx: Context, cmd: ModifyOrder) -> None:

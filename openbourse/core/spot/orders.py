@@ -114,7 +114,7 @@ def execute(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder,
         limit_price = high if order.side == _BUY else low
     budget = order.quote_size if not is_limit and order.side == _BUY else 0
     fills, stp_makers, taker_stopped = book.match(
-        order, limit_price, order.remaining, budget, market.quote_per_price_size)
+        order, limit_price, order.remaining, budget, market.quote_per_price_size, market.lot)
     if fills:
         ledger = state.ledger
         fees_base = ledger.balance(_FEES, 0, market.base)

@@ -32,11 +32,15 @@ _LIMIT = int(OrderType.LIMIT)
 
 
 def add_plan(state: "EngineState", ctx: Context, cmd: PlacePlan, parent_order_id: int = 0,
-             oco_plan_id: int = 0) -> Plan:
+             oco_plan_id: int = 0, direction: int = 0) -> Plan:
+    """``direction`` 0: from the trigger's side of the last price (plain plans); TP/SL legs
+    pass theirs, fixed by their role (a stop already breached must fire, not wait for the
+    price to come back through it)."""
     market = state.markets[cmd.symbol]
     plan_id = state.next_order_id  # plans and orders share one id space
     state.next_order_id = plan_id + 1
-    direction = RISING if cmd.trigger_price >= market.last_price else FALLING
+    if not direction:
+        direction = RISING if cmd.trigger_price >= market.last_price else FALLING
     plan = Plan(plan_id, cmd.user, cmd.symbol, cmd.side, cmd.trigger_price, cmd.order_type,
                 cmd.price, cmd.size, cmd.quote_size, cmd.force, cmd.client_oid, cmd.stp,
                 parent_order_id, oco_plan_id, direction, ctx.ts)
@@ -109,12 +113,16 @@ def _attach_tpsl(state: "EngineState", ctx: Context, market: Market, order: Orde
         if order.tp_trigger else None
     stop_loss = _tpsl_leg(order, market, order.sl_trigger, order.sl_price) \
         if order.sl_trigger else None
+    # A buy's take-profit fires on a rise and its stop-loss on a fall; a sell's the reverse.
+    tp_direction = RISING if order.side == _BUY else FALLING
     if take_profit and stop_loss:
         first_id = state.next_order_id
-        add_plan(state, ctx, take_profit, order.order_id, first_id + 1)
-        add_plan(state, ctx, stop_loss, order.order_id, first_id)
-    elif take_profit or stop_loss:
-        add_plan(state, ctx, take_profit or stop_loss, order.order_id)  # type: ignore[arg-type]
+        add_plan(state, ctx, take_profit, order.order_id, first_id + 1, tp_direction)
+        add_plan(state, ctx, stop_loss, order.order_id, first_id, -tp_direction)
+    elif take_profit:
+        add_plan(state, ctx, take_profit, order.order_id, 0, tp_direction)
+    elif stop_loss:
+        add_plan(state, ctx, stop_loss, order.order_id, 0, -tp_direction)
 
 
 def settle_followups(state: "EngineState", ctx: Context, market: Market) -> None:

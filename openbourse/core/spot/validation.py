@@ -49,28 +49,6 @@ def order_hold(market: Market, cmd: PlaceOrder) -> int:
     return cmd.size * market.base_per_size
 
 
-def _bad_shape(cmd: PlaceOrder) -> Optional[RejectCode]:
-    """Field types and ranges (commands from a buggy edge or a damaged journal are not trusted)."""
-    (_, user, _symbol, side, order_type, force, price, size, quote_size, client_oid, stp,
-     tp_trigger, tp_price, sl_trigger, sl_price) = cmd
-    _int = int
-    if (type(user) is not _int or type(side) is not _int or type(order_type) is not _int
-            or type(force) is not _int or type(price) is not _int or type(size) is not _int
-            or type(quote_size) is not _int or type(stp) is not _int
-            or type(client_oid) is not str or type(tp_trigger) is not _int
-            or type(tp_price) is not _int or type(sl_trigger) is not _int
-            or type(sl_price) is not _int):
-        return RejectCode.INVALID_ARGUMENT
-    if (user <= 0 or not 0 <= side <= 1 or not 0 <= order_type <= 1
-            or not 0 <= force <= _FORCE_MAX or not 0 <= stp <= _STP_MAX
-            or price < 0 or size < 0 or quote_size < 0 or len(client_oid) > _CLIENT_OID_MAX
-            or tp_trigger < 0 or tp_price < 0 or sl_trigger < 0 or sl_price < 0):
-        return RejectCode.INVALID_ARGUMENT
-    if price > AMOUNT_MAX or size > AMOUNT_MAX or quote_size > AMOUNT_MAX:
-        return RejectCode.AMOUNT_OUT_OF_RANGE
-    return None
-
-
 def _size_code(market: Market, size: int) -> Optional[RejectCode]:
     if size % market.lot:
         return RejectCode.SIZE_PRECISION
@@ -140,11 +118,24 @@ def check_order(state: "EngineState", cmd: PlaceOrder, *, check_funds: bool = Tr
     checked without funds at placement (``check_funds=False``): they hold nothing until
     they fire.
     """
-    code = _bad_shape(cmd)
-    if code is not None:
-        return code, 0
-    (_, user, symbol, side, order_type, force, price, size, quote_size, _client_oid, _stp,
-     tp_trigger, _tp_price, sl_trigger, _sl_price) = cmd
+    (_, user, symbol, side, order_type, force, price, size, quote_size, client_oid, stp,
+     tp_trigger, tp_price, sl_trigger, sl_price) = cmd
+    # Field types and ranges: commands from a buggy edge or a damaged journal are not trusted.
+    _int = int
+    if (type(user) is not _int or type(side) is not _int or type(order_type) is not _int
+            or type(force) is not _int or type(price) is not _int or type(size) is not _int
+            or type(quote_size) is not _int or type(stp) is not _int
+            or type(client_oid) is not str or type(tp_trigger) is not _int
+            or type(tp_price) is not _int or type(sl_trigger) is not _int
+            or type(sl_price) is not _int):
+        return RejectCode.INVALID_ARGUMENT, 0
+    if (user <= 0 or not 0 <= side <= 1 or not 0 <= order_type <= 1
+            or not 0 <= force <= _FORCE_MAX or not 0 <= stp <= _STP_MAX
+            or price < 0 or size < 0 or quote_size < 0 or len(client_oid) > _CLIENT_OID_MAX
+            or tp_trigger < 0 or tp_price < 0 or sl_trigger < 0 or sl_price < 0):
+        return RejectCode.INVALID_ARGUMENT, 0
+    if price > AMOUNT_MAX or size > AMOUNT_MAX or quote_size > AMOUNT_MAX:
+        return RejectCode.AMOUNT_OUT_OF_RANGE, 0
     market = state.markets.get(symbol)
     if market is None:
         return RejectCode.UNKNOWN_SYMBOL, 0

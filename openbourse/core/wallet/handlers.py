@@ -35,6 +35,12 @@ def _reject(ctx: Context, name: str, user: object, code: RejectCode, ref: object
              ref if type(ref) is str else "")
 
 
+def _account_ok(account: object) -> bool:
+    """An account type that exists today, as a plain int (``True`` or ``1.0`` would hash
+    like SPOT but create a balance record keyed by a bool or a float)."""
+    return type(account) is int and account in TRANSFERABLE_ACCOUNTS
+
+
 def _amount_error(state: "EngineState", user: object, asset: object,
                   amount: object) -> Optional[RejectCode]:
     if type(user) is not int or user <= 0:
@@ -58,7 +64,7 @@ def _posted(state: "EngineState", ctx: Context, code: TransferCode, debit: Balan
 
 def deposit(state: "EngineState", ctx: Context, cmd: Deposit) -> None:
     code = _amount_error(state, cmd.user, cmd.asset, cmd.amount)
-    if code is None and cmd.account not in TRANSFERABLE_ACCOUNTS:
+    if code is None and not _account_ok(cmd.account):
         code = RejectCode.ACCOUNT_TYPE_NOT_ALLOWED
     if code is None and (type(cmd.ref) is not str or not cmd.ref or len(cmd.ref) > 128):
         code = RejectCode.INVALID_ARGUMENT
@@ -86,6 +92,10 @@ def request_withdrawal(state: "EngineState", ctx: Context, cmd: RequestWithdrawa
                          len(cmd.withdrawal_id) > 128):
         code = RejectCode.INVALID_ARGUMENT
     if code is None and cmd.withdrawal_id in state.withdrawals:
+        seen = state.withdrawals[cmd.withdrawal_id]
+        if (seen.user, seen.asset, seen.amount) == (cmd.user, cmd.asset, cmd.amount):
+            ctx.emit(Duplicate, "RequestWithdrawal", cmd.user, cmd.withdrawal_id, 0)
+            return
         code = RejectCode.DUPLICATE_DIFFERENT
     if code is None:
         balance = state.ledger.balances.get((cmd.user, int(AccountType.SPOT), cmd.asset))
@@ -138,8 +148,7 @@ def fail_withdrawal(state: "EngineState", ctx: Context, cmd: FailWithdrawal) -> 
 
 def transfer(state: "EngineState", ctx: Context, cmd: Transfer) -> None:
     code = _amount_error(state, cmd.user, cmd.asset, cmd.amount)
-    if code is None and (cmd.from_account not in TRANSFERABLE_ACCOUNTS or
-                         cmd.to_account not in TRANSFERABLE_ACCOUNTS):
+    if code is None and not (_account_ok(cmd.from_account) and _account_ok(cmd.to_account)):
         code = RejectCode.ACCOUNT_TYPE_NOT_ALLOWED
     if code is None and cmd.from_account == cmd.to_account:
         code = RejectCode.SAME_ACCOUNT

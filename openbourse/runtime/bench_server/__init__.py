@@ -5,7 +5,7 @@ p50/p99 per request), then the same clients hit ``GET /api/v2/public/time``; the
 of the two request rates says how much of the web tier's budget an order costs.
 (b) S subscribers on ``books`` + ``trade`` of one symbol while a separate process drives
 orders that rest, cancel and trade; messages/s delivered, first without and then with a
-deliberately slow subscriber, whose drop must not lower the others' rate.
+deliberately slow subscriber that stops reading, which must not lower the others' rate.
 
 The HTTP client is a minimal keep-alive HTTP/1.1 client (a general-purpose Python
 client would saturate before the server does).  Everything is loopback only, bounded by

@@ -123,6 +123,8 @@ async def rest_phase(url: str, creds: Dict[str, str], symbol: str, clients: int,
     requests_per_s = (len(place_lat) + len(cancel_lat)) / order_elapsed if order_elapsed else 0
     return {"clients": clients, "orders_per_s": place["per_s"], "place": place, "cancel": cancel,
             "public_time": public,
+            "ratio_orders_to_public": round(place["per_s"] / public["per_s"], 3)
+            if public["per_s"] else None,
             "ratio_signed_requests_to_public": round(requests_per_s / public["per_s"], 3)
             if public["per_s"] else None}
 

@@ -147,7 +147,14 @@ async def transfer(ctx: ApiContext, req: Req) -> Dict[str, Any]:
         Transfer(0, req.user, coin, amount, from_account, to_account, client_oid)
     )
     transfer_id, _ = created_id(events, ev.TransferPosted, "transfer_id")
-    return {"transferId": str(transfer_id), "clientOid": client_oid or None}
+    # a retried clientOid is a Duplicate that carries no transfer id: nothing moved twice
+    return {
+        "transferId": str(transfer_id) if transfer_id else None,
+        "clientOid": client_oid or None,
+        "status": "successful",  # ccxt maps it to "ok"; the move is final once acked
+        "fromType": p.raw("fromType"),
+        "toType": p.raw("toType"),
+    }
 
 
 _RECORD_PARAMS = ("coin", "startTime", "endTime", "idLessThan", "limit", "orderId", "clientOid")

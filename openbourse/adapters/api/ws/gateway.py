@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import time
 from collections import deque
 from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
@@ -25,6 +26,7 @@ from .public import PublicFeed
 
 __all__ = ["WsGateway"]
 
+_log = logging.getLogger(__name__)
 _LISTINGS = (ev.AssetListed, ev.MarketListed, ev.MarketStatusChanged)
 
 
@@ -64,6 +66,7 @@ class WsGateway(Protocol):
         self.frame_budget = frame_budget
         self._flush_interval = flush_interval_s
         self._flusher: Optional[asyncio.Task] = None
+        self._flushed_seq = -1
         self._db_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="md-flush")
         self.batches = 0
 
@@ -102,7 +105,11 @@ class WsGateway(Protocol):
 
     def _drain(self) -> None:
         self._scheduled = False
-        more = self._drain_now(self._max_batch)
+        try:
+            more = self._drain_now(self._max_batch)
+        except Exception:  # noqa: BLE001  (a projection bug must not stop the feed)
+            _log.exception("WebSocket gateway failed to apply a batch")
+            more = bool(self._inbox)
         if more and self._loop is not None and not self._scheduled:
             self._scheduled = True
             self._loop.call_soon(self._drain)
@@ -153,7 +160,10 @@ class WsGateway(Protocol):
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(self._flush_interval)
-            await self._flush_once()
+            try:
+                await self._flush_once()
+            except Exception:  # noqa: BLE001  (keep trying; replay repairs a gap on restart)
+                _log.exception("market data flush failed")
 
     async def _flush_once(self) -> None:
         store = self.market.store
@@ -165,8 +175,6 @@ class WsGateway(Protocol):
         self._flushed_seq = batch.last_seq
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._db_pool, store.write, batch)
-
-    _flushed_seq = -1
 
     # -- connections -----------------------------------------------------------------
     def new_connection(self, ws: Any, private: bool) -> Connection:

@@ -4,6 +4,7 @@ Start with ``MarketData`` (``data.py``); its read methods are documented in
 ``queries.py``.  Everything is in integer units; format at the edge with
 ``catalog.MarketInfo.price_str/size_str`` and ``Catalog.amount_str``.
 """
+
 from .book import L2Book
 from .candles import GRANULARITIES, WS_CHANNELS, Candle, bucket_start, parse_granularity
 from .data import MarketChanges, MarketData

@@ -6,6 +6,7 @@ with its size minus the fills it took as a taker; a maker shrinks by each trade'
 closed order leaves with whatever it had left.  Tests check this projection against
 ``core.engine.queries.depth`` on random command streams.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left, insort

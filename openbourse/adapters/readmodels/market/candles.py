@@ -5,6 +5,7 @@ journal are identical to the live ones.  Fixed-width buckets align to the Unix e
 except the week (Monday 00:00 UTC, like Bitget's ``1Wutc``) and the calendar month.
 All alignment is UTC; Bitget's UTC+8 variants (``1day``, ``6h``...) are served as UTC.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,13 +69,37 @@ WS_CHANNELS: Dict[str, str] = {
 
 # REST ``granularity`` spellings (spot and mix, UTC and UTC+8 variants) -> canonical name
 _REST_ALIASES: Dict[str, str] = {
-    "1min": "1m", "3min": "3m", "5min": "5m", "15min": "15m", "30min": "30m",
-    "1m": "1m", "3m": "3m", "5m": "5m", "15m": "15m", "30m": "30m",
-    "1h": "1h", "4h": "4h", "6h": "6h", "12h": "12h",
-    "1H": "1h", "4H": "4h", "6H": "6h", "12H": "12h",
-    "1day": "1d", "3day": "3d", "1week": "1w", "1D": "1d", "3D": "3d", "1W": "1w",
-    "1M": "1M", "1Dutc": "1d", "3Dutc": "3d", "1Wutc": "1w", "1Mutc": "1M",
-    "6Hutc": "6h", "12Hutc": "12h",
+    "1min": "1m",
+    "3min": "3m",
+    "5min": "5m",
+    "15min": "15m",
+    "30min": "30m",
+    "1m": "1m",
+    "3m": "3m",
+    "5m": "5m",
+    "15m": "15m",
+    "30m": "30m",
+    "1h": "1h",
+    "4h": "4h",
+    "6h": "6h",
+    "12h": "12h",
+    "1H": "1h",
+    "4H": "4h",
+    "6H": "6h",
+    "12H": "12h",
+    "1day": "1d",
+    "3day": "3d",
+    "1week": "1w",
+    "1D": "1d",
+    "3D": "3d",
+    "1W": "1w",
+    "1M": "1M",
+    "1Dutc": "1d",
+    "3Dutc": "3d",
+    "1Wutc": "1w",
+    "1Mutc": "1M",
+    "6Hutc": "6h",
+    "12Hutc": "12h",
 }
 
 
@@ -165,8 +190,15 @@ class Candle:
         self.trades += 1
 
     def as_tuple(self) -> Tuple[int, int, int, int, int, int, int]:
-        return (self.start_ms, self.open, self.high, self.low, self.close,
-                self.base_volume, self.quote_volume)
+        return (
+            self.start_ms,
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.base_volume,
+            self.quote_volume,
+        )
 
 
 def merge_window(candles: List[Candle]) -> Optional[Candle]:
@@ -174,8 +206,16 @@ def merge_window(candles: List[Candle]) -> Optional[Candle]:
     if not candles:
         return None
     first = candles[0]
-    merged = Candle(first.start_ms, first.open, first.high, first.low, first.close,
-                    first.base_volume, first.quote_volume, first.trades)
+    merged = Candle(
+        first.start_ms,
+        first.open,
+        first.high,
+        first.low,
+        first.close,
+        first.base_volume,
+        first.quote_volume,
+        first.trades,
+    )
     for candle in candles[1:]:
         merged.high = max(merged.high, candle.high)
         merged.low = min(merged.low, candle.low)

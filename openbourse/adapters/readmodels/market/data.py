@@ -9,6 +9,7 @@ Two change streams leave it: ``take_changes()`` (per WS batch: touched levels, n
 touched candles, tickers to refresh) and ``collect_flush()`` (per SQLite flush).  They are
 separate because the push and the persistence run at different cadences.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -83,8 +84,9 @@ class MarketData(MarketQueries):
     replays journal commands with ``seq > last_seq`` through ``on_events``.
     """
 
-    def __init__(self, db_path: Optional[str] = None, *, recent_trades: int = 1000,
-                 candle_memory: int = 1000) -> None:
+    def __init__(
+        self, db_path: Optional[str] = None, *, recent_trades: int = 1000, candle_memory: int = 1000
+    ) -> None:
         self._trade_cap = recent_trades
         self._candle_cap = candle_memory
         self._symbols: Dict[str, _Symbol] = {}
@@ -109,8 +111,13 @@ class MarketData(MarketQueries):
             kind = type(event)
             if kind is ev.OrderAccepted:
                 state = self._state(event.symbol)
-                state.book.accept(event.order_id, event.side, event.price, event.size,
-                                  event.order_type == OrderType.LIMIT)
+                state.book.accept(
+                    event.order_id,
+                    event.side,
+                    event.price,
+                    event.size,
+                    event.order_type == OrderType.LIMIT,
+                )
                 touched.add(event.symbol)
             elif kind is ev.TradeExecuted:
                 self._on_trade(event)
@@ -151,8 +158,9 @@ class MarketData(MarketQueries):
         state = self._state(event.symbol)
         state.book.trade(event.maker_order_id, event.taker_order_id, event.size)
         ts_ms = event.ts_ns // _NS_PER_MS
-        trade = PublicTrade(event.trade_id, ts_ms, event.price, event.size,
-                            event.quote_amount, event.taker_side)
+        trade = PublicTrade(
+            event.trade_id, ts_ms, event.price, event.size, event.quote_amount, event.taker_side
+        )
         state.recent.append(trade)
         state.rolling.add_trade(ts_ms, event.price, event.size, event.quote_amount)
         self._pending_trades.append((event.symbol, trade))
@@ -179,8 +187,9 @@ class MarketData(MarketQueries):
     def collect_flush(self) -> FlushBatch:
         """Capture what must be persisted; hand it to ``store.write`` (may be another thread)."""
         batch = FlushBatch(last_seq=self.last_seq)
-        batch.candles = [(s, g, Candle(*c.as_tuple(), c.trades))
-                         for (s, g, _), c in self._dirty_candles.items()]
+        batch.candles = [
+            (s, g, Candle(*c.as_tuple(), c.trades)) for (s, g, _), c in self._dirty_candles.items()
+        ]
         batch.trades = [(s, *t) for s, t in self._pending_trades]
         for symbol, state in self._symbols.items():
             upserts, removed = state.book.take_dirty_orders()

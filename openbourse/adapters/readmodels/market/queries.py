@@ -13,6 +13,7 @@ Endpoint → method:
 Recent data is served from memory; older history falls through to SQLite, merged with
 what has not been flushed yet, so a read never misses a trade the engine acknowledged.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional
@@ -69,11 +70,36 @@ class MarketQueries:
         today = rolling.now_ms // 86_400_000 * 86_400_000
         open_utc = day[-1].open if day and day[-1].start_ms == today else last
         if stats is None:
-            return Ticker(symbol, rolling.now_ms, last, last, last, last, 0, 0, open_utc,
-                          bid[0], bid[1], ask[0], ask[1])
-        return Ticker(symbol, max(rolling.now_ms, rolling.last_ts_ms), last, stats.open,
-                      stats.high, stats.low, stats.base_volume, stats.quote_volume, open_utc,
-                      bid[0], bid[1], ask[0], ask[1])
+            return Ticker(
+                symbol,
+                rolling.now_ms,
+                last,
+                last,
+                last,
+                last,
+                0,
+                0,
+                open_utc,
+                bid[0],
+                bid[1],
+                ask[0],
+                ask[1],
+            )
+        return Ticker(
+            symbol,
+            max(rolling.now_ms, rolling.last_ts_ms),
+            last,
+            stats.open,
+            stats.high,
+            stats.low,
+            stats.base_volume,
+            stats.quote_volume,
+            open_utc,
+            bid[0],
+            bid[1],
+            ask[0],
+            ask[1],
+        )
 
     def tickers(self, now_ms: Optional[int] = None) -> List[Ticker]:
         return [t for t in (self.ticker(s, now_ms) for s in self._symbols) if t is not None]
@@ -90,9 +116,14 @@ class MarketQueries:
                 break
         return out
 
-    def trade_history(self, symbol: str, limit: int = 100, id_less_than: Optional[int] = None,
-                      start_ms: Optional[int] = None,
-                      end_ms: Optional[int] = None) -> List[PublicTrade]:
+    def trade_history(
+        self,
+        symbol: str,
+        limit: int = 100,
+        id_less_than: Optional[int] = None,
+        start_ms: Optional[int] = None,
+        end_ms: Optional[int] = None,
+    ) -> List[PublicTrade]:
         """Newest first; ``id_less_than`` is Bitget's cursor; times are inclusive bounds."""
         state = self._symbols.get(symbol)
         if state is None or limit <= 0:
@@ -111,8 +142,14 @@ class MarketQueries:
                 found.setdefault(row[1], PublicTrade(*row[1:]))
         return sorted(found.values(), key=lambda t: -t.trade_id)[:limit]
 
-    def candles(self, symbol: str, granularity: str, start_ms: Optional[int] = None,
-                end_ms: Optional[int] = None, limit: int = 100) -> List[Candle]:
+    def candles(
+        self,
+        symbol: str,
+        granularity: str,
+        start_ms: Optional[int] = None,
+        end_ms: Optional[int] = None,
+        limit: int = 100,
+    ) -> List[Candle]:
         """The newest ``limit`` candles whose start is in [start_ms, end_ms], oldest first.
 
         ``granularity`` is canonical (``1m``…``1M``, see ``candles.parse_granularity``).
@@ -127,8 +164,13 @@ class MarketQueries:
         memory = [c for c in series if lo <= c.start_ms <= hi]
         rows = {c.start_ms: c for c in memory}
         memory_complete = len(series) < (series.maxlen or 0)
-        if (self.store is not None and len(memory) < limit and not memory_complete
-                and series and lo < series[0].start_ms):
+        if (
+            self.store is not None
+            and len(memory) < limit
+            and not memory_complete
+            and series
+            and lo < series[0].start_ms
+        ):
             upper = min(hi, series[0].start_ms - 1)
             for candle in self.store.candles(symbol, granularity, lo, upper, limit):
                 rows.setdefault(candle.start_ms, candle)
@@ -139,8 +181,9 @@ class MarketQueries:
         return [Candle(*c.as_tuple(), c.trades) for c in ordered]
 
 
-def _trade_matches(trade: PublicTrade, id_less_than: Optional[int], start_ms: Optional[int],
-                   end_ms: Optional[int]) -> bool:
+def _trade_matches(
+    trade: PublicTrade, id_less_than: Optional[int], start_ms: Optional[int], end_ms: Optional[int]
+) -> bool:
     if id_less_than is not None and trade.trade_id >= id_less_than:
         return False
     if start_ms is not None and trade.ts_ms < start_ms:

@@ -5,6 +5,7 @@ INTEGER.  Writes arrive as one ``FlushBatch`` per flush, applied in a single tra
 that also records ``last_seq``, so after a crash the tables are consistent with some
 command sequence number and replaying the journal from ``last_seq + 1`` catches up.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -74,8 +75,18 @@ class MarketStore:
     def write(self, batch: FlushBatch) -> None:
         """Apply one flush atomically (candles upserted, trades appended, orders synced)."""
         candle_rows = [
-            (sym, gran, c.start_ms, str(c.open), str(c.high), str(c.low), str(c.close),
-             str(c.base_volume), str(c.quote_volume), c.trades)
+            (
+                sym,
+                gran,
+                c.start_ms,
+                str(c.open),
+                str(c.high),
+                str(c.low),
+                str(c.close),
+                str(c.base_volume),
+                str(c.quote_volume),
+                c.trades,
+            )
             for sym, gran, c in batch.candles
         ]
         trade_rows = [(s, i, t, str(p), str(z), str(q), d) for s, i, t, p, z, q, d in batch.trades]
@@ -84,45 +95,65 @@ class MarketStore:
             db = self._db
             db.execute("BEGIN")
             try:
-                db.executemany("INSERT OR REPLACE INTO candles VALUES (?,?,?,?,?,?,?,?,?,?)",
-                               candle_rows)
+                db.executemany(
+                    "INSERT OR REPLACE INTO candles VALUES (?,?,?,?,?,?,?,?,?,?)", candle_rows
+                )
                 db.executemany("INSERT OR IGNORE INTO trades VALUES (?,?,?,?,?,?,?)", trade_rows)
                 db.executemany("INSERT OR REPLACE INTO book_orders VALUES (?,?,?,?,?)", order_rows)
-                db.executemany("DELETE FROM book_orders WHERE order_id=?",
-                               [(o,) for o in batch.orders_delete])
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('last_seq', ?)",
-                           (str(batch.last_seq),))
+                db.executemany(
+                    "DELETE FROM book_orders WHERE order_id=?", [(o,) for o in batch.orders_delete]
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('last_seq', ?)", (str(batch.last_seq),)
+                )
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
 
     # -- reads ---------------------------------------------------------------------------
-    def candles(self, symbol: str, gran: str, start_ms: Optional[int], end_ms: Optional[int],
-                limit: int) -> List[Candle]:
+    def candles(
+        self, symbol: str, gran: str, start_ms: Optional[int], end_ms: Optional[int], limit: int
+    ) -> List[Candle]:
         """Newest ``limit`` candles with start in [start_ms, end_ms], returned oldest first."""
-        sql = "SELECT start_ms,open,high,low,close,base_vol,quote_vol,trades FROM candles " \
-              "WHERE symbol=? AND gran=? AND start_ms>=? AND start_ms<=? " \
-              "ORDER BY start_ms DESC LIMIT ?"
+        sql = (
+            "SELECT start_ms,open,high,low,close,base_vol,quote_vol,trades FROM candles "
+            "WHERE symbol=? AND gran=? AND start_ms>=? AND start_ms<=? "
+            "ORDER BY start_ms DESC LIMIT ?"
+        )
         lo = start_ms if start_ms is not None else -(1 << 62)
         hi = end_ms if end_ms is not None else 1 << 62
         with self._lock:
             rows = self._db.execute(sql, (symbol, gran, lo, hi, limit)).fetchall()
-        return [Candle(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7])
-                for r in reversed(rows)]
+        return [
+            Candle(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]), r[7])
+            for r in reversed(rows)
+        ]
 
     def recent_candles(self, symbol: str, gran: str, limit: int) -> List[Candle]:
         return self.candles(symbol, gran, None, None, limit)
 
-    def trades(self, symbol: str, limit: int, id_less_than: Optional[int],
-               start_ms: Optional[int], end_ms: Optional[int]) -> List[TradeRow]:
+    def trades(
+        self,
+        symbol: str,
+        limit: int,
+        id_less_than: Optional[int],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+    ) -> List[TradeRow]:
         """Newest first, at most ``limit`` trades matching the cursor and time range."""
-        sql = "SELECT symbol,trade_id,ts_ms,price,size,quote,side FROM trades " \
-              "WHERE symbol=? AND trade_id<? AND ts_ms>=? AND ts_ms<=? " \
-              "ORDER BY trade_id DESC LIMIT ?"
-        args = (symbol, id_less_than if id_less_than is not None else 1 << 62,
-                start_ms if start_ms is not None else -(1 << 62),
-                end_ms if end_ms is not None else 1 << 62, limit)
+        sql = (
+            "SELECT symbol,trade_id,ts_ms,price,size,quote,side FROM trades "
+            "WHERE symbol=? AND trade_id<? AND ts_ms>=? AND ts_ms<=? "
+            "ORDER BY trade_id DESC LIMIT ?"
+        )
+        args = (
+            symbol,
+            id_less_than if id_less_than is not None else 1 << 62,
+            start_ms if start_ms is not None else -(1 << 62),
+            end_ms if end_ms is not None else 1 << 62,
+            limit,
+        )
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]), r[6]) for r in rows]

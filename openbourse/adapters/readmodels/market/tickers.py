@@ -5,6 +5,7 @@ time, so the figures are a pure function of event timestamps (replaying the jour
 the same ticker).  Aggregating the closed buckets once per minute and merging the current
 bucket on read keeps a read O(1) however many trades there were.
 """
+
 from __future__ import annotations
 
 from collections import deque

@@ -19,6 +19,8 @@ export class OrderForm {
     this.lastPrice = null;
     this.priceTouched = false;
     for (const el of $$('.quote-unit', panel)) el.textContent = market.quoteCoin;
+    const rate = (r) => `${trimZeros((Number(r) * 100).toFixed(4))}%`;
+    $('#fee-rate', panel).textContent = `${rate(market.makerFeeRate)} / ${rate(market.takerFeeRate)}`;
     $('#submit-order', panel).hidden = !loggedIn;
     $('#login-to-trade', panel).hidden = loggedIn;
     $('#login-to-trade', panel).href = `/login?next=${encodeURIComponent(location.pathname)}`;

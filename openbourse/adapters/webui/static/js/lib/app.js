@@ -17,6 +17,13 @@ function setDot(state) {
   dot.title = `Market data: ${state}`;
 }
 
+// A failure nobody handled (e.g. the server went away mid-request) is also shown to the
+// user, not only logged to the console.
+window.addEventListener('unhandledrejection', (event) => {
+  const reason = event.reason;
+  toast(reason && reason.message ? reason.message : 'Something went wrong; please reload the page', true);
+});
+
 /** Boot a page: `nav` marks the active menu entry; `needsUser` sends guests to log in. */
 export async function boot(nav, { needsUser = false } = {}) {
   const link = $(`.nav a[data-nav="${nav}"]`);

@@ -12,6 +12,11 @@ export function group(text) {
   return (negative ? '-' : '') + grouped + (frac !== undefined ? '.' + frac : '');
 }
 
+/** A price, or "--" when there is none yet (the WS ticker sends "0.00" before any trade). */
+export function price(text) {
+  return text === null || text === undefined || text === '' || Number(text) === 0 ? '--' : group(text);
+}
+
 /** A 24 h change ratio ("0.0123") as "+1.23%". */
 export function pct(ratio) {
   if (ratio === null || ratio === undefined || ratio === '') return '--';

@@ -24,6 +24,7 @@ export class Feed {
     this.onStatus = options.onStatus || (() => {});
     this.onAuthLost = options.onAuthLost || (() => {});
     this.subs = new Map(); // key -> {arg, handlers: Set}
+    this.pendingArgs = [];
     this.resyncListeners = new Set();
     this.socket = null;
     this.ready = false;
@@ -50,7 +51,7 @@ export class Feed {
     if (!entry) {
       entry = { arg, handlers: new Set() };
       this.subs.set(key, entry);
-      if (this.ready) this.send({ op: 'subscribe', args: [arg] });
+      if (this.ready) this.queueSubscribe(arg);
     }
     entry.handlers.add(handler);
     return () => {
@@ -60,6 +61,18 @@ export class Feed {
         if (this.ready) this.send({ op: 'unsubscribe', args: [arg] });
       }
     };
+  }
+
+  /** Subscriptions made in the same task go out as one frame: the server limits frames
+   *  per second, and a page with many markets subscribes to all of them at once. */
+  queueSubscribe(arg) {
+    this.pendingArgs.push(arg);
+    if (this.pendingArgs.length > 1) return;
+    queueMicrotask(() => {
+      const args = this.pendingArgs;
+      this.pendingArgs = [];
+      for (let i = 0; i < args.length; i += 50) this.send({ op: 'subscribe', args: args.slice(i, i + 50) });
+    });
   }
 
   /** Drop and re-create one subscription (e.g. an order book whose checksum failed). */

@@ -45,8 +45,23 @@ function showSecret(created) {
   $('#secret-done').focus();
 }
 
+/** Copy a secret: the Clipboard API where the browser allows it (HTTPS or localhost),
+ *  otherwise select the text so the user can copy it by hand. */
+async function copy(id, button) {
+  const el = $(`#${id}`);
+  try {
+    await navigator.clipboard.writeText(el.textContent);
+    button.textContent = 'Copied';
+    setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+  } catch {
+    window.getSelection().selectAllChildren(el);
+    toast('Press Ctrl+C (or ⌘C) to copy the selected text');
+  }
+}
+
 async function main() {
   const session = await boot('keys', { needsUser: true });
+  for (const button of $$('[data-copy]')) button.addEventListener('click', () => copy(button.dataset.copy, button));
   $('#key-otp').hidden = !session.totp;
   const form = $('#key-form');
   form.addEventListener('submit', async (event) => {

@@ -5,7 +5,7 @@
 import { publicGet } from '../lib/api.js';
 import { boot, loadSymbols, publicStream } from '../lib/app.js';
 import { $, fillBody, h } from '../lib/dom.js';
-import { compact, group, pct, trendClass } from '../lib/format.js';
+import { compact, pct, price, trendClass } from '../lib/format.js';
 import { createSparkline, drawSparkline } from '../components/sparkline.js';
 
 const rows = new Map(); // symbol -> {tr, cells, closes, spark, search}
@@ -30,12 +30,12 @@ function buildRow(market) {
 }
 
 function showTicker(row, t) {
-  row.cells.last.textContent = group(t.lastPr);
+  row.cells.last.textContent = price(t.lastPr);
   row.cells.last.className = 'r num last ' + trendClass(t.change24h);
   row.cells.change.textContent = pct(t.change24h);
   row.cells.change.className = 'r num chg ' + trendClass(t.change24h);
-  row.cells.high.textContent = group(t.high24h);
-  row.cells.low.textContent = group(t.low24h);
+  row.cells.high.textContent = price(t.high24h);
+  row.cells.low.textContent = price(t.low24h);
   row.cells.volume.textContent = `${compact(t.quoteVolume)} ${row.quote}`;
   if (t.lastPr && row.closes.length) {
     row.closes[row.closes.length - 1] = Number(t.lastPr);

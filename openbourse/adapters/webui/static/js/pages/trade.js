@@ -5,7 +5,7 @@
 import { publicGet } from '../lib/api.js';
 import { boot, loadSymbols, privateStream, publicStream } from '../lib/app.js';
 import { $, $$, h } from '../lib/dom.js';
-import { compact, group, pct, trendClass } from '../lib/format.js';
+import { compact, group, pct, price, trendClass } from '../lib/format.js';
 import { trimZeros } from '../lib/decimal.js';
 import { Balances } from '../components/balances.js';
 import { CandleChart } from '../components/chart.js';
@@ -32,14 +32,16 @@ function labelColumns(market) {
   document.title = `${market.baseCoin}/${market.quoteCoin} · openbourse`;
 }
 
-function showTicker(t) {
+function showTicker(t, market) {
   const cls = trendClass(t.change24h);
-  $('#t-last').textContent = group(t.lastPr);
+  const pairName = `${market.baseCoin}/${market.quoteCoin}`;
+  document.title = Number(t.lastPr) ? `${group(t.lastPr)} · ${pairName} · openbourse` : `${pairName} · openbourse`;
+  $('#t-last').textContent = price(t.lastPr);
   $('#t-last').className = 'num ' + cls;
   $('#t-change').textContent = pct(t.change24h);
   $('#t-change').className = 'num ' + cls;
-  $('#t-high').textContent = group(t.high24h);
-  $('#t-low').textContent = group(t.low24h);
+  $('#t-high').textContent = price(t.high24h);
+  $('#t-low').textContent = price(t.low24h);
   $('#t-vol-base').textContent = compact(t.baseVolume);
   $('#t-vol-quote').textContent = compact(t.quoteVolume);
 }
@@ -95,8 +97,8 @@ async function main() {
     },
   }).start();
   const [ticker] = await publicGet('/api/v2/spot/market/tickers', { symbol });
-  if (ticker) showTicker(ticker);
-  feed.subscribe({ instType: 'SPOT', channel: 'ticker', instId: symbol }, (a, data) => showTicker(data[0]));
+  if (ticker) showTicker(ticker, market);
+  feed.subscribe({ instType: 'SPOT', channel: 'ticker', instId: symbol }, (a, data) => showTicker(data[0], market));
   startChart(market, feed);
   if (!loggedIn) {
     $('#pair-balances').replaceChildren(h('tr', {}, h('td', { class: 'empty' }, 'Log in to see your balances')));
