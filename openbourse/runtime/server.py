@@ -124,7 +124,7 @@ class App:
     def _start_market_makers(self) -> None:
         """Run the simulated market makers if that package is installed in this tree."""
         try:
-            from ..adapters.marketdata import MarketMakers  # type: ignore[attr-defined]
+            from ..adapters.marketdata import MarketMakers
         except ImportError:
             _log.warning("market makers not available in this build; the demo book stays empty")
             return

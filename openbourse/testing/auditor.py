@@ -116,11 +116,11 @@ class Auditor:
                 self._trade(event, changed)
             elif kind is OrderAccepted:
                 if pending_plan_order is not None:
-                    if not ((event.order_id, event.plan_id) == pending_plan_order):
+                    if (event.order_id, event.plan_id) != pending_plan_order:
                         raise AuditError(f"plan trigger said {pending_plan_order}, got {event}")
                     pending_plan_order = None
                 else:
-                    if not (event.plan_id == 0):
+                    if event.plan_id != 0:
                         raise AuditError(f"plan order without PlanTriggered: {event}")
                 self._accept(event)
             elif kind is OrderClosed:
@@ -140,7 +140,7 @@ class Auditor:
                 self._freeze((event.user, _SPOT, event.asset), event.amount)
             elif kind in (WithdrawalCompleted, WithdrawalFailed):
                 pending = self.withdrawals.pop(event.withdrawal_id, None)
-                if not (pending == (event.user, event.asset, event.amount)):
+                if pending != (event.user, event.asset, event.amount):
                     raise AuditError(f"{event} does not match the pending withdrawal {pending}")
                 self._freeze((event.user, _SPOT, event.asset), -event.amount)
             elif kind is AssetListed:
@@ -157,7 +157,7 @@ class Auditor:
                 else:
                     self.user_fees[event.user] = (event.maker_fee_ppm, event.taker_fee_ppm)
             elif kind is PlanPlaced:
-                if not (event.plan_id > self.last_order_id):
+                if event.plan_id <= self.last_order_id:
                     raise AuditError(f"plan id reused {event}")
                 self.last_order_id = event.plan_id
                 self.plans.add(event.plan_id)
@@ -176,7 +176,7 @@ class Auditor:
             raise AuditError(f"orders {self._transient} outlived their command")
         frozen = self.frozen
         for key, before in self._frozen_touched.items():
-            if not (frozen.get(key, 0) >= 0):
+            if frozen.get(key, 0) < 0:
                 raise AuditError(f"predicted frozen of {key} went negative")
             if frozen.get(key, 0) != before:
                 changed.add(key)
@@ -189,7 +189,7 @@ class Auditor:
         for key, event in reported.items():
             total = self.totals.get(key, 0)
             want_frozen = frozen.get(key, 0)
-            if not ((event.available + event.frozen, event.frozen) == (total, want_frozen)):
+            if (event.available + event.frozen, event.frozen) != (total, want_frozen):
                 raise AuditError(f"{event}: predicted total {total}, frozen {want_frozen}")
 
     def _freeze(self, key: Key, delta: int) -> None:
@@ -213,7 +213,7 @@ class Auditor:
         return (market[4] if maker < 0 else maker, market[5] if taker < 0 else taker)
 
     def _accept(self, event: OrderAccepted) -> None:
-        if not (event.order_id > self.last_order_id):
+        if event.order_id <= self.last_order_id:
             raise AuditError(f"order id not increasing {event}")
         self.last_order_id = event.order_id
         if event.symbol not in self.markets:
@@ -229,14 +229,13 @@ class Auditor:
         base, quote, base_per_size, quote_per, _, _ = self.markets[trade.symbol]
         maker = self.orders.get(trade.maker_order_id)
         taker = self.orders.get(trade.taker_order_id)
-        if not (maker is not None and taker is not None):
+        if maker is None or taker is None:
             raise AuditError(f"trade of unknown orders {trade}")
-        assert maker is not None and taker is not None
         if not (maker.symbol == taker.symbol == trade.symbol):
             raise AuditError(f"cross-market trade {trade}")
         if not (maker.side != taker.side and trade.taker_side == taker.side):
             raise AuditError(f"sides {trade}")
-        if not ((maker.user, taker.user) == (trade.maker_user, trade.taker_user)):
+        if (maker.user, taker.user) != (trade.maker_user, trade.taker_user):
             raise AuditError(f"users {trade}")
         if not (maker.user != taker.user or taker.stp == int(Stp.NONE)):
             raise AuditError(f"self-trade despite STP {taker.stp}: {trade}")
@@ -245,21 +244,21 @@ class Auditor:
         if not (0 < trade.size <= maker.remaining):
             raise AuditError(f"maker overfilled {trade}")
         if taker.order_type == _LIMIT:
-            if not (trade.size <= taker.remaining):
+            if trade.size > taker.remaining:
                 raise AuditError(f"taker overfilled {trade}")
             better = (trade.price <= taker.price) if taker.side == _BUY else \
                 (trade.price >= taker.price)
-            if not (better):
+            if not better:
                 raise AuditError(f"trade beyond the taker's limit {trade}")
-        if not (trade.base_amount == trade.size * base_per_size):
+        if trade.base_amount != trade.size * base_per_size:
             raise AuditError(f"base amount {trade}")
-        if not (trade.quote_amount == trade.size * trade.price * quote_per):
+        if trade.quote_amount != trade.size * trade.price * quote_per:
             raise AuditError(f"quote amount {trade}")
         maker_gets = trade.base_amount if maker.side == _BUY else trade.quote_amount
         taker_gets = trade.base_amount if taker.side == _BUY else trade.quote_amount
-        if not (trade.maker_fee == fee_units(maker_gets, maker.maker_ppm)):
+        if trade.maker_fee != fee_units(maker_gets, maker.maker_ppm):
             raise AuditError(f"maker fee {trade.maker_fee}, rate {maker.maker_ppm}: {trade}")
-        if not (trade.taker_fee == fee_units(taker_gets, taker.taker_ppm)):
+        if trade.taker_fee != fee_units(taker_gets, taker.taker_ppm):
             raise AuditError(f"taker fee {trade.taker_fee}, rate {taker.taker_ppm}: {trade}")
         for source, target, which, amount in trade_postings(trade):
             asset = base if which == "base" else quote
@@ -279,26 +278,24 @@ class Auditor:
             taker.remaining -= trade.size
         else:
             taker.budget -= trade.quote_amount
-            if not (taker.budget >= 0):
+            if taker.budget < 0:
                 raise AuditError(f"market buy overspent {trade}")
         self.trades += 1
 
     def _close(self, event: OrderClosed) -> None:
         order = self.orders.pop(event.order_id, None)
-        if not (order is not None):
+        if order is None:
             raise AuditError(f"close of unknown order {event}")
-        assert order is not None
         self._transient.discard(order.order_id)
         if order.order_type == _LIMIT:
             self._freeze(*self._unhold(order, order.remaining))
-        if not ((event.filled_size, event.filled_quote) == (order.filled_size, order.filled_quote)):
+        if (event.filled_size, event.filled_quote) != (order.filled_size, order.filled_quote):
             raise AuditError(f"{event}: auditor counted {order.filled_size}/{order.filled_quote}")
         if event.status == int(OrderStatus.FILLED):
             if not (event.reason == 0 and order.filled_size > 0):
                 raise AuditError(f"odd fill close {event}")
-            if order.order_type == _LIMIT or order.side != _BUY:
-                if not (order.remaining == 0):
-                    raise AuditError(f"FILLED with {order.remaining} left: {event}")
+            if (order.order_type == _LIMIT or order.side != _BUY) and order.remaining:
+                raise AuditError(f"FILLED with {order.remaining} left: {event}")
         else:
             if not (event.status == int(OrderStatus.CANCELLED) and event.reason > 0):
                 raise AuditError(f"odd close {event}")
@@ -322,17 +319,17 @@ class Auditor:
             key = (balance.owner, balance.account, balance.asset)
             seen.add(key)
             want = (self.totals.get(key, 0), self.frozen.get(key, 0))
-            if not ((balance.available + balance.frozen, balance.frozen) == want):
+            if (balance.available + balance.frozen, balance.frozen) != want:
                 raise AuditError(f"{balance!r}: auditor predicts total/frozen {want}")
         for key, total in self.totals.items():
             if not (total == 0 or key in seen):
                 raise AuditError(f"auditor has {key}={total}, ledger has none")
         live = {o.order_id: o.remaining for o in state.orders.values()}
         mine = {o.order_id: o.remaining for o in self.orders.values()}
-        if not (live == mine):
+        if live != mine:
             raise AuditError(f"open orders differ: engine {live} auditor {mine}")
-        if not (set(state.plans) == self.plans):
+        if set(state.plans) != self.plans:
             raise AuditError("live plans differ")
         pending = {w.withdrawal_id for w in state.withdrawals.values() if w.status == 0}
-        if not (pending == set(self.withdrawals)):
+        if pending != set(self.withdrawals):
             raise AuditError("pending withdrawals differ")

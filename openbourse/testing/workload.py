@@ -233,7 +233,7 @@ class Workload:
     # ------------------------------------------------------------------ stream
     def setup(self) -> List[Any]:
         ts = self._ts()
-        out: List[Any] = [ListAsset(ts, "BTC", 8), ListAsset(ts, "USDT", 8), ListAsset(ts, "ETH", 8)]
+        out: List[Any] = [ListAsset(ts, asset, 8) for asset in ("BTC", "USDT", "ETH")]
         out.append(ListMarket(ts, "BTCUSDT", "BTC", "USDT", 2, 4, 1, 1, 1, 10**7, 5 * 10**6,
                               1000, 1000, 100_000, 50))
         out.append(ListMarket(ts, "ETHUSDT", "ETH", "USDT", 2, 3, 5, 5, 5, 10**7, 5 * 10**6,

@@ -243,3 +243,22 @@ def test_worked_example_oco_stop_loss_limit_fires_and_take_profit_is_cancelled()
     assert ex.balance(1, BTC) == (btc_before[0] - frozen, frozen)
     assert not of_type(events, OrderClosed) or all(
         e.order_id != order.order_id for e in of_type(events, OrderClosed))
+
+
+def test_plan_due_while_halted_fires_only_when_trading_resumes() -> None:
+    ex = _market_with_last_price()
+    ex.buy(3, P - 50, 100)  # the bid the stop-loss will sell into
+    ex.sell(2, P, 40)
+    order_id = order_id_of(ex.buy(1, P + 200, 100, tp_trigger=P + 5000, sl_trigger=P + 100))
+    ex.halt()
+    events = ex.cancel(1, order_id)  # cancels are allowed while halted
+    legs = of_type(events, PlanPlaced)
+    stop = next(leg for leg in legs if leg.trigger_price == P + 100)
+    take = next(leg for leg in legs if leg.trigger_price == P + 5000)
+    # the stop is already breached (last P <= P + 100) but the market is halted
+    assert not of_type(events, PlanTriggered) and stop.plan_id in ex.state.plans
+    events = ex.resume()
+    assert one(events, PlanTriggered).plan_id == stop.plan_id
+    assert one(events, PlanClosed).plan_id == take.plan_id
+    trade = one(events, TradeExecuted)
+    assert (trade.price, trade.taker_user, trade.size) == (P - 50, 1, stop.size)

@@ -17,6 +17,7 @@ import pytest
 import openbourse.core
 from openbourse.core.commands import (
     BatchPlace,
+    CancelAll,
     CancelOrder,
     ListAsset,
     ListMarket,
@@ -197,5 +198,7 @@ def test_cancel_and_transfer_rejects_name_the_callers_reference() -> None:
     assert (event.ref, event.code) == ("t-9", RejectCode.AMOUNT_OUT_OF_RANGE)
     event = ex.apply(SetMarketStatus(0, ("not", "a", "str"), 0))[0]  # type: ignore[arg-type]
     assert type(event.ref) is str
+    event = ex.apply(CancelAll(0, 1, 5))[0]  # type: ignore[arg-type]
+    assert (event.code, event.ref) == (RejectCode.UNKNOWN_SYMBOL, "5")
     event = ex.apply(ListMarket(0, 5, BTC, USDT, 2, 6, 1, 1, 1, 10, 0, 0, 0, 0, 0))[0]  # type: ignore
     assert event.ref == ""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from openbourse.core.commands import CancelOrder, PlaceOrder
+from openbourse.core.commands import CancelAll, CancelOrder, CancelPlan, PlaceOrder
 from openbourse.core.enums import CloseReason, OrderStatus, Stp
 from openbourse.core.events import Duplicate, OrderAccepted, OrderClosed, Rejected, TradeExecuted
 from openbourse.core.reject import RejectCode
@@ -289,3 +289,31 @@ def test_client_oids_are_forgotten_after_six_hours_unless_live() -> None:
     assert closed(ex.cancel(1, client_oid="live"), live) is not None
     ex.tick(t0 + 20 * hour)
     assert reject_code(ex.buy(1, P, 3, client_oid="live")) is None
+
+
+def test_a_retry_must_match_in_type_too() -> None:
+    """True == 1 and 1.0 == 1 in Python; a malformed retry is not the same command."""
+    ex = standard_exchange()
+    ex.buy(1, P, 10, client_oid="z")
+    for variant in (PlaceOrder(0, True, BTCUSDT, BUY, LIMIT, GTC, P, 10, 0, "z"),
+                    PlaceOrder(0, 1, BTCUSDT, False, LIMIT, GTC, P, 10, 0, "z"),
+                    PlaceOrder(0, 1, BTCUSDT, BUY, LIMIT, GTC, float(P), 10, 0, "z")):
+        events = ex.apply(variant)  # the harness also checks every event field's type
+        assert reject_code(events) is not None and not of_type(events, Duplicate), variant
+
+
+def test_a_bool_user_cannot_act_for_user_1() -> None:
+    ex = standard_exchange()
+    ex.trade_at(P, 100)
+    order_id = order_id_of(ex.buy(1, P - 10, 100))
+    ex.plan(1, BUY, P + 10, price=P, size=5)
+    plan_id = ex.state.next_order_id - 1
+    before = masked_state(ex.state)
+    assert reject_code(ex.apply(CancelOrder(0, True, BTCUSDT, order_id))) == \
+        RejectCode.ORDER_NOT_FOUND  # type: ignore[arg-type]
+    assert ex.apply(CancelAll(0, True, BTCUSDT)) == []  # type: ignore[arg-type]
+    assert reject_code(ex.apply(CancelPlan(0, True, BTCUSDT, plan_id))) == \
+        RejectCode.PLAN_NOT_FOUND  # type: ignore[arg-type]
+    assert reject_code(ex.modify(True, order_id, price=P - 11)) == \
+        RejectCode.ORDER_NOT_FOUND  # type: ignore[arg-type]
+    assert masked_state(ex.state) == before

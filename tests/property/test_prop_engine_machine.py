@@ -61,6 +61,7 @@ class EngineMachine(RuleBasedStateMachine):
         self.ex = Exchange()
         self.ids: List[int] = []
         self.plan_ids: List[int] = []
+        self.accepted: List[Any] = []  # commands that were not rejected, for retries
         for asset in ("BTC", "USDT", "ETH"):
             self.ex.list_asset(asset, 8)
         # price 2 dp, size 4 dp: notional = size * price * 100 quote units
@@ -75,6 +76,9 @@ class EngineMachine(RuleBasedStateMachine):
 
     def apply(self, command: Any) -> List[Any]:
         events = self.ex.apply(command)
+        if type(command) in (PlaceOrder, PlacePlan, Deposit, Transfer, RequestWithdrawal) and \
+                not any(type(e) is Rejected for e in events):
+            self.accepted.append(command)
         for event in events:
             if type(event) is OrderAccepted:
                 self.ids.append(event.order_id)
@@ -186,6 +190,17 @@ class EngineMachine(RuleBasedStateMachine):
     def fees(self, user, maker, taker) -> None:
         self.apply(SetUserFees(0, user, maker, taker))
 
+    @rule(asset=st.sampled_from(["XRP", "SOL", "BTC", "xrp"]), scale=st.integers(-1, 19))
+    def list_asset(self, asset, scale) -> None:
+        self.apply(ListAsset(0, asset, scale))
+
+    @rule(base=st.sampled_from(["XRP", "SOL", "BTC"]), pp=st.integers(0, 9),
+          qp=st.integers(0, 9), tick=st.integers(1, 3), lot=st.integers(1, 3),
+          fee=st.integers(0, 5000))
+    def list_market(self, base, pp, qp, tick, lot, fee) -> None:
+        self.apply(ListMarket(0, base + "USDT", base, "USDT", pp, qp, tick, lot, lot, 10**9, 0,
+                              fee, fee, 0, 0))
+
     @rule(hours=st.sampled_from([0, 1, 5, 7]))
     def tick(self, hours) -> None:
         self.ex.next_ts += hours * 3600 * 10**9
@@ -222,6 +237,26 @@ class EngineMachine(RuleBasedStateMachine):
         command = kind._replace(**{kind._fields[index]: bad})
         events = self.apply(command)
         assert events or type(command) in (CancelAll, ClockTick), command
+
+    @rule(index=st.integers(0, 20), field=st.integers(1, 20),
+          change=st.sampled_from(["same", "bool", "float", "str"]))
+    def retry(self, index, field, change) -> None:
+        """Resend an accepted command (idempotent retry), or one whose field has the same
+        value in another type (True for 1, 1.0 for 1, "1" for 1)."""
+        if not self.accepted:
+            return
+        command = self.accepted[-1 - index % len(self.accepted)]
+        if change != "same":
+            names = [name for name in command._fields[1:]
+                     if type(getattr(command, name)) is int and
+                     (change != "bool" or getattr(command, name) in (0, 1))]
+            if not names:
+                return
+            name = names[field % len(names)]
+            value = getattr(command, name)
+            other = {"bool": bool, "float": float, "str": str}[change](value)
+            command = command._replace(**{name: other})
+        self.apply(command._replace(ts_ns=0))
 
     @rule(bad=BAD)
     def bad_timestamp(self, bad) -> None:

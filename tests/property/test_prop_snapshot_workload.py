@@ -17,6 +17,7 @@ from typing import Any, List
 
 import pytest
 
+from openbourse.core.commands import COMMAND_TYPES
 from openbourse.core.engine import EngineState, apply
 from openbourse.core.engine.codec import decode_command, decode_event, encode_command, encode_event
 from openbourse.core.engine.invariants import check_all
@@ -40,6 +41,11 @@ def test_workload_passes_every_per_command_check(seed: int) -> None:
         assert kinds[kind] >= least, (seed, kind, kinds)
 
 
+def test_workload_generates_every_command_type() -> None:
+    kinds = {type(c) for c in Workload(11).commands(3000)}
+    assert kinds == set(COMMAND_TYPES)
+
+
 def test_workload_is_a_function_of_its_seed() -> None:
     first = [encode_command(c) for c in Workload(42).commands(800)]
     again = [encode_command(c) for c in Workload(42).commands(800)]
@@ -48,9 +54,11 @@ def test_workload_is_a_function_of_its_seed() -> None:
 
 
 def _run(state: EngineState, commands: List[Any]) -> List[bytes]:
+    """Apply ``commands`` (checking the invariants after each); the encoded events."""
     out: List[bytes] = []
     for command in commands:
         out.extend(encode_event(e) for e in apply(state, command))
+        check_all(state)
     return out
 
 
@@ -89,7 +97,9 @@ def test_events_and_commands_round_trip_through_the_codec() -> None:
         if not any(type(f) is float for f in command):  # floats only appear in bad commands
             assert decode_command(data) == command
             assert encode_command(decode_command(data)) == data
-        for event in apply(state, command):
+        events = apply(state, command)
+        check_all(state)
+        for event in events:
             raw = encode_event(event)
             back = decode_event(raw)
             assert back == event and type(back) is type(event)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hmac
 import time
-from typing import Callable, Mapping, Optional
+from typing import Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
 from ..users import ApiKey
@@ -42,6 +42,9 @@ class Authenticator:
         self._lookup = lookup
         self._window = window_ms
         self._clock = clock_ms
+        #: key id -> (key object, passphrase bytes already verified for it); a revoked or
+        #: replaced key is a different object, so its entry no longer matches
+        self._verified: Dict[str, Tuple[ApiKey, bytes]] = {}
 
     def verify(
         self,
@@ -67,7 +70,7 @@ class Authenticator:
         key = self._lookup(key_id)
         if key is None:
             raise ApiError(E.KEY_UNKNOWN, "Invalid ACCESS_KEY")
-        if not key.passphrase_ok(passphrase):
+        if not self._passphrase_ok(key, passphrase):
             raise ApiError(E.PASSPHRASE_WRONG, "apikey/passphrase is incorrect")
         prehash = timestamp + method + path
         if raw_query:
@@ -86,6 +89,19 @@ class Authenticator:
         if permission not in key.permissions:
             raise ApiError(E.PERMISSION, f"Incorrect permissions: this key lacks '{permission}'")
         return key
+
+    def _passphrase_ok(self, key: ApiKey, passphrase: str) -> bool:
+        """``key.passphrase_ok`` once per key, then a constant-time compare with that value."""
+        given = passphrase.encode("utf-8", "surrogatepass")
+        seen = self._verified.get(key.api_key)
+        if seen is not None and seen[0] is key:
+            return hmac.compare_digest(seen[1], given)
+        if not key.passphrase_ok(passphrase):
+            return False
+        if len(self._verified) > 100_000:
+            self._verified.clear()
+        self._verified[key.api_key] = (key, given)
+        return True
 
     def _check_timestamp(self, timestamp: str) -> None:
         if not (timestamp.isascii() and timestamp.isdigit() and 10 <= len(timestamp) <= 14):

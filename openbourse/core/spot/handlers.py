@@ -34,7 +34,9 @@ def _idempotent(state: "EngineState", ctx: Context, kind: int, cmd: tuple, name:
     entry = state.client_oids.get(key)
     if entry is None:
         return False
-    if entry[1] == cmd[1:]:
+    payload = cmd[1:]
+    # same values AND same types: True == 1 and 1.0 == 1, but a retry must be the same command
+    if entry[1] == payload and list(map(type, entry[1])) == list(map(type, payload)):
         ctx.emit(Duplicate, name, cmd.user, cmd.client_oid, entry[0])  # type: ignore
     else:
         _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_DIFFERENT, cmd.client_oid)  # type: ignore
@@ -61,7 +63,9 @@ def _find(state: "EngineState", user: int, symbol: str, order_id: int,
     if client_oid and not order_id:
         order_id = state.live_client_oids.get((ORDER_OID, user, client_oid), 0)
     order = state.orders.get(order_id) if type(order_id) is int else None
-    if order is None or order.user != user or order.symbol != symbol or not order.resting:
+    # type(user): True == 1, so a bool "user" would otherwise act for user 1
+    if order is None or order.user != user or type(user) is not int or \
+            order.symbol != symbol or not order.resting:
         return None
     return order
 
@@ -83,7 +87,8 @@ def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAll) -> None:
         _reject(ctx, "CancelAll", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
         return
     mine = [o for o in state.orders.values()
-            if o.user == cmd.user and o.symbol == cmd.symbol and o.resting]
+            if o.user == cmd.user and o.symbol == cmd.symbol and o.resting] \
+        if type(cmd.user) is int else []
     for order in mine:  # dict order = order id order: deterministic
         close_order(state, ctx, market, order, _CANCELLED, _USER)
     settle_followups(state, ctx, market)
@@ -155,7 +160,8 @@ def cancel_plan(state: "EngineState", ctx: Context, cmd: CancelPlan) -> None:
     if cmd.client_oid and not plan_id:
         plan_id = state.live_client_oids.get((PLAN_OID, cmd.user, cmd.client_oid), 0)
     plan = state.plans.get(plan_id) if type(plan_id) is int else None
-    if plan is None or plan.user != cmd.user or plan.symbol != cmd.symbol:
+    if plan is None or plan.user != cmd.user or type(cmd.user) is not int or \
+            plan.symbol != cmd.symbol:
         _reject(ctx, "CancelPlan", cmd.user, RejectCode.PLAN_NOT_FOUND,
                 str(cmd.plan_id or cmd.client_oid))
         return

@@ -128,9 +128,22 @@ class RestApp:
         return b"".join(chunks)
 
 
+_WANTED = {
+    name: name.decode()
+    for name in (
+        b"access-key",
+        b"access-sign",
+        b"access-timestamp",
+        b"access-passphrase",
+        b"content-length",
+    )
+}
+
+
 def _headers(scope: Scope) -> Dict[str, str]:
-    """Lower-case header names → latin-1 values (ASGI already lower-cases names)."""
-    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    """The few headers the API reads, decoded once (ASGI already lower-cases names)."""
+    wanted = _WANTED
+    return {wanted[n]: v.decode("latin-1") for n, v in scope["headers"] if n in wanted}
 
 
 def _parse_params(method: str, query: bytes, body: bytes) -> Dict[str, Any]:
