@@ -129,8 +129,10 @@ class ConsoleWatch:
         self.allowed_text.append(text)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator["Browser"]:
+    """Per module: Playwright's sync API keeps an event loop running in the main thread
+    while it is open, which would break the asyncio tests that run after the UI tests."""
     if sync_playwright is None:
         pytest.fail("UI tests need Playwright for Python: pip install playwright (never `playwright install`)")
     if not Path(CHROMIUM).exists():

@@ -78,7 +78,8 @@ def cancel_order(state: "EngineState", ctx: Context, cmd: CancelOrder) -> None:
         return
     market = state.markets[cmd.symbol]
     close_order(state, ctx, market, order, _CANCELLED, _USER)
-    settle_followups(state, ctx, market)  # TP/SL of what the order filled before the cancel
+    if ctx.followups:  # TP/SL of what the order filled before the cancel
+        settle_followups(state, ctx, market)
 
 
 def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAll) -> None:
@@ -91,7 +92,8 @@ def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAll) -> None:
         if type(cmd.user) is int else []
     for order in mine:  # dict order = order id order: deterministic
         close_order(state, ctx, market, order, _CANCELLED, _USER)
-    settle_followups(state, ctx, market)
+    if ctx.followups:
+        settle_followups(state, ctx, market)
 
 
 def modify_order(state: "EngineState", ctx: Context, cmd: ModifyOrder) -> None:
