@@ -22,7 +22,9 @@ from .private_store import Batch, PrivateStore
 from .paging import keep as _keep
 from .paging import merge as _merge
 from .paging import page as _page
-from .records import Fill, LedgerRecord, OrderView, PlanView
+from .records import Fill, OrderView, PlanView
+from .wallet_queries import WalletQueries
+from .withdrawals import FAIL, SUCCESS, WithdrawalProjection
 
 __all__ = ["PrivateViews"]
 
@@ -38,7 +40,7 @@ def _place_items(command: Any) -> List[Any]:
     return []
 
 
-class PrivateViews:
+class PrivateViews(WalletQueries):
     def __init__(
         self, store: PrivateStore, tracked: Callable[[int], bool] = lambda u: u > 0
     ) -> None:
@@ -51,6 +53,8 @@ class PrivateViews:
         self.last_seq = store.last_seq()
         self.orders.load(store.load_open_orders(), store.load_live_plans())
         self.accounts.load(store.load_balances())
+        self.withdrawals = WithdrawalProjection(tracked)
+        self.withdrawals.load(store.load_pending_withdrawals())
         self._flushed_seq = self.last_seq
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -89,6 +93,11 @@ class PrivateViews:
                     orders.plan_ended(e.plan_id, e.status, e.code, 0, e.ts_ns)
                 elif kind is ev.TransferPosted:
                     accounts.transfer_posted(e)
+                elif kind is ev.WithdrawalRequested:
+                    self.withdrawals.requested(e)
+                elif kind is ev.WithdrawalCompleted or kind is ev.WithdrawalFailed:
+                    status = SUCCESS if kind is ev.WithdrawalCompleted else FAIL
+                    self.withdrawals.settled(e.withdrawal_id, status, e.ts_ns)
             self.last_seq = seq
 
     # flushing ------------------------------------------------------------------------------
@@ -100,12 +109,14 @@ class PrivateViews:
             batch = Batch(self.last_seq)
             batch.orders, batch.plans, batch.fills, n_fills = self.orders.take_dirty()
             batch.balances, batch.ledger, n_ledger = self.accounts.take_dirty()
+            batch.withdrawals, withdrawals = self.withdrawals.take_dirty()
         self.store.write(batch)
         with self.lock:
             self.orders.forget_flushed(
                 [r[0] for r in batch.orders], [r[0] for r in batch.plans], n_fills
             )
             self.accounts.forget_flushed(n_ledger)
+            self.withdrawals.forget_flushed(withdrawals)
             self._flushed_seq = batch.seq
 
     def start(self, interval_s: float = 0.05) -> None:
@@ -234,30 +245,3 @@ class PrivateViews:
                 if plan.plan_id == plan_id or (client_oid and plan.client_oid == client_oid):
                     return plan
         return None
-
-    def ledger(
-        self,
-        user: int,
-        codes: Tuple[int, ...],
-        asset: Optional[str],
-        start_ms: Optional[int],
-        end_ms: Optional[int],
-        id_less_than: Optional[int],
-        limit: int,
-    ) -> List[LedgerRecord]:
-        with self.lock:
-            pending = [
-                r
-                for r in self.accounts.ledger_pending
-                if r.user == user and r.code in codes and (asset is None or r.asset == asset)
-            ]
-        stored = self.store.ledger(user, codes, asset, start_ms, end_ms, id_less_than, limit)
-        seen = {r.transfer_id for r in stored}
-        rows = [
-            r
-            for r in pending
-            if r.transfer_id not in seen
-            and _keep(r, "transfer_id", None, start_ms, end_ms, id_less_than)
-        ] + stored
-        rows.sort(key=lambda r: r.transfer_id, reverse=True)
-        return rows[:limit]

@@ -13,7 +13,15 @@ import threading
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple
 
-from .records import ORDER_COLUMNS, PLAN_COLUMNS, Fill, LedgerRecord, OrderView, PlanView
+from .records import (
+    ORDER_COLUMNS,
+    PLAN_COLUMNS,
+    Fill,
+    LedgerRecord,
+    OrderView,
+    PlanView,
+    WithdrawalRecord,
+)
 
 __all__ = ["PrivateStore", "Batch"]
 
@@ -40,6 +48,9 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS ledger (transfer_id PRIMARY KEY, code, user, asset, amount TEXT,"
     " from_account, to_account, ref, c_ms)",
     "CREATE INDEX IF NOT EXISTS ledger_user ON ledger(user, code, transfer_id)",
+    "CREATE TABLE IF NOT EXISTS withdrawals (order_id PRIMARY KEY, withdrawal_id UNIQUE, user,"
+    " asset, amount TEXT, status, c_ms, u_ms)",
+    "CREATE INDEX IF NOT EXISTS withdrawals_user ON withdrawals(user, order_id)",
 ]
 
 _ORDER_INSERT = f"INSERT OR REPLACE INTO orders VALUES ({','.join('?' * len(ORDER_COLUMNS))})"
@@ -49,7 +60,7 @@ _PLAN_INSERT = f"INSERT OR REPLACE INTO plans VALUES ({','.join('?' * len(PLAN_C
 class Batch:
     """Everything that changed up to ``seq``, already turned into rows under the views' lock."""
 
-    __slots__ = ("seq", "orders", "plans", "fills", "balances", "ledger")
+    __slots__ = ("seq", "orders", "plans", "fills", "balances", "ledger", "withdrawals")
 
     def __init__(self, seq: int) -> None:
         self.seq = seq
@@ -58,6 +69,7 @@ class Batch:
         self.fills: List[tuple] = []
         self.balances: List[tuple] = []
         self.ledger: List[tuple] = []
+        self.withdrawals: List[tuple] = []
 
 
 class PrivateStore:
@@ -66,10 +78,19 @@ class PrivateStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._writer = self._connect()
+        had_withdrawals = self._has_table("withdrawals")
         for ddl in _SCHEMA:
             self._writer.execute(ddl)
+        if not had_withdrawals and self.last_seq():
+            # made before withdrawals were projected: rebuild from the journal so that
+            # earlier withdrawals appear (the node replays from seq 1 when last_seq is 0)
+            self.reset()
         self._reader = self._connect()
         self._read_lock = threading.Lock()
+
+    def _has_table(self, name: str) -> bool:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return self._writer.execute(sql, (name,)).fetchone() is not None
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
@@ -93,6 +114,9 @@ class PrivateStore:
             )
             db.executemany("INSERT OR REPLACE INTO balances VALUES (?,?,?,?,?,?)", batch.balances)
             db.executemany("INSERT OR REPLACE INTO ledger VALUES (?,?,?,?,?,?,?,?,?)", batch.ledger)
+            db.executemany(
+                "INSERT OR REPLACE INTO withdrawals VALUES (?,?,?,?,?,?,?,?)", batch.withdrawals
+            )
             db.execute("INSERT OR REPLACE INTO meta VALUES ('last_seq', ?)", (str(batch.seq),))
             db.execute("COMMIT")
         except BaseException:
@@ -101,7 +125,7 @@ class PrivateStore:
 
     def reset(self) -> None:
         """Forget everything (``openbourse replay`` rebuilds from the journal)."""
-        for table in ("orders", "plans", "fills", "balances", "ledger", "meta"):
+        for table in ("orders", "plans", "fills", "balances", "ledger", "withdrawals", "meta"):
             self._writer.execute(f"DELETE FROM {table}")
 
     # loading at start-up ------------------------------------------------------------
@@ -120,6 +144,10 @@ class PrivateStore:
     def load_balances(self) -> List[tuple]:
         rows = self._writer.execute("SELECT * FROM balances").fetchall()
         return [(r[0], r[1], r[2], int(r[3]), int(r[4]), r[5]) for r in rows]
+
+    def load_pending_withdrawals(self) -> List[WithdrawalRecord]:
+        rows = self._writer.execute("SELECT * FROM withdrawals WHERE status = 0").fetchall()
+        return [WithdrawalRecord.from_row(r) for r in rows]
 
     # queries (API thread) ------------------------------------------------------------
     def _query(self, sql: str, args: Iterable[object]) -> List[tuple]:
@@ -193,11 +221,13 @@ class PrivateStore:
         end_ms: Optional[int],
         id_less_than: Optional[int],
         limit: int,
+        from_account: Optional[int] = None,
     ) -> List[LedgerRecord]:
         sql = f"SELECT * FROM ledger WHERE user = ? AND code IN ({','.join('?' * len(codes))})"
         args: List[object] = [user, *codes]
         for clause, value in (
             ("asset = ?", asset),
+            ("from_account = ?", from_account),
             ("c_ms >= ?", start_ms),
             ("c_ms <= ?", end_ms),
             ("transfer_id < ?", id_less_than),
@@ -207,6 +237,44 @@ class PrivateStore:
                 args.append(value)
         rows = self._query(sql + " ORDER BY transfer_id DESC LIMIT ?", args + [limit])
         return [LedgerRecord.from_row(r) for r in rows]
+
+
+    def withdrawals(
+        self,
+        user: int,
+        asset: Optional[str],
+        order_id: Optional[int],
+        start_ms: Optional[int],
+        end_ms: Optional[int],
+        id_less_than: Optional[int],
+        limit: int,
+    ) -> List[WithdrawalRecord]:
+        sql = "SELECT * FROM withdrawals WHERE user = ?"
+        args: List[object] = [user]
+        for clause, value in (
+            ("asset = ?", asset),
+            ("order_id = ?", order_id),
+            ("c_ms >= ?", start_ms),
+            ("c_ms <= ?", end_ms),
+            ("order_id < ?", id_less_than),
+        ):
+            if value is not None:
+                sql += " AND " + clause
+                args.append(value)
+        rows = self._query(sql + " ORDER BY order_id DESC LIMIT ?", args + [limit])
+        return [WithdrawalRecord.from_row(r) for r in rows]
+
+    def withdrawal_by_prefix(self, user: int, prefix: str) -> Optional[WithdrawalRecord]:
+        rows = self._query(
+            "SELECT * FROM withdrawals WHERE user = ? AND substr(withdrawal_id, 1, ?) = ?"
+            " ORDER BY order_id DESC LIMIT 1",
+            (user, len(prefix), prefix),
+        )
+        return WithdrawalRecord.from_row(rows[0]) if rows else None
+
+    def withdrawal(self, order_id: int) -> Optional[WithdrawalRecord]:
+        rows = self._query("SELECT * FROM withdrawals WHERE order_id = ?", (order_id,))
+        return WithdrawalRecord.from_row(rows[0]) if rows else None
 
 
 def _filtered(

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import NamedTuple, Tuple
 
-__all__ = ["OrderView", "PlanView", "Fill", "LedgerRecord", "ORDER_COLUMNS", "PLAN_COLUMNS"]
+__all__ = [
+    "OrderView",
+    "PlanView",
+    "Fill",
+    "LedgerRecord",
+    "WithdrawalRecord",
+    "ORDER_COLUMNS",
+    "PLAN_COLUMNS",
+]
 
 #: (column, is_big) — big columns are stored as TEXT and parsed back with ``int``.
 ORDER_COLUMNS: Tuple[Tuple[str, bool], ...] = (
@@ -220,3 +228,29 @@ class LedgerRecord(NamedTuple):
     @classmethod
     def from_row(cls, row: tuple) -> "LedgerRecord":
         return cls(row[0], row[1], row[2], row[3], int(row[4]), row[5], row[6], row[7], row[8])
+
+
+class WithdrawalRecord(NamedTuple):
+    """One withdrawal and where it stands (``status``: 0 pending, 1 success, 2 fail).
+
+    ``order_id`` is the sequence number of its ``WithdrawalRequested`` event: unique,
+    increasing and the same on every replay, so it serves as Bitget's numeric ``orderId``
+    and as the paging cursor.  ``withdrawal_id`` is the engine's idempotency key.
+    """
+
+    order_id: int
+    withdrawal_id: str
+    user: int
+    asset: str
+    amount: int
+    status: int
+    c_ms: int
+    u_ms: int
+
+    def to_row(self) -> tuple:
+        return (self.order_id, self.withdrawal_id, self.user, self.asset, str(self.amount),
+                self.status, self.c_ms, self.u_ms)
+
+    @classmethod
+    def from_row(cls, row: tuple) -> "WithdrawalRecord":
+        return cls(row[0], row[1], row[2], row[3], int(row[4]), row[5], row[6], row[7])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import deque
+from operator import attrgetter
 from typing import Deque, Dict, List, Optional, Tuple
 
 from ..enums import Side, Stp
@@ -29,6 +30,7 @@ _BUY = int(Side.BUY)
 _STP_NONE = int(Stp.NONE)
 _STP_CANCEL_TAKER = int(Stp.CANCEL_TAKER)
 _STP_CANCEL_MAKER = int(Stp.CANCEL_MAKER)
+_is_live = attrgetter("remaining")  # a dead (cancelled or filled) entry has remaining 0
 
 
 class Level:
@@ -74,7 +76,7 @@ class BookSide:
             return
         level.dead += 1
         if level.dead > level.live:
-            level.queue = deque(o for o in level.queue if o.remaining)
+            level.queue = deque(filter(_is_live, level.queue))
             level.dead = 0
 
     def depth(self, limit: int) -> List[Tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""Accounts and wallet: spot assets, account info, transfers, deposit/withdrawal records.
+"""Accounts: spot assets, account info, transfers, deposit records (the rest: wallet.py).
 
 Balances come from the private read model, which mirrors the engine's ledger exactly
 (``BalanceChanged`` carries absolute amounts), so ``available``/``frozen`` here are the
@@ -174,7 +174,7 @@ def _records(ctx: ApiContext, req: Req, codes: tuple, kind: str) -> List[Dict[st
             "coin": r.asset,
             "type": kind,
             "size": ctx.catalog.amount_str(r.asset, r.amount),
-            "status": "success" if r.code != TransferCode.WITHDRAW_HOLD else "pending",
+            "status": "success",
             "toAddress": "",
             "dest": "on_chain",
             "chain": "OPENBOURSE",
@@ -197,21 +197,3 @@ def _records(ctx: ApiContext, req: Req, codes: tuple, kind: str) -> List[Dict[st
 async def deposit_records(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's deposits (admin credits), newest first."""
     return _records(ctx, req, (TransferCode.DEPOSIT,), "deposit")
-
-
-@route(
-    "GET",
-    "spot/wallet/withdrawal-records",
-    family="wallet",
-    permission="read",
-    params=_RECORD_PARAMS,
-    response="list",
-)
-async def withdrawal_records(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
-    """The caller's withdrawal steps, newest first (none until on-chain withdrawals exist)."""
-    return _records(
-        ctx,
-        req,
-        (TransferCode.WITHDRAW_HOLD, TransferCode.WITHDRAW_COMPLETE, TransferCode.WITHDRAW_RETURN),
-        "withdraw",
-    )
