@@ -132,6 +132,18 @@ class UserStore:
             self._known[int(cur.lastrowid)] = True
         return User(int(cur.lastrowid), email, admin)
 
+    def set_password(self, user_id: int, password: str) -> None:
+        """Replace the password (same rule as ``create_user``); UserError for unknown ids."""
+        if len(password) < 8:
+            raise UserError("password must have at least 8 characters")
+        digest = self._hasher.hash(password)
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE users SET password_hash = ? WHERE id = ?", (digest, user_id)
+            )
+        if cur.rowcount != 1:
+            raise UserError(f"unknown user id {user_id}")
+
     def is_user(self, user_id: int) -> bool:
         """Whether ``user_id`` is a registered user (cached, both ways).
 

@@ -1,11 +1,11 @@
-"""Admin operations (users, deposits, keys) and the Unix socket that serves them.
+"""Admin operations (users, deposits, keys, withdrawals) and the Unix socket that serves them.
 
-The CLI's ``users``/``deposit``/``keys`` commands must act on a running node (the user
-directory's key cache and the single-writer sequencer live in its process) or, when none
-runs, on the data dir itself through the same recovery/sequencer path.  Both cases call
-``AdminOps``: the socket server runs it inside the node, the CLI runs it in a node it
-opens itself.  The socket lives in the data dir with mode 0600, so only the OS user who
-owns the data can administer it; one JSON request line, one JSON reply line.
+The CLI's ``users``/``deposit``/``keys``/``withdrawals`` commands must act on a running
+node (the user directory's key cache and the single-writer sequencer live in its process)
+or, when none runs, on the data dir itself through the same recovery/sequencer path. Both
+cases call ``AdminOps``: the socket server runs it inside the node, the CLI runs it in a
+node it opens itself. The socket lives in the data dir with mode 0600, so only the OS user
+who owns the data can administer it; one JSON request line, one JSON reply line.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, Dict, Optional
 import orjson
 
 from ..adapters.api.errors import ApiError, reject_error
+from ..adapters.api.rest.admin import pending_withdrawals, settle_withdrawal
 from ..adapters.users import UserError, parse_permissions
 from ..core import commands as c
 from ..core import events as ev
@@ -91,6 +92,24 @@ class AdminOps:
             if type(event) is ev.Rejected:
                 raise reject_error(event.code)
         return {"userId": user.id, "asset": asset.upper(), "amount": amount, "ref": ref}
+
+    async def op_withdrawal_list(self) -> Any:
+        """Pending withdrawals of every user, oldest first."""
+        node = self.node
+        assert node.views is not None and node.users is not None
+        return pending_withdrawals(node.views, node.users, node.catalog)
+
+    async def op_withdrawal_complete(self, order_id: str) -> Dict[str, Any]:
+        assert self.node.views is not None
+        return await settle_withdrawal(
+            self.node.views, self.node.submit, self.node.catalog, str(order_id), True
+        )
+
+    async def op_withdrawal_fail(self, order_id: str) -> Dict[str, Any]:
+        assert self.node.views is not None
+        return await settle_withdrawal(
+            self.node.views, self.node.submit, self.node.catalog, str(order_id), False
+        )
 
     async def op_key_create(
         self, email: str, perm: str = "read", ips: str = "", label: str = ""

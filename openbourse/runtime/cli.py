@@ -7,6 +7,7 @@ Fixed forms (outside tooling depends on them)::
     openbourse deposit EMAIL ASSET AMOUNT [--data-dir D]
     openbourse keys create EMAIL --perm read,trade,transfer [--ip IP,...] [--json] [--data-dir D]
     openbourse keys revoke APIKEY [--data-dir D]
+    openbourse withdrawals list|complete ID|fail ID [--json] [--data-dir D]
     openbourse replay [--data-dir D]
 
 Admin commands talk to the node serving the data dir through ``admin.sock``; when none
@@ -138,6 +139,16 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_withdrawals(args: argparse.Namespace) -> int:
+    data_dir = args.data_dir or default_data_dir()
+    if args.action == "list":
+        result = run_admin(data_dir, "withdrawal_list", {})
+    else:
+        result = run_admin(data_dir, "withdrawal_" + args.action, {"order_id": args.order_id})
+    _print(result, args.json)
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     """Delete the read-model databases and rebuild them from the journal."""
     data_dir = args.data_dir or default_data_dir()
@@ -230,6 +241,21 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--ip", default=None, help="comma list of allowed client IPs")
             p.add_argument("--label", default="")
         p.set_defaults(func=cmd_keys)
+
+    withdrawals = sub.add_parser(
+        "withdrawals", help="pending withdrawals: list, complete (sent) or fail (refund)"
+    ).add_subparsers(dest="action", required=True)
+    for action, action_help in (
+        ("list", "list pending withdrawals"),
+        ("complete", "mark a withdrawal as sent: its held funds leave the exchange"),
+        ("fail", "fail a withdrawal: its held funds return to the user"),
+    ):
+        p = withdrawals.add_parser(action, help=action_help)
+        if action != "list":
+            p.add_argument("order_id", metavar="ID", help="the withdrawal's orderId")
+        p.add_argument("--json", action="store_true")
+        _data_dir_arg(p)
+        p.set_defaults(func=cmd_withdrawals)
 
     replay = sub.add_parser("replay", help="rebuild read models from the journal (server stopped)")
     _data_dir_arg(replay)

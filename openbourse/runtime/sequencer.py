@@ -11,6 +11,9 @@ Threads and what each one owns::
          │ acks of the batches that fsync covered
          ▼
     dispatcher thread   listeners(seq, command, events) in seq order, then futures
+         │ asyncio waiters: one call_soon_threadsafe per batch and event loop
+         ▼
+    event loop          resolves the batch's futures in one callback
 
 Why a dispatcher thread (the hand-off queue): listeners (read models, WebSocket fan-out)
 run off both the sequencer and the fsync path, so a slow listener delays only later
@@ -19,6 +22,13 @@ seq order, before the command's future resolves: a client that got its ack and t
 reads a read model sees its own write.  Listeners must not block for long and must not
 call ``query`` (that would deadlock; it raises instead).  A listener that raises is
 logged and skipped; the sequencer keeps going.
+
+Two ways to wait.  ``submit``/``query_future`` return a ``concurrent.futures.Future``
+(any thread).  ``submit_async``/``query_async`` are the event loop's hot path (every REST
+order): they queue a plain asyncio future, with no ``concurrent.futures.Future``, no
+per-command lock and no per-command ``call_soon_threadsafe``; the dispatcher resolves all
+the asyncio futures of an acknowledged batch with one ``call_soon_threadsafe`` per loop,
+which also wakes the loop once per batch instead of once per command.
 
 Queries (``query``/``query_async``) run on the sequencer thread between commands and are
 released through the same ordered ack stream, so a result (e.g. a book snapshot for a
@@ -83,7 +93,9 @@ class InboundQueue:
 
     A full queue raises ``Overloaded`` at once (back-pressure the API can report) instead
     of blocking an event loop.  The consumer takes everything waiting in one lock round
-    trip, which is what makes batches (and group commit) form under load.
+    trip, which is what makes batches (and group commit) form under load.  Producers only
+    signal the condition when the consumer is actually waiting (``notify`` is Python code,
+    and under load the consumer is usually busy with the previous batch).
     """
 
     def __init__(self, capacity: int) -> None:
@@ -93,6 +105,7 @@ class InboundQueue:
         self._items: "collections.deque[Any]" = collections.deque()
         self._cond = threading.Condition(threading.Lock())
         self._closed = False
+        self._consumer_waiting = False
 
     def __len__(self) -> int:
         return len(self._items)
@@ -104,13 +117,18 @@ class InboundQueue:
             if len(self._items) >= self.capacity:
                 raise Overloaded(f"sequencer queue full ({self.capacity} waiting)")
             self._items.append(item)
-            self._cond.notify()
+            if self._consumer_waiting:
+                self._cond.notify()
 
     def take(self, max_items: int) -> List[Any]:
         """Wait for at least one item; return up to ``max_items`` in arrival order."""
         with self._cond:
             while not self._items:
-                self._cond.wait()
+                self._consumer_waiting = True
+                try:
+                    self._cond.wait()
+                finally:
+                    self._consumer_waiting = False
             if len(self._items) <= max_items:
                 items = list(self._items)
                 self._items.clear()
@@ -123,7 +141,7 @@ class InboundQueue:
             if not self._closed:
                 self._closed = True
                 self._items.append(sentinel)
-                self._cond.notify()
+                self._cond.notify_all()
 
     def drain(self) -> List[Any]:
         with self._cond:
@@ -219,8 +237,16 @@ class Sequencer:
         return future
 
     async def submit_async(self, command: Command) -> List[Any]:
-        """``submit`` for asyncio code: returns the events."""
-        return await asyncio.wrap_future(self.submit(command))
+        """``submit`` for asyncio code: returns the events (see "Two ways to wait").
+
+        Cancelling the awaiting task before the sequencer picks the command up withdraws
+        it, as with ``submit``.
+        """
+        if self.failure is not None:
+            raise SequencerStopped("the sequencer failed") from self.failure
+        waiter = asyncio.get_running_loop().create_future()
+        self._inbound.put((command, waiter))
+        return await waiter
 
     def query(self, fn: Callable[[Any], T], timeout: Optional[float] = None) -> T:
         """Run read-only ``fn(state)`` on the sequencer thread; block for its result."""
@@ -229,7 +255,10 @@ class Sequencer:
         return self.query_future(fn).result(timeout)
 
     async def query_async(self, fn: Callable[[Any], T]) -> T:
-        return await asyncio.wrap_future(self.query_future(fn))
+        """``query`` for asyncio code, resolved like ``submit_async``."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._inbound.put(_Query(fn, waiter))
+        return await waiter
 
     def query_future(self, fn: Callable[[Any], T]) -> "Future[T]":
         """Like ``query`` but returns the future (released in order with the acks)."""
@@ -291,9 +320,9 @@ class Sequencer:
             if stopping:
                 return
 
-    def _apply_one(self, command: Command, future: "Future[Any]", acks: List[Any]) -> bool:
+    def _apply_one(self, command: Command, future: Any, acks: List[Any]) -> bool:
         """Stamp, encode, apply and journal one command; False if ``apply`` raised."""
-        if not future.set_running_or_notify_cancel():
+        if not _claim(future):
             return True  # withdrawn by the caller before it was sequenced
         ts_ns = self._clock.now_ns()
         if ts_ns < self._last_ts_ns:
@@ -329,7 +358,7 @@ class Sequencer:
         acks.append((_SNAPSHOT, seq, ts_ns, self._machine.encode_state(self._state)))
 
     def _run_query(self, item: "_Query", acks: List[Any]) -> None:
-        if not item.future.set_running_or_notify_cancel():
+        if not _claim(item.future):
             return
         try:
             acks.append((_QUERY, item.future, item.fn(self._state)))
@@ -376,17 +405,19 @@ class Sequencer:
             if entry is _STOP:
                 return
             acks, error = entry
+            settler = _Settler()
             if error is not None:
                 self.failure = self.failure or error
                 failed = JournalWriteFailed("journal write failed; command not durable")
                 failed.__cause__ = error
                 for ack in acks:
-                    _fail_future(ack, failed)
-                continue
-            for ack in acks:
-                self._deliver(ack)
+                    _fail_future(ack, failed, settler)
+            else:
+                for ack in acks:
+                    self._deliver(ack, settler)
+            settler.release()
 
-    def _deliver(self, ack: Tuple[Any, ...]) -> None:
+    def _deliver(self, ack: Tuple[Any, ...], settler: "_Settler") -> None:
         kind = ack[0]
         if kind == _ACK:
             _, seq, command, events, future = ack
@@ -396,20 +427,31 @@ class Sequencer:
                 except Exception:  # noqa: BLE001 - see module doc
                     self.listener_errors += 1
                     _log.exception("listener %r failed at seq %d", listener, seq)
-            _settle(future, events, None)
+            settler.settle(future, events, None)
         elif kind == _QUERY:
-            _settle(ack[1], ack[2], None)
+            settler.settle(ack[1], ack[2], None)
         elif kind == _ERROR:
-            _settle(ack[1], None, ack[2])
+            settler.settle(ack[1], None, ack[2])
         elif self._snapshots is not None:  # _SNAPSHOT: durable through its seq by now
             self._snapshots.submit(ack[1], ack[2], ack[3])
 
 
-def _fail_future(ack: Tuple[Any, ...], error: BaseException) -> None:
+def _claim(future: Any) -> bool:
+    """Mark a queued command's future as taken; False if its caller cancelled it first.
+
+    An asyncio future can only be changed on its loop; reading ``cancelled()`` here is
+    safe, and a cancellation that lands after this check just discards the result.
+    """
+    if type(future) is Future:
+        return future.set_running_or_notify_cancel()
+    return not future.cancelled()
+
+
+def _fail_future(ack: Tuple[Any, ...], error: BaseException, settler: "_Settler") -> None:
     """Resolve whatever future an ack item carries with ``error``."""
     future = ack[4] if ack[0] == _ACK else ack[1] if ack[0] != _SNAPSHOT else None
     if future is not None:
-        _settle(future, None, error)
+        settler.settle(future, None, error)
 
 
 def _settle(future: "Future[Any]", result: Any, error: Optional[BaseException]) -> None:
@@ -423,9 +465,50 @@ def _settle(future: "Future[Any]", result: Any, error: Optional[BaseException]) 
         pass
 
 
+def _settle_on_loop(items: List[Tuple[Any, Any, Optional[BaseException]]]) -> None:
+    """Runs on the event loop: resolve one acknowledged batch's asyncio futures."""
+    for future, result, error in items:
+        if not future.done():  # the awaiting task may have been cancelled meanwhile
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+
+class _Settler:
+    """Resolves the futures of one ack batch: concurrent ones at once, asyncio ones
+    collected per event loop and handed over with a single ``call_soon_threadsafe``."""
+
+    __slots__ = ("_by_loop",)
+
+    def __init__(self) -> None:
+        self._by_loop: Optional[dict] = None
+
+    def settle(self, future: Any, result: Any, error: Optional[BaseException]) -> None:
+        if type(future) is Future:
+            _settle(future, result, error)
+            return
+        if self._by_loop is None:
+            self._by_loop = {}
+        loop = future.get_loop()
+        items = self._by_loop.get(loop)
+        if items is None:
+            items = self._by_loop[loop] = []
+        items.append((future, result, error))
+
+    def release(self) -> None:
+        if not self._by_loop:
+            return
+        for loop, items in self._by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle_on_loop, items)
+            except RuntimeError:  # that loop is closed: nobody is waiting any more
+                pass
+
+
 class _Query:
     __slots__ = ("fn", "future")
 
-    def __init__(self, fn: Callable[[Any], Any], future: "Future[Any]") -> None:
+    def __init__(self, fn: Callable[[Any], Any], future: Any) -> None:
         self.fn = fn
         self.future = future

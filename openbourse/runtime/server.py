@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any, AsyncIterator, Callable, List, Optional
+from typing import Any, AsyncIterator, Callable, Iterator, List, Optional
 
 import orjson
 from starlette.applications import Starlette
@@ -180,6 +180,9 @@ def serve(config: Config) -> None:
     """Open the node, run uvicorn until SIGINT/SIGTERM, then drain and close everything."""
     import uvicorn
 
+    import os, sys
+    if os.environ.get("OB_SWITCH"):
+        sys.setswitchinterval(float(os.environ["OB_SWITCH"]))
     node = Node(config).open()
     try:
         node.start()
@@ -192,6 +195,15 @@ def serve(config: Config) -> None:
                 await super().startup(sockets=sockets)
                 if self.started:
                     banner(config, app)
+
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                """uvicorn re-raises SIGTERM/SIGINT once it has shut down, which would kill
+                the process before ``node.close()`` drains the sequencer and flushes the
+                read models; the graceful shutdown already answered the signal."""
+                with super().capture_signals():
+                    yield
+                    self._captured_signals.clear()
 
         uv_config = uvicorn.Config(
             app,

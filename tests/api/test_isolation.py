@@ -166,6 +166,10 @@ def test_every_private_endpoint_is_covered() -> None:
         "/api/v2/spot/account/assets",
         "/api/v2/spot/wallet/deposit-records",
         "/api/v2/spot/account/info",
+        # wallet endpoints: test_wallet.py::test_wallet_isolation_and_admin_endpoints
+        "/api/v2/account/funding-assets",
+        "/api/v2/spot/account/transferRecords",
+        "/api/v2/spot/wallet/withdrawal",
         "/api/v2/spot/trade/cancel-order",
         "/api/v2/spot/trade/cancel-replace-order",
         "/api/v2/spot/trade/cancel-plan-order",
@@ -182,6 +186,9 @@ def test_every_private_endpoint_is_covered() -> None:
         # admin role only (test_admin_endpoints_need_the_admin_role):
         "/api/v2/openbourse/admin/users",
         "/api/v2/openbourse/admin/deposit",
+        "/api/v2/openbourse/admin/withdrawals",
+        "/api/v2/openbourse/admin/withdrawal-complete",
+        "/api/v2/openbourse/admin/withdrawal-fail",
     }
     private = {p for p, e in route_table().items() if e.permission is not None}
     assert private <= covered, private - covered

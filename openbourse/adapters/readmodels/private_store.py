@@ -238,7 +238,6 @@ class PrivateStore:
         rows = self._query(sql + " ORDER BY transfer_id DESC LIMIT ?", args + [limit])
         return [LedgerRecord.from_row(r) for r in rows]
 
-
     def withdrawals(
         self,
         user: int,

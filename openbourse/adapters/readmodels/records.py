@@ -248,8 +248,16 @@ class WithdrawalRecord(NamedTuple):
     u_ms: int
 
     def to_row(self) -> tuple:
-        return (self.order_id, self.withdrawal_id, self.user, self.asset, str(self.amount),
-                self.status, self.c_ms, self.u_ms)
+        return (
+            self.order_id,
+            self.withdrawal_id,
+            self.user,
+            self.asset,
+            str(self.amount),
+            self.status,
+            self.c_ms,
+            self.u_ms,
+        )
 
     @classmethod
     def from_row(cls, row: tuple) -> "WithdrawalRecord":

@@ -109,7 +109,7 @@ class AccountEndpoints:
         await self._check_password(call, current, "current", "Current password is incorrect")
         ctx.require_otp(call, data)
         try:
-            await run_in_threadpool(set_password, ctx.users, ctx.data_dir / "users.db", call.user_id, new)
+            await run_in_threadpool(set_password, ctx.users, call.user_id, new)
         except UserError as exc:
             raise Fail("weak_password", _user_error_text(exc), "new") from None
         # Other browsers keep a copy of their session key: end them, keep this one.

@@ -55,7 +55,7 @@ async def coins(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
         chain = {
             "chain": CHAIN,
             "needTag": "false",
-            "withdrawable": "false",
+            "withdrawable": "true",
             "rechargeable": "true",
             "withdrawFee": "0",
             "extraWithdrawFee": "0",
