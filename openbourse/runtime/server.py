@@ -31,6 +31,7 @@ from ..adapters.api.ws import WsGateway, ws_routes
 from ..core.enums import AccountType
 from .admin import AdminServer
 from .demo import bootstrap_demo
+from .gc_control import enter_server_mode
 from .config import Config
 from .node import Node
 
@@ -162,6 +163,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return Response(body, status_code=status, media_type=JSON)
 
 
+def _prefer(module: str, fallback: str) -> str:
+    """``module`` if it is installed (uvicorn[standard] brings both), else ``fallback``."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is not None:
+        return module
+    _log.warning("%s is not installed; the server will be slower", module)
+    return fallback
+
+
 def build_app(node: Node, on_ready: Optional[Callable[[App], None]] = None) -> App:
     return App(node, on_ready)
 
@@ -180,9 +191,6 @@ def serve(config: Config) -> None:
     """Open the node, run uvicorn until SIGINT/SIGTERM, then drain and close everything."""
     import uvicorn
 
-    import os, sys
-    if os.environ.get("OB_SWITCH"):
-        sys.setswitchinterval(float(os.environ["OB_SWITCH"]))
     node = Node(config).open()
     try:
         node.start()
@@ -194,6 +202,9 @@ def serve(config: Config) -> None:
             async def startup(self, sockets: Any = None) -> None:
                 await super().startup(sockets=sockets)
                 if self.started:
+                    # everything start-up built (recovered state, read models, demo
+                    # bootstrap) is long-lived: freeze it, collect less often (gc_control)
+                    enter_server_mode()
                     banner(config, app)
 
             @contextlib.contextmanager
@@ -209,10 +220,19 @@ def serve(config: Config) -> None:
             app,
             host=config.host,
             port=config.port,
+            # the C implementations; "auto" alone would fall back silently (and several
+            # times slower) to the asyncio loop / h11 parser when one is missing
+            loop=_prefer("uvloop", "auto"),
+            http=_prefer("httptools", "auto"),
             lifespan="on",
             log_level="warning",
             access_log=config.access_log,
             ws_max_size=64 * 1024,
+            # permessage-deflate costs CPU per message *per subscriber* (each connection
+            # has its own compression context), which caps fan-out; Bitget pushes are small
+            # JSON and clients (ccxt.pro included) work without it
+            ws_per_message_deflate=False,
+            backlog=4096,
             timeout_graceful_shutdown=5,
             # X-Forwarded-For from loopback clients must not pick the IP that API-key
             # allow-lists and per-IP rate limits see; a reverse proxy would need this on.

@@ -71,7 +71,8 @@ def raw(quiet: Server):
 
 @pytest.fixture(scope="module")
 def victim_setup(quiet: Server):
-    client = Raw(quiet.url, quiet.user("victim@test.io", {"USDC": "1000", "BTC": "0.01"}))
+    perms = "read,trade,transfer,withdraw"  # every endpoint reaches its parameter checks
+    client = Raw(quiet.url, quiet.user("victim@test.io", {"USDC": "1000", "BTC": "0.01"}, perms))
     resting = call(
         client,
         "/api/v2/spot/trade/place-order",
