@@ -158,3 +158,33 @@ def test_assets_demo_deposit_and_withdraw(page: Page, quiet_server: UiServer) ->
     page.click('#history-tabs .tab[data-history="withdrawals"]')
     expect(page.locator("#history-rows")).to_contain_text("1.5")
     shot(page, "assets-history")
+
+
+def test_assets_transfer_between_spot_and_funding(page: Page, quiet_server: UiServer) -> None:
+    """The transfer form moves funds spot -> funding and back through the public API."""
+    sign_up(page, quiet_server.url, unique_email("transfer"))
+    page.click("#demo-funds")
+    usdt_spot = page.locator('#balance-rows tr[data-coin="USDT"] td').nth(1)
+    expect(usdt_spot).to_have_text("10,000")
+    transfer = page.locator("#transfer-form")
+    expect(transfer).to_be_visible()  # shown because the node serves funding-assets
+
+    transfer.locator("select[name=coin]").select_option("USDT")
+    page.console_watch.allow_http(400)  # type: ignore[attr-defined]
+    transfer.locator("input[name=amount]").fill("20000")
+    transfer.locator("button[type=submit]").click()
+    expect(transfer.locator('[data-err-for="amount"]')).to_contain_text("nsufficient")
+    expect(usdt_spot).to_have_text("10,000")  # a refused transfer moved nothing
+
+    transfer.locator("input[name=amount]").fill("1234.5")
+    transfer.locator("button[type=submit]").click()
+    expect(usdt_spot).to_have_text("8,765.5")
+    page.click('#account-tabs .tab[data-account="funding"]')
+    expect(page.locator('#balance-rows tr[data-coin="USDT"] td').nth(1)).to_have_text("1,234.5")
+    shot(page, "assets-funding")
+
+    transfer.locator("select[name=fromType]").select_option("funding")
+    transfer.locator("select[name=toType]").select_option("spot")
+    transfer.locator("input[name=amount]").fill("234.5")
+    transfer.locator("button[type=submit]").click()
+    expect(page.locator('#balance-rows tr[data-coin="USDT"] td').nth(1)).to_have_text("1,000")
