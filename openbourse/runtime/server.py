@@ -27,7 +27,7 @@ from ..adapters.api.rest import endpoints, route_table
 from ..adapters.api.rest.app import RestApp
 from ..adapters.api.rest.context import ApiContext
 from ..adapters.api.rest.ratelimit import RateLimiter
-from ..adapters.api.ws import WsGateway, ws_routes
+from ..adapters.api.ws import WsGateway, ws_asgi, ws_routes
 from ..core.enums import AccountType
 from .admin import AdminServer
 from .demo import bootstrap_demo
@@ -96,7 +96,7 @@ class App:
             route_table(),
             Authenticator(node.users.lookup_key),
             limiter,
-            starlette,
+            ws_asgi(self.gateway, starlette),
             max_body=node.config.max_body,
         )
 

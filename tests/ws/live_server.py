@@ -46,8 +46,11 @@ class LiveServer:
         self.node = Node(self.config).open()
         self.node.start()
         self.app = build_app(self.node, on_ready=lambda app: self._ready.set())
+        # WebSocket settings as ``openbourse serve`` (no permessage-deflate), so ccxt.pro
+        # exercises the raw-frame write path of ``ws.conn``
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                ws_max_size=64 * 1024, lifespan="on")
+                                ws_max_size=64 * 1024, lifespan="on",
+                                ws_per_message_deflate=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()

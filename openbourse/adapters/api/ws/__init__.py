@@ -15,7 +15,7 @@ the server before they reach Python; the gateway also answers frames above
 """
 from __future__ import annotations
 
-from typing import List
+from typing import Any, List
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
@@ -23,7 +23,9 @@ from starlette.websockets import WebSocket
 from .frames import books_checksum
 from .gateway import WsGateway
 
-__all__ = ["WsGateway", "ws_routes", "books_checksum"]
+__all__ = ["WsGateway", "ws_routes", "ws_asgi", "books_checksum"]
+
+PATHS = {"/v2/ws/public": False, "/v2/ws/private": True}  # path -> private
 
 
 def ws_routes(gateway: WsGateway) -> List[WebSocketRoute]:
@@ -36,3 +38,22 @@ def ws_routes(gateway: WsGateway) -> List[WebSocketRoute]:
         await gateway.serve(ws, private=True)
 
     return [WebSocketRoute("/v2/ws/public", public), WebSocketRoute("/v2/ws/private", private)]
+
+
+def ws_asgi(gateway: WsGateway, fallback: Any) -> Any:
+    """Raw ASGI front for the two WebSocket paths; everything else goes to ``fallback``.
+
+    Same behaviour as ``ws_routes`` inside Starlette, minus the router and middleware
+    layers, and the socket gets the server's own ``send``, which is what lets the
+    connection write pre-encoded frames (``conn`` module doc).
+    """
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            private = PATHS.get(scope["path"])
+            if private is not None:
+                await gateway.serve(WebSocket(scope, receive, send), private=private)
+                return
+        await fallback(scope, receive, send)
+
+    return app

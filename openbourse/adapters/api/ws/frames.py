@@ -7,7 +7,7 @@ Push frames are assembled from pre-serialised pieces (``arg`` JSON as the client
 from __future__ import annotations
 
 import zlib
-from typing import Any, Iterable, List, Sequence, Tuple
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 import orjson
 
@@ -29,6 +29,8 @@ __all__ = [
     "event_frame",
     "push_frame",
     "dumps",
+    "Shared",
+    "text_frame",
 ]
 
 # Bitget WS error codes (ccxt.pro maps them, see research §5.3)
@@ -67,6 +69,38 @@ def event_frame(event: str, arg: Any = None, **extra: Any) -> str:
         frame["arg"] = arg
     frame.update(extra)
     return dumps(frame)
+
+
+class Shared:
+    """One push frame shared by every subscriber it goes to, encoded for the wire once.
+
+    ``wire`` is the complete unmasked, unfragmented, uncompressed text frame (RFC 6455
+    §5.2), built on first use and reused for all subscribers; connections that cannot
+    write raw frames send ``text`` through ASGI instead.
+    """
+
+    __slots__ = ("text", "_wire")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._wire: Optional[bytes] = None
+
+    @property
+    def wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = text_frame(self.text)
+        return self._wire
+
+
+def text_frame(text: str) -> bytes:
+    """``text`` as one server-to-client WebSocket text frame (FIN, opcode 1, no mask)."""
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        return bytes((0x81, n)) + payload
+    if n < 65536:
+        return b"\x81\x7e" + n.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + n.to_bytes(8, "big") + payload
 
 
 def push_frame(action: str, arg_json: str, data_json: str, ts_ms: int) -> str:

@@ -14,7 +14,7 @@ from ...readmodels.market import WS_CHANNELS, Candle, MarketChanges, MarketData,
 from ...readmodels.market.tickers import Ticker
 from .books import BookView, fixed_depth_data
 from .conn import Connection
-from .frames import dumps, push_frame
+from .frames import Shared, dumps, push_frame
 
 __all__ = ["PublicFeed", "PUBLIC_CHANNELS"]
 
@@ -172,7 +172,7 @@ class PublicFeed:
         if not group:
             return
         for arg_json, conns in list(group.items()):
-            frame = push_frame(action, arg_json, data_json, now_ms)
+            frame = Shared(push_frame(action, arg_json, data_json, now_ms))
             self.frames += len(conns)
             for conn in list(conns):
                 conn.push(frame)
