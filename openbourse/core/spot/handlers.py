@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Optional
 from ..commands import (BatchCancel, BatchPlace, CancelAll, CancelOrder, CancelPlan,
                         ModifyOrder, PlaceOrder, PlacePlan)
 from ..context import Context
-from ..enums import CloseReason, Force, OrderStatus, OrderType, PlanStatus
+from ..enums import CloseReason, OrderStatus, OrderType, PlanStatus
 from ..events import Duplicate, Rejected
 from ..orderbook.order import Order
 from ..reject import RejectCode
