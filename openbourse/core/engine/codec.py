@@ -12,7 +12,7 @@ from __future__ import annotations
 import marshal
 from typing import Any, Dict, Tuple
 
-from ..commands import COMMAND_TYPES, Command
+from ..commands import COMMAND_TYPES, BatchCancel, BatchPlace, Command
 from ..events import EVENT_TYPES
 
 __all__ = [
@@ -32,16 +32,31 @@ _COMMAND_TAG: Dict[type, int] = {cls: tag for tag, cls in enumerate(COMMAND_TYPE
 _EVENT_TAG: Dict[type, int] = {cls: tag for tag, cls in enumerate(EVENT_TYPES)}
 
 
+#: Commands with nested commands (batches); every other command is a flat tuple of scalars
+#: and takes the fast path below (this runs for every journaled and replayed command).
+_NESTED = frozenset((BatchPlace, BatchCancel))
+assert all(any("Tuple[" in str(a) for a in cls.__annotations__.values()) == (cls in _NESTED)
+           for cls in COMMAND_TYPES), "a command with nested commands is missing from _NESTED"
+_tuple_new = tuple.__new__
+
+
 def command_to_tuple(command: Command) -> Tuple[Any, ...]:
+    cls = type(command)
+    if cls not in _NESTED:
+        return (_COMMAND_TAG[cls],) + tuple(command)
     fields = tuple(
         tuple(command_to_tuple(item) for item in value) if type(value) is tuple else value
         for value in command
     )
-    return (_COMMAND_TAG[type(command)],) + fields
+    return (_COMMAND_TAG[cls],) + fields
 
 
 def command_from_tuple(record: Tuple[Any, ...]) -> Command:
     cls = COMMAND_TYPES[record[0]]
+    if cls not in _NESTED:
+        if len(record) - 1 != len(cls._fields):
+            raise ValueError(f"{cls.__name__} record has {len(record) - 1} fields")
+        return _tuple_new(cls, record[1:])  # type: ignore[no-any-return]
     fields = [
         tuple(command_from_tuple(item) for item in value) if type(value) is tuple else value
         for value in record[1:]
