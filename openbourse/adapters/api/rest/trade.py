@@ -92,11 +92,15 @@ async def batch_orders(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 async def cancel_order(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Cancel one open order by orderId or clientOid."""
     command = build_cancel(ctx, req.params, req.user)
+    client_oid = command.client_oid
+    if not client_oid:
+        # Read it while the order is still open: the open-order view is in memory, while a
+        # closed order may already have been flushed to SQLite.
+        live = ctx.views.order(req.user, command.order_id)
+        client_oid = live.client_oid if live is not None else ""
     events = await ctx.execute(command)
     for event in events:
         if type(event) is ev.OrderClosed:
-            order = ctx.views.order(req.user, event.order_id)
-            client_oid = order.client_oid if order is not None else command.client_oid
             return {"orderId": str(event.order_id), "clientOid": client_oid or None}
     raise ApiError(E.ORDER_NOT_FOUND, "The order does not exist")
 
