@@ -71,12 +71,12 @@ def _find(state: "EngineState", user: int, symbol: str, order_id: int,
 
 
 def cancel_order(state: "EngineState", ctx: Context, cmd: CancelOrder) -> None:
-    order = _find(state, cmd.user, cmd.symbol, cmd.order_id, cmd.client_oid)
+    _, user, symbol, order_id, client_oid = cmd
+    order = _find(state, user, symbol, order_id, client_oid)
     if order is None:
-        _reject(ctx, "CancelOrder", cmd.user, RejectCode.ORDER_NOT_FOUND,
-                str(cmd.order_id or cmd.client_oid))
+        _reject(ctx, "CancelOrder", user, RejectCode.ORDER_NOT_FOUND, str(order_id or client_oid))
         return
-    market = state.markets[cmd.symbol]
+    market = state.markets[symbol]
     close_order(state, ctx, market, order, _CANCELLED, _USER)
     if ctx.followups:  # TP/SL of what the order filled before the cancel
         settle_followups(state, ctx, market)
