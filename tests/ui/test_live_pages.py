@@ -42,7 +42,7 @@ def test_trading_page_paint_and_stability(page: Page, live_server: UiServer) -> 
     page.click("#demo-funds")
     expect(page.locator("#toasts")).to_contain_text("Demo funds credited")
     page.goto(live_server.url + "/trade/BTCUSDT")
-    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('first-contentful-paint').length > 0")
     paint = page.evaluate("""() => Object.fromEntries(performance.getEntriesByType('paint')
         .map((e) => [e.name, Math.round(e.startTime)]))""")
     nav = page.evaluate("() => performance.getEntriesByType('navigation')[0].toJSON()")
