@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Deque, Dict, List, Tuple
+from typing import Deque, Dict, Tuple
 
 from ..ledger.ledger import Ledger
 from ..markets import Market
@@ -43,7 +43,3 @@ class EngineState:
         self.event_seq = 1  # seq of the next event
         self.command_count = 0
         self.ts_ns = 0  # timestamp of the last applied command
-
-    def stats(self) -> List[Tuple[str, int]]:
-        return [("orders", len(self.orders)), ("plans", len(self.plans)),
-                ("balances", len(self.ledger.balances)), ("markets", len(self.markets))]

@@ -13,7 +13,7 @@ The spot settlement of a trade is such a batch too; it is hot, so ``settle_fill`
 """
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, Sequence, Tuple
 
 from ..enums import AccountType, SystemOwner
 from .balances import Balance, BalanceKey
@@ -76,6 +76,3 @@ class Ledger:
 
     def __iter__(self) -> Iterator[Balance]:
         return iter(self.balances.values())
-
-    def of_owner(self, owner: int) -> List[Balance]:
-        return [balance for balance in self.balances.values() if balance.owner == owner]

@@ -8,7 +8,7 @@ A TP/SL pair attached to an order is two plans linked as one-cancels-the-other.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 __all__ = ["Plan", "TriggerBook", "RISING", "FALLING"]
 
@@ -83,6 +83,3 @@ class TriggerBook:
     def __len__(self) -> int:
         return len(self.rising) + len(self.falling)
 
-
-def plans_of_user(plans: Dict[int, Plan], user: int) -> List[Plan]:
-    return [plan for plan in plans.values() if plan.user == user]

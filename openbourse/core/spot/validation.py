@@ -17,7 +17,7 @@ from ..units import AMOUNT_MAX, FEE_RATE_DENOMINATOR
 if TYPE_CHECKING:
     from ..engine.state import EngineState
 
-__all__ = ["check_order", "band_limits", "order_hold"]
+__all__ = ["check_order", "band_limits"]
 
 _BUY = int(Side.BUY)
 _LIMIT = int(OrderType.LIMIT)
@@ -38,15 +38,6 @@ def band_limits(market: Market) -> Tuple[int, int]:
     high = last * (_DEN + band) // _DEN
     low = -((-last * (_DEN - band)) // _DEN)
     return high, low
-
-
-def order_hold(market: Market, cmd: PlaceOrder) -> int:
-    """What a new order freezes: quote for buys (limit notional or market quote size), base for sells."""
-    if cmd.side == _BUY:
-        if cmd.order_type == _LIMIT:
-            return cmd.size * cmd.price * market.quote_per_price_size
-        return cmd.quote_size
-    return cmd.size * market.base_per_size
 
 
 def _size_code(market: Market, size: int) -> Optional[RejectCode]:

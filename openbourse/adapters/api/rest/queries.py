@@ -77,15 +77,7 @@ async def order_info(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
 )
 async def unfilled_orders(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's open orders (all symbols unless ``symbol`` is given), newest first."""
-    market = ctx.optional_market(req.params)
-    start, end, id_lt = page_args(req.params)
-    limit = req.params.limit(100, 100)
-    orders = ctx.views.open_orders(
-        req.user, market.symbol if market else None, start, end, id_lt, limit
-    )
-    if req.params.has("orderId"):
-        wanted = req.params.order_id()
-        orders = [o for o in orders if o.order_id == wanted]
+    orders = _order_page(ctx, req, ctx.views.open_orders)
     return [
         order_json(o, ctx.catalog.markets[o.symbol], ctx.catalog, unfilled=True) for o in orders
     ]
@@ -101,16 +93,20 @@ async def unfilled_orders(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
 )
 async def history_orders(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's filled and cancelled orders, newest first."""
+    orders = _order_page(ctx, req, ctx.views.history_orders)
+    return [order_json(o, ctx.catalog.markets[o.symbol], ctx.catalog) for o in orders]
+
+
+def _order_page(ctx: ApiContext, req: Req, fetch: Any) -> List[Any]:
+    """One page of the caller's orders from ``fetch`` (open or history), Bitget's filters applied."""
     market = ctx.optional_market(req.params)
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(100, 100)
-    orders = ctx.views.history_orders(
-        req.user, market.symbol if market else None, start, end, id_lt, limit
-    )
+    orders = fetch(req.user, market.symbol if market else None, start, end, id_lt, limit)
     if req.params.has("orderId"):
         wanted = req.params.order_id()
         orders = [o for o in orders if o.order_id == wanted]
-    return [order_json(o, ctx.catalog.markets[o.symbol], ctx.catalog) for o in orders]
+    return list(orders)
 
 
 @route(
