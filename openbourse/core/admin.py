@@ -17,7 +17,7 @@ from .units import FEE_RATE_DENOMINATOR
 if TYPE_CHECKING:
     from .engine.state import EngineState
 
-__all__ = ["HANDLERS", "CLIENT_OID_WINDOW_NS"]
+__all__ = ["HANDLERS", "CLIENT_OID_WINDOW_NS", "clock_tick"]
 
 #: How long a client order id is remembered after its order ended (Bitget: 6 hours).
 CLIENT_OID_WINDOW_NS = 6 * 3600 * 1_000_000_000

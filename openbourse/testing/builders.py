@@ -49,8 +49,8 @@ from ..core.engine import EngineState, apply
 from ..core.engine.invariants import check_all
 from ..core.engine.snapshot import state_tuple
 from ..core.enums import AccountType, Force, MarketStatus, OrderType, Side, Stp
+from ..core.engine.products import EVENT_TAGS
 from ..core.events import (
-    EVENT_TYPES,
     BalanceChanged,
     Duplicate,
     OrderAccepted,
@@ -145,7 +145,7 @@ def _declared_types(cls: type) -> Tuple[type, ...]:
 
 
 _EVENT_FIELD_TYPES: Dict[type, Tuple[type, ...]] = {cls: _declared_types(cls)
-                                                    for cls in EVENT_TYPES}
+                                                    for cls in EVENT_TAGS.values()}
 
 
 def check_event_types(events: Iterable[Any]) -> None:

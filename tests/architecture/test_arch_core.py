@@ -22,7 +22,7 @@ import pytest
 
 import openbourse
 from openbourse.core import admin, commands, events
-from openbourse.core.engine import codec, engine
+from openbourse.core.engine import codec, engine, products
 from openbourse.core.spot import handlers as spot_handlers
 from openbourse.core.wallet import handlers as wallet_handlers
 
@@ -152,14 +152,15 @@ def test_import_layers(package: str) -> None:
 
 
 def test_every_command_type_has_exactly_one_handler() -> None:
-    tables = [admin.HANDLERS, wallet_handlers.HANDLERS, spot_handlers.HANDLERS]
+    tables = [admin.HANDLERS, wallet_handlers.HANDLERS, spot_handlers.HANDLERS] + \
+        [product.handlers for product in products.PRODUCTS]
     owners: Dict[type, int] = {}
     for table in tables:
         for command_type in table:
             owners[command_type] = owners.get(command_type, 0) + 1
     assert all(count == 1 for count in owners.values()), owners
-    assert set(owners) == set(commands.COMMAND_TYPES) == set(engine.HANDLERS)
-    assert len(engine.HANDLERS) == len(commands.COMMAND_TYPES)
+    assert set(owners) == set(products.COMMAND_TAGS.values()) == set(engine.HANDLERS)
+    assert len(engine.HANDLERS) == len(products.COMMAND_TAGS)
     assert all(callable(handler) for handler in engine.HANDLERS.values())
 
 
@@ -174,18 +175,23 @@ def test_command_and_event_tables_are_complete_and_tagged() -> None:
                        if isinstance(getattr(events, name), type)}
     assert declared_events == set(events.EVENT_TYPES)
     assert len(set(events.EVENT_TYPES)) == len(events.EVENT_TYPES)
-    for command_type in commands.COMMAND_TYPES:
+    for product in products.PRODUCTS:
+        declared_commands |= set(product.commands.values())
+        declared_events |= set(product.events.values())
+    assert declared_commands == set(products.COMMAND_TAGS.values())
+    assert declared_events == set(products.EVENT_TAGS.values())
+    for command_type in products.COMMAND_TAGS.values():
         assert command_type._fields[0] == "ts_ns"
         sample = command_type(*[0] * len(command_type._fields))
         assert codec.decode_command(codec.encode_command(sample)) == sample
-    for event_type in events.EVENT_TYPES:
+    for event_type in products.EVENT_TAGS.values():
         assert event_type._fields[:2] == ("seq", "ts_ns")
         sample = event_type(*[0] * len(event_type._fields))
         assert codec.decode_event(codec.encode_event(sample)) == sample
 
 
 def test_event_fields_are_only_ints_and_strs() -> None:
-    for event_type in events.EVENT_TYPES:
+    for event_type in products.EVENT_TAGS.values():
         for name, annotation in event_type.__annotations__.items():
             text = getattr(annotation, "__forward_arg__", annotation)
             assert text in ("int", "str", int, str), (event_type.__name__, name, annotation)

@@ -1,7 +1,8 @@
 """Canonical bytes for commands and events.
 
-A record is ``marshal`` of ``(tag, field, field, ...)`` where ``tag`` is the type's index
-in ``COMMAND_TYPES`` / ``EVENT_TYPES`` and nested commands (batches) are encoded the same
+A record is ``marshal`` of ``(tag, field, field, ...)`` where ``tag`` is the type's journal
+tag (``engine/products.py``: the core's types by their index in ``COMMAND_TYPES`` /
+``EVENT_TYPES``, products' types by their reserved tags) and nested commands (batches) are encoded the same
 way.  Fields are only ints (any size), strs, ``None`` and tuples, for which marshal
 format version 2 is stable and byte-for-byte deterministic; it is implemented in C, which
 keeps journaling cheap on the hot path.  ``CODEC_VERSION`` goes into the journal header so
@@ -12,8 +13,8 @@ from __future__ import annotations
 import marshal
 from typing import Any, Dict, Tuple
 
-from ..commands import COMMAND_TYPES, BatchCancel, BatchPlace, Command
-from ..events import EVENT_TYPES
+from ..commands import BatchCancel, BatchPlace, Command
+from .products import COMMAND_TAGS, EVENT_TAGS
 
 __all__ = [
     "CODEC_VERSION",
@@ -28,15 +29,15 @@ __all__ = [
 CODEC_VERSION = 1
 _MARSHAL_VERSION = 2  # no back-references: output never depends on object identity
 
-_COMMAND_TAG: Dict[type, int] = {cls: tag for tag, cls in enumerate(COMMAND_TYPES)}
-_EVENT_TAG: Dict[type, int] = {cls: tag for tag, cls in enumerate(EVENT_TYPES)}
+_COMMAND_TAG: Dict[type, int] = {cls: tag for tag, cls in COMMAND_TAGS.items()}
+_EVENT_TAG: Dict[type, int] = {cls: tag for tag, cls in EVENT_TAGS.items()}
 
 
 #: Commands with nested commands (batches); every other command is a flat tuple of scalars
 #: and takes the fast path below (this runs for every journaled and replayed command).
 _NESTED = frozenset((BatchPlace, BatchCancel))
 assert all(any("Tuple[" in str(a) for a in cls.__annotations__.values()) == (cls in _NESTED)
-           for cls in COMMAND_TYPES), "a command with nested commands is missing from _NESTED"
+           for cls in COMMAND_TAGS.values()), "a command with nested commands is missing from _NESTED"
 _tuple_new = tuple.__new__
 
 
@@ -52,7 +53,7 @@ def command_to_tuple(command: Command) -> Tuple[Any, ...]:
 
 
 def command_from_tuple(record: Tuple[Any, ...]) -> Command:
-    cls = COMMAND_TYPES[record[0]]
+    cls = COMMAND_TAGS[record[0]]
     if cls not in _NESTED:
         if len(record) - 1 != len(cls._fields):
             raise ValueError(f"{cls.__name__} record has {len(record) - 1} fields")
@@ -78,4 +79,4 @@ def encode_event(event: Any) -> bytes:
 
 def decode_event(data: bytes) -> Any:
     record = marshal.loads(data)
-    return EVENT_TYPES[record[0]](*record[1:])
+    return EVENT_TAGS[record[0]](*record[1:])

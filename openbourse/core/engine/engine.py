@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List
 
 from .. import admin
-from ..commands import COMMAND_TYPES, Command
+from ..commands import ClockTick, Command
 from ..context import Context
 from ..events import Rejected
 from ..reject import RejectCode
 from ..spot import handlers as spot_handlers
 from ..wallet import handlers as wallet_handlers
+from .products import COMMAND_TAGS, PRODUCTS
 from .state import EngineState
 
 __all__ = ["apply", "HANDLERS"]
@@ -27,7 +28,21 @@ HANDLERS: Dict[type, Handler] = {
     **wallet_handlers.HANDLERS,
     **spot_handlers.HANDLERS,
 }
-assert set(HANDLERS) == set(COMMAND_TYPES), "every command type needs exactly one handler"
+_TICKERS = tuple(product.on_tick for product in PRODUCTS if product.on_tick is not None)
+
+
+def _clock_tick(state: EngineState, ctx: Context, cmd: ClockTick) -> None:
+    """The core's tick work, then each product's (interest, funding, expiries), in order."""
+    admin.clock_tick(state, ctx, cmd)
+    for on_tick in _TICKERS:
+        on_tick(state, ctx)
+
+
+HANDLERS[ClockTick] = _clock_tick
+for _product in PRODUCTS:
+    assert not set(_product.handlers) & set(HANDLERS), f"{_product.name} handles a taken command"
+    HANDLERS.update(_product.handlers)
+assert set(HANDLERS) == set(COMMAND_TAGS.values()), "every command type needs exactly one handler"
 
 
 def apply(state: EngineState, command: Command) -> List[Any]:

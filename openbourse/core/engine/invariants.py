@@ -10,6 +10,7 @@ from typing import Dict, Tuple
 
 from ..enums import AccountType, OrderType, Side, SystemOwner
 from ..wallet.withdrawal import PENDING
+from .products import PRODUCTS
 from .state import EngineState
 
 __all__ = ["check_all", "InvariantViolation"]
@@ -47,23 +48,25 @@ def _expected_hold(state: EngineState, order) -> int:  # type: ignore[no-untyped
 
 
 def check_holds(state: EngineState) -> None:
-    """frozen == what open orders and pending withdrawals need, per (user, asset)."""
-    needed: Dict[Tuple[int, str], int] = {}
+    """frozen == what open orders, pending withdrawals and products need, per balance."""
+    needed: Dict[Tuple[int, int, str], int] = {}
     for order in state.orders.values():
         _require(order.resting and order.remaining > 0, f"live order not resting {order!r}")
         _require(order.hold == _expected_hold(state, order), f"hold mismatch {order!r}")
-        market = state.markets[order.symbol]
-        asset = market.quote if order.side == Side.BUY else market.base
-        key = (order.user, asset)
+        held = order.quote_balance if order.side == Side.BUY else order.base_balance
+        key = (order.user, held.account, held.asset)
         needed[key] = needed.get(key, 0) + order.hold
     for withdrawal in state.withdrawals.values():
         if withdrawal.status == PENDING:
-            key = (withdrawal.user, withdrawal.asset)
+            key = (withdrawal.user, _SPOT, withdrawal.asset)
             needed[key] = needed.get(key, 0) + withdrawal.amount
+    for product in PRODUCTS:
+        if product.holds is not None:
+            for key, amount in product.holds(state).items():
+                needed[key] = needed.get(key, 0) + amount
     for balance in state.ledger:
         if balance.owner > 0:
-            expected = needed.pop((balance.owner, balance.asset), 0) if balance.account == _SPOT \
-                else 0
+            expected = needed.pop((balance.owner, balance.account, balance.asset), 0)
             _require(balance.frozen == expected,
                      f"{balance!r} frozen {balance.frozen} != needed {expected}")
         else:
@@ -104,3 +107,6 @@ def check_all(state: EngineState) -> None:
     check_holds(state)
     check_books(state)
     check_plans(state)
+    for product in PRODUCTS:
+        if product.invariants is not None:
+            product.invariants(state)

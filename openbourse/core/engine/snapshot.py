@@ -18,11 +18,12 @@ from ..orderbook.book import OrderBook
 from ..orderbook.order import Order
 from ..spot.plans import Plan, TriggerBook
 from ..wallet.withdrawal import Withdrawal
+from .products import PRODUCTS
 from .state import EngineState
 
 __all__ = ["encode_state", "decode_state", "state_tuple", "SNAPSHOT_VERSION"]
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 _SPOT = int(AccountType.SPOT)
 _ORDER_FIELDS = ("order_id", "user", "symbol", "side", "order_type", "force", "price", "size",
                  "quote_size", "remaining", "filled_size", "filled_quote", "hold",
@@ -62,6 +63,7 @@ def state_tuple(state: EngineState) -> Tuple[Any, ...]:
         tuple(sorted(state.transfers_done.items())),
         tuple((w.withdrawal_id, w.user, w.asset, w.amount, w.status)
               for w in sorted(state.withdrawals.values(), key=lambda w: w.withdrawal_id)),
+        tuple((p.name, p.state_tuple(state.products[p.name])) for p in PRODUCTS),
     )
 
 
@@ -88,7 +90,7 @@ def _restore_order(state: EngineState, fields: Tuple[Any, ...]) -> Order:
 
 def decode_state(data: bytes) -> EngineState:
     (version, counters, assets, markets, balances, books, plans, user_fees, client_oids,
-     expiry, live_oids, deposits, transfers, withdrawals) = marshal.loads(data)
+     expiry, live_oids, deposits, transfers, withdrawals, products) = marshal.loads(data)
     if version != SNAPSHOT_VERSION:
         raise ValueError(f"snapshot version {version} is not {SNAPSHOT_VERSION}")
     state = EngineState()
@@ -125,4 +127,9 @@ def decode_state(data: bytes) -> EngineState:
     state.deposits = dict(deposits)
     state.transfers_done = dict(transfers)
     state.withdrawals = {row[0]: Withdrawal(*row) for row in withdrawals}
+    saved = dict(products)
+    if sorted(saved) != sorted(p.name for p in PRODUCTS):
+        raise ValueError(f"snapshot products {sorted(saved)} differ from this build's")
+    for product in PRODUCTS:
+        state.products[product.name] = product.restore(state, saved[product.name])
     return state

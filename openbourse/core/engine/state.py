@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Deque, Dict, Tuple
+from typing import Any, Deque, Dict, Tuple
 
 from ..ledger.ledger import Ledger
 from ..markets import Market
@@ -10,6 +10,7 @@ from ..orderbook.book import OrderBook
 from ..orderbook.order import Order
 from ..spot.plans import Plan, TriggerBook
 from ..wallet.withdrawal import Withdrawal
+from .products import PRODUCTS
 
 __all__ = ["EngineState", "ClientOidEntry"]
 
@@ -43,3 +44,5 @@ class EngineState:
         self.event_seq = 1  # seq of the next event
         self.command_count = 0
         self.ts_ns = 0  # timestamp of the last applied command
+        # Each plugged-in product's own state (core/product.py), by product name.
+        self.products: Dict[str, Any] = {p.name: p.new_state() for p in PRODUCTS}
