@@ -21,6 +21,9 @@ Rules for a product:
 * ``holds`` reports what the product keeps frozen per (owner, account, asset), so the
   core's hold invariant can account for every frozen unit; ``invariants`` raises
   ``InvariantViolation`` on the product's own broken rules.
+* ``transferable(state, user, account, asset)`` answers for the accounts the product owns
+  (margin, futures): how much may leave that balance now without breaking its risk rules
+  (``None`` = not my account).  The wallet's ``Transfer`` asks it before moving money out.
 """
 from __future__ import annotations
 
@@ -61,3 +64,4 @@ class Product(NamedTuple):
     on_tick: Optional[Callable[["EngineState", Context], None]] = None
     holds: Optional[Callable[["EngineState"], Dict[HoldKey, int]]] = None
     invariants: Optional[Callable[["EngineState"], None]] = None
+    transferable: Optional[Callable[["EngineState", int, int, str], Optional[int]]] = None
