@@ -178,4 +178,14 @@ def run_bench(commands_total: int = 1_000_000, seed: int = 42) -> Dict[str, Any]
         "bytes_per_resting_order": bytes_per_resting_order(),
         "state_hash": digest,
         "python": platform.python_version(),
+        **_futures_figures(),
     }
+
+
+def _futures_figures() -> Dict[str, Any]:
+    """Futures workload next to spot (openbourse/bench/futures_bench.py)."""
+    from .futures_bench import run_futures_bench
+    figures = run_futures_bench()
+    return {"futures_cps": figures["futures_cps"],
+            "mark_tick_100k_ms": figures["mark_tick_100k_ms"],
+            "futures_open_positions": figures["open_positions"]}

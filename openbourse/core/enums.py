@@ -75,6 +75,8 @@ class SystemOwner(IntEnum):
     FEES = -2  # trading fees collected by the exchange
     INSURANCE = -3  # reserved for futures and margin
     LENDING_POOL = -4  # reserved for margin and loans
+    MARGIN_INSURANCE = -5  # margin risk reserve: covers liquidation deficits (core/margin)
+    CONVERT_LIQUIDITY = -6  # the exchange's inventory that settles Convert trades (core/convert)
 
 
 class OrderStatus(IntEnum):
@@ -96,6 +98,7 @@ class CloseReason(IntEnum):
     NO_LIQUIDITY = 6  # market order remainder: book empty or outside the price band
     REPLACED = 7  # modify: the order was replaced by a new one
     MARKET_CLOSED = 8  # market delisted
+    LIQUIDATION = 9  # margin (or futures) liquidation cancelled the account's orders
 
 
 class PlanStatus(IntEnum):

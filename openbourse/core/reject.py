@@ -9,6 +9,7 @@ these codes.  Numbers are grouped by subsystem and never reused:
 * 4xxx  balances and transfers
 * 5xxx  withdrawals
 * 6xxx  plan (trigger) orders
+* 71xx  margin, 72xx convert
 
 Inside a handler, rules are checked in the order the codes are declared within their
 group, so the first failing rule wins deterministically.  Bitget error codes are mapped
@@ -66,3 +67,40 @@ class RejectCode(IntEnum):
     TOO_MANY_PLANS = 6003
     NO_LAST_PRICE = 6004  # no trade yet, so a trigger has no reference to compare with
     TPSL_WRONG_SIDE = 6005  # take-profit/stop-loss on the wrong side of the order price
+
+    # 4xxx (continued): transfers between product accounts
+    TRANSFER_RISK_LIMIT = 4004  # margin/futures: the amount would leave the account below its risk line
+    ASSET_NOT_IN_ACCOUNT = 4005  # the account cannot hold this asset (isolated pair, margin assets)
+
+    # 71xx: margin (core/margin)
+    MARGIN_NOT_ENABLED = 7101  # pair or asset not enabled for margin / not borrowable
+    BORROW_LIMIT_EXCEEDED = 7102  # above max borrowable (risk metric, tier limit)
+    BORROW_TOO_SMALL = 7103  # below the asset's minimum borrow
+    LENDING_POOL_EXHAUSTED = 7104  # the exchange's lending pool lacks the amount
+    REPAY_EXCEEDS_DEBT = 7105  # repay more than principal + interest owed (or nothing owed)
+    NO_PRICE = 7106  # an asset cannot be valued (no market to the valuation asset, no trade yet)
+
+    # 72xx: convert (core/convert)
+    QUOTE_NOT_FOUND = 7201
+    QUOTE_EXPIRED = 7202
+    QUOTE_USED = 7203
+    CONVERT_SAME_ASSET = 7204
+    CONVERT_NO_ROUTE = 7205  # no market (direct or via the bridge asset) or not enough depth
+    CONVERT_AMOUNT_LIMIT = 7206  # outside the asset's convert min/max
+    CONVERT_LIQUIDITY = 7207  # the exchange's convert liquidity account cannot pay
+    NO_DUST = 7208  # nothing qualifies as a small balance
+
+    # 73xx: perpetual futures (core/futures)
+    CONTRACT_HALTED = 7301  # only cancels and closing orders while halted
+    LEVERAGE_TOO_HIGH = 7302  # above the contract's / the position tier's max leverage
+    INSUFFICIENT_MARGIN = 7303  # order cost or margin change exceeds available balance
+    NO_POSITION = 7304  # reduce/close/TP-SL with no position on that side
+    REDUCE_EXCEEDS_POSITION = 7305  # close size larger than the closable position
+    POSITION_MODE_MISMATCH = 7306  # trade_side given in one-way mode / missing in hedge mode
+    HAS_POSITIONS_OR_ORDERS = 7307  # mode change refused while positions/orders exist
+    POSITION_TIER_EXCEEDED = 7308  # the resulting position exceeds the largest tier
+    NOT_ISOLATED = 7309  # margin adjustment / auto-margin on a cross position
+    MARGIN_REMOVE_EXCEEDS = 7310  # removing margin would leave less than initial margin
+    INDEX_STALE = 7311  # no usable index/mark price yet (opening orders need one)
+    UNDER_LIQUIDATION = 7312  # reserved: position is being liquidated
+    DUPLICATE_TPSL = 7313  # a whole-position TP (or SL) already exists for this position

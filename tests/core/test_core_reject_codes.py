@@ -124,7 +124,7 @@ CASES: Dict[RejectCode, Case] = {
     RejectCode.INSUFFICIENT_BALANCE: lambda: standard_exchange(fund=False).sell(1, P, 10),
     RejectCode.SAME_ACCOUNT: lambda: standard_exchange().transfer(1, USDT, 5, SPOT, SPOT),
     RejectCode.ACCOUNT_TYPE_NOT_ALLOWED: lambda: standard_exchange().apply(
-        Transfer(0, 1, USDT, 5, SPOT, int(AccountType.USDT_FUTURES), "")),
+        Transfer(0, 1, USDT, 5, SPOT, 999, "")),  # no account type 999
     RejectCode.WITHDRAWAL_NOT_FOUND: lambda: standard_exchange().complete_withdrawal("nope"),
     RejectCode.WITHDRAWAL_NOT_PENDING: lambda: _withdrawn().fail_withdrawal("w"),
     RejectCode.PLAN_NOT_FOUND: lambda: standard_exchange().cancel_plan(1, 777),
@@ -133,6 +133,106 @@ CASES: Dict[RejectCode, Case] = {
     RejectCode.NO_LAST_PRICE: lambda: standard_exchange().plan(1, SELL, P, size=5),
     RejectCode.TPSL_WRONG_SIDE: lambda: standard_exchange().buy(1, P, 10, tp_trigger=P - 1),
 }
+
+
+
+# ---------------------------------------------------------------- margin and convert (issue 6)
+def _margin(borrowed: bool = False) -> Exchange:
+    from openbourse.core.margin.commands import (Borrow, FundLendingPool, SetMarginAsset,
+                                                 SetMarginPair)
+    ex = standard_exchange()
+    for asset in (BTC, USDT):
+        ex.apply(SetMarginAsset(0, asset, 1, 0, 10**6 * 10**8, 10**6))
+        ex.apply(FundLendingPool(0, asset, 10**4 * 10**8, f"pool-{asset}"))
+    ex.apply(SetMarginPair(0, BTCUSDT, 5, 100_000, 10**8, 10**12))
+    ex.deposit(7, USDT, 1000 * 10**8)
+    ex.transfer(7, USDT, 1000 * 10**8, SPOT, int(AccountType.CROSS_MARGIN))
+    if borrowed:
+        ex.apply(Borrow(0, 7, int(AccountType.CROSS_MARGIN), "", USDT, 2000 * 10**8))
+    return ex
+
+
+def _cross_cmd(cls: Any, asset: str, amount: int) -> Any:
+    return cls(0, 7, int(AccountType.CROSS_MARGIN), "", asset, amount)
+
+
+def _convert(quote: bool = False) -> Tuple[Exchange, int]:
+    from openbourse.core.convert.commands import (FundConvertLiquidity, RequestQuote,
+                                                  SetConvertAsset)
+    ex = standard_exchange()
+    for asset in (BTC, USDT):
+        ex.apply(SetConvertAsset(0, asset, 1, 1, 10**6 * 10**8))
+    ex.apply(FundConvertLiquidity(0, BTC, 10**8, "liq"))
+    ex.deposit(8, BTC, 10**8)
+    ex.sell(8, P, 1000)
+    quote_id = 0
+    if quote:
+        quote_id = ex.apply(RequestQuote(0, 1, USDT, BTC, 10**6, 0))[0].quote_id
+    return ex, quote_id
+
+
+def _margin_cases() -> Dict[RejectCode, Case]:
+    from openbourse.core.convert.commands import AcceptQuote, ConvertDust, RequestQuote
+    from openbourse.core.margin.commands import Borrow, Repay
+    cross = int(AccountType.CROSS_MARGIN)
+
+    def used() -> List[Any]:
+        ex, quote_id = _convert(quote=True)
+        ex.apply(AcceptQuote(0, 1, quote_id))
+        return ex.apply(AcceptQuote(0, 1, quote_id))
+
+    def expired() -> List[Any]:
+        ex, quote_id = _convert(quote=True)
+        return ex.apply(AcceptQuote(ex.next_ts + 60 * 10**9, 1, quote_id))
+
+    def exhausted() -> List[Any]:
+        ex = _margin()
+        ex.deposit(7, USDT, 10**6 * 10**8)
+        ex.transfer(7, USDT, 10**6 * 10**8, SPOT, cross)
+        return ex.apply(_cross_cmd(Borrow, USDT, 10**5 * 10**8))
+
+    return {
+        RejectCode.TRANSFER_RISK_LIMIT: lambda: _margin(True).transfer(
+            7, USDT, 1000 * 10**8, cross, SPOT),
+        RejectCode.ASSET_NOT_IN_ACCOUNT: _asset_not_in_account,
+        RejectCode.MARGIN_NOT_ENABLED: lambda: standard_exchange().apply(
+            Borrow(0, 7, int(AccountType.ISOLATED_MARGIN), BTCUSDT, USDT, 5)),
+        RejectCode.BORROW_LIMIT_EXCEEDED: lambda: _margin().apply(
+            _cross_cmd(Borrow, USDT, 5000 * 10**8)),
+        RejectCode.BORROW_TOO_SMALL: lambda: _margin().apply(_cross_cmd(Borrow, USDT, 5)),
+        RejectCode.LENDING_POOL_EXHAUSTED: exhausted,
+        RejectCode.REPAY_EXCEEDS_DEBT: lambda: _margin().apply(_cross_cmd(Repay, USDT, 5)),
+        RejectCode.NO_PRICE: lambda: _margin().apply(_cross_cmd(Borrow, BTC, 10**7)),
+        RejectCode.QUOTE_NOT_FOUND: lambda: _convert()[0].apply(AcceptQuote(0, 1, 5)),
+        RejectCode.QUOTE_EXPIRED: expired,
+        RejectCode.QUOTE_USED: used,
+        RejectCode.CONVERT_SAME_ASSET: lambda: _convert()[0].apply(
+            RequestQuote(0, 1, BTC, BTC, 5, 0)),
+        RejectCode.CONVERT_NO_ROUTE: lambda: _convert()[0].apply(
+            RequestQuote(0, 1, BTC, USDT, 10**6, 0)),
+        RejectCode.CONVERT_AMOUNT_LIMIT: lambda: _convert()[0].apply(
+            RequestQuote(0, 1, USDT, BTC, 10**15, 0)),
+        RejectCode.CONVERT_LIQUIDITY: _convert_liquidity,
+        RejectCode.NO_DUST: lambda: _convert()[0].apply(ConvertDust(0, 1, "BTC", USDT)),
+    }
+
+
+def _asset_not_in_account() -> List[Any]:
+    ex = _margin()
+    ex.list_asset("DOGE", 8)
+    ex.deposit(7, "DOGE", 5)
+    return ex.transfer(7, "DOGE", 5, SPOT, int(AccountType.CROSS_MARGIN))
+
+
+def _convert_liquidity() -> List[Any]:
+    from openbourse.core.convert.commands import RequestQuote
+    ex, _ = _convert()
+    ex.deposit(9, USDT, 10**12)
+    ex.buy(9, P - 1, 1000)
+    return ex.apply(RequestQuote(0, 1, BTC, USDT, 10**5, 0))  # no USDT liquidity funded
+
+
+CASES.update(_margin_cases())
 
 NOT_EMITTED_BY_THE_CORE = {
     # "raised by the edge; the core accepts any positive user id" (reject.py)

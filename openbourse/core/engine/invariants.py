@@ -53,6 +53,10 @@ def check_holds(state: EngineState) -> None:
     for order in state.orders.values():
         _require(order.resting and order.remaining > 0, f"live order not resting {order!r}")
         _require(order.hold == _expected_hold(state, order), f"hold mismatch {order!r}")
+        market = state.markets[order.symbol]
+        _require(order.base_balance.key == (order.user, order.quote_balance.account, market.base)
+                 and order.quote_balance.key == (order.user, order.base_balance.account,
+                                                 market.quote), f"order balances {order!r}")
         held = order.quote_balance if order.side == Side.BUY else order.base_balance
         key = (order.user, held.account, held.asset)
         needed[key] = needed.get(key, 0) + order.hold

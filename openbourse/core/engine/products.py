@@ -12,7 +12,11 @@ from ..product import TAG_RANGES, Product
 
 __all__ = ["PRODUCTS", "COMMAND_TAGS", "EVENT_TAGS"]
 
-PRODUCTS: Tuple[Product, ...] = ()
+from ..margin import PRODUCT as _MARGIN  # noqa: E402  (products import the core's types)
+from ..convert import PRODUCT as _CONVERT  # noqa: E402
+from ..futures import PRODUCT as _FUTURES  # noqa: E402
+
+PRODUCTS: Tuple[Product, ...] = (_MARGIN, _CONVERT, _FUTURES)
 
 
 def _tags(core: Tuple[type, ...], kind: str) -> Dict[int, type]:

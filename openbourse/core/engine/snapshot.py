@@ -12,7 +12,6 @@ from collections import deque
 from typing import Any, Tuple
 
 from ..commands import ListMarket
-from ..enums import AccountType
 from ..markets import Market
 from ..orderbook.book import OrderBook
 from ..orderbook.order import Order
@@ -23,8 +22,7 @@ from .state import EngineState
 
 __all__ = ["encode_state", "decode_state", "state_tuple", "SNAPSHOT_VERSION"]
 
-SNAPSHOT_VERSION = 2
-_SPOT = int(AccountType.SPOT)
+SNAPSHOT_VERSION = 3  # 3: orders record their account type (margin orders)
 _ORDER_FIELDS = ("order_id", "user", "symbol", "side", "order_type", "force", "price", "size",
                  "quote_size", "remaining", "filled_size", "filled_quote", "hold",
                  "client_oid", "stp", "maker_fee_ppm", "taker_fee_ppm", "tp_trigger",
@@ -32,7 +30,8 @@ _ORDER_FIELDS = ("order_id", "user", "symbol", "side", "order_type", "force", "p
 
 
 def _order_tuple(order: Order) -> Tuple[Any, ...]:
-    return tuple(getattr(order, name) for name in _ORDER_FIELDS)
+    # the account the order trades from (SPOT or a margin account) closes the record
+    return tuple(getattr(order, name) for name in _ORDER_FIELDS) + (order.base_balance.account,)
 
 
 def state_tuple(state: EngineState) -> Tuple[Any, ...]:
@@ -73,14 +72,15 @@ def encode_state(state: EngineState) -> bytes:
 
 def _restore_order(state: EngineState, fields: Tuple[Any, ...]) -> Order:
     values = dict(zip(_ORDER_FIELDS, fields))
+    account = fields[len(_ORDER_FIELDS)]
     market = state.markets[values["symbol"]]
     ledger = state.ledger
     order = Order(values["order_id"], values["user"], values["symbol"], values["side"],
                   values["order_type"], values["force"], values["price"], values["size"],
                   values["quote_size"], values["client_oid"], values["stp"],
                   values["maker_fee_ppm"], values["taker_fee_ppm"],
-                  ledger.balance(values["user"], _SPOT, market.base),
-                  ledger.balance(values["user"], _SPOT, market.quote), values["ts_ns"])
+                  ledger.balance(values["user"], account, market.base),
+                  ledger.balance(values["user"], account, market.quote), values["ts_ns"])
     for name in ("remaining", "filled_size", "filled_quote", "hold", "tp_trigger", "tp_price",
                  "sl_trigger", "sl_price", "plan_id", "fee_paid"):
         setattr(order, name, values[name])

@@ -118,13 +118,14 @@ def modify_order(state: "EngineState", ctx: Context, cmd: ModifyOrder) -> None:
     if cmd.new_client_oid and (ORDER_OID, cmd.user, cmd.new_client_oid) in state.client_oids:
         _reject(ctx, "ModifyOrder", cmd.user, RejectCode.DUPLICATE_DIFFERENT, cmd.new_client_oid)
         return
-    code, hold = check_order(state, new, credit_hold=order.hold, credit_open=1)
+    account = order.base_balance.account  # a margin order stays in its margin account
+    code, hold = check_order(state, new, credit_hold=order.hold, credit_open=1, account=account)
     if code is not None:
         _reject(ctx, "ModifyOrder", cmd.user, code, str(order.order_id))
         return
     market = state.markets[cmd.symbol]
     close_order(state, ctx, market, order, _CANCELLED, int(CloseReason.REPLACED))
-    execute(state, ctx, market, new, hold)
+    execute(state, ctx, market, new, hold, account=account)
     settle_followups(state, ctx, market)
 
 

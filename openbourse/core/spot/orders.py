@@ -42,15 +42,16 @@ _tuple_new = tuple.__new__
 
 
 def _accept(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder, hold: int,
-            plan_id: int) -> Order:
+            plan_id: int, account: int) -> Order:
     (_, user, symbol, side, order_type, force, price, size, quote_size, client_oid, stp,
      tp_trigger, tp_price, sl_trigger, sl_price) = cmd  # one unpack: field reads are slow
     order_id = state.next_order_id
     state.next_order_id = order_id + 1
     ledger = state.ledger
     balances = ledger.balances
-    base = balances.get((user, _SPOT, market.base)) or ledger.balance(user, _SPOT, market.base)
-    quote = balances.get((user, _SPOT, market.quote)) or ledger.balance(user, _SPOT, market.quote)
+    # The order binds the balances of the account it trades from (SPOT, or a margin account).
+    base = balances.get((user, account, market.base)) or ledger.balance(user, account, market.base)
+    quote = balances.get((user, account, market.quote)) or ledger.balance(user, account, market.quote)
     tier = state.user_fees.get(user)
     if tier is None:
         maker_fee, taker_fee = market.maker_fee_ppm, market.taker_fee_ppm
@@ -88,9 +89,13 @@ def _accept(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder,
 
 
 def execute(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder, hold: int,
-            plan_id: int = 0) -> Order:
-    """Accept a validated order and run it against the book.  Returns the order."""
-    order = _accept(state, ctx, market, cmd, hold, plan_id)
+            plan_id: int = 0, account: int = _SPOT) -> Order:
+    """Accept a validated order and run it against the book.  Returns the order.
+
+    ``account``: the user's account type whose balances the order holds and settles
+    (SPOT; margin orders pass their margin account number, see core/margin).
+    """
+    order = _accept(state, ctx, market, cmd, hold, plan_id, account)
     book = state.books[market.symbol]
     is_limit = order.order_type == _LIMIT
     force = order.force

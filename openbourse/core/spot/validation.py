@@ -101,13 +101,15 @@ def _tpsl_code(market: Market, cmd: PlaceOrder) -> Optional[RejectCode]:
 
 
 def check_order(state: "EngineState", cmd: PlaceOrder, *, check_funds: bool = True,
-                credit_hold: int = 0, credit_open: int = 0) -> Tuple[Optional[RejectCode], int]:
+                credit_hold: int = 0, credit_open: int = 0,
+                account: int = _SPOT) -> Tuple[Optional[RejectCode], int]:
     """(reject code, 0) or (None, hold amount).
 
     ``credit_hold``/``credit_open`` count funds and an open-order slot that the caller will
     free first (modify = cancel + new, checked before anything changes).  Plan orders are
     checked without funds at placement (``check_funds=False``): they hold nothing until
-    they fire.
+    they fire.  ``account``: the account type whose funds the order spends (SPOT, or a
+    margin account number for margin orders).
     """
     (_, user, symbol, side, order_type, force, price, size, quote_size, client_oid, stp,
      tp_trigger, tp_price, sl_trigger, sl_price) = cmd
@@ -148,7 +150,7 @@ def check_order(state: "EngineState", cmd: PlaceOrder, *, check_funds: bool = Tr
             return RejectCode.TOO_MANY_OPEN_ORDERS, 0
     if not check_funds:
         return None, hold
-    balance = state.ledger.balances.get((user, _SPOT, market.quote if side == _BUY else market.base))
+    balance = state.ledger.balances.get((user, account, market.quote if side == _BUY else market.base))
     if (balance.available if balance is not None else 0) + credit_hold < hold:
         return RejectCode.INSUFFICIENT_BALANCE, 0
     return None, hold

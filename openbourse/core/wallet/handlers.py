@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = ["HANDLERS", "TRANSFERABLE_ACCOUNTS"]
 
-#: Account types that exist today; later products (margin, futures) add theirs.
+#: Accounts the wallet itself owns (deposits land in them; transfers need no risk check).
+#: Accounts owned by a product (cross margin, isolated margin pair accounts, futures) are
+#: recognised by asking each product's ``transferable`` (core/product.py).
 TRANSFERABLE_ACCOUNTS = (int(AccountType.SPOT), int(AccountType.FUNDING))
 _EXTERNAL = int(SystemOwner.EXTERNAL)
 _SYSTEM = int(AccountType.SYSTEM)
@@ -146,10 +148,37 @@ def fail_withdrawal(state: "EngineState", ctx: Context, cmd: FailWithdrawal) -> 
     _settle_withdrawal(state, ctx, "FailWithdrawal", cmd.withdrawal_id, False)
 
 
+def _product_limit(state: "EngineState", user: int, account: object,
+                   asset: str) -> Optional[int]:
+    """What may leave a product-owned account: None = no product owns it, -1 = the
+    account cannot hold the asset, else the amount (products.md §10.1 risk rule)."""
+    if type(account) is not int:
+        return None
+    from ..engine.products import PRODUCTS  # (engine imports the wallet)
+
+    for product in PRODUCTS:
+        if product.transferable is not None:
+            answer = product.transferable(state, user, account, asset)
+            if answer is not None:
+                return answer
+    return None
+
+
 def transfer(state: "EngineState", ctx: Context, cmd: Transfer) -> None:
+    """Between any two of the user's accounts: spot, funding, and the accounts products own
+    (cross margin, each isolated margin pair account, futures).  Only ``available`` moves;
+    out of a margin/futures account at most what its product's ``transferable`` allows."""
     code = _amount_error(state, cmd.user, cmd.asset, cmd.amount)
-    if code is None and not (_account_ok(cmd.from_account) and _account_ok(cmd.to_account)):
-        code = RejectCode.ACCOUNT_TYPE_NOT_ALLOWED
+    limit_from: Optional[int] = None
+    if code is None:
+        own_from, own_to = _account_ok(cmd.from_account), _account_ok(cmd.to_account)
+        limit_from = None if own_from else _product_limit(state, cmd.user, cmd.from_account,
+                                                          cmd.asset)
+        limit_to = None if own_to else _product_limit(state, cmd.user, cmd.to_account, cmd.asset)
+        if (not own_from and limit_from is None) or (not own_to and limit_to is None):
+            code = RejectCode.ACCOUNT_TYPE_NOT_ALLOWED
+        elif (limit_from is not None and limit_from < 0) or (limit_to is not None and limit_to < 0):
+            code = RejectCode.ASSET_NOT_IN_ACCOUNT
     if code is None and cmd.from_account == cmd.to_account:
         code = RejectCode.SAME_ACCOUNT
     if code is None and type(cmd.ref) is not str:
@@ -165,6 +194,8 @@ def transfer(state: "EngineState", ctx: Context, cmd: Transfer) -> None:
         source = state.ledger.balances.get((cmd.user, cmd.from_account, cmd.asset))
         if source is None or source.available < cmd.amount:
             code = RejectCode.INSUFFICIENT_BALANCE
+        elif limit_from is not None and cmd.amount > limit_from:
+            code = RejectCode.TRANSFER_RISK_LIMIT
     if code is not None:
         _reject(ctx, "Transfer", cmd.user, code, cmd.ref)
         return

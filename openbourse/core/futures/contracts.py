@@ -1,0 +1,195 @@
+"""A listed perpetual contract: its spec, integer value functions, risk tiers and prices.
+
+Value of ``size`` at ``price`` in margin-asset minor units (all PnL, margin and fees are
+derived from it):
+
+* linear (USDT-M, USDC-M): ``size × price × k`` with ``k = 10**(scale − pp − qp)``, exact;
+  listing requires ``scale ≥ pp + qp``;
+* inverse (Coin-M): ``size × K ÷ price`` rounded down, ``K = face_value × 10**scale``
+  (``face_value`` = USD per size unit in price units), i.e. the coin worth of the USD face.
+
+``sgn`` turns a value change into PnL: linear longs gain when value rises, inverse longs
+gain when the coin value of their USD face falls, so ``pnl = d × sgn × (value − cost)``
+with ``d`` = +1 long / −1 short and ``sgn`` = +1 linear / −1 inverse.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Deque, Dict, List, Optional, Tuple
+
+from ..orderbook.book import OrderBook
+from ..reject import RejectCode
+from ..units import AMOUNT_MAX, FEE_RATE_DENOMINATOR
+from .commands import ListContract
+from .enums import PRODUCT_ACCOUNT, ContractStatus, ProductType
+
+__all__ = ["Contract", "validate_contract", "PPM", "RATE_E8", "tiers_text"]
+
+PPM = FEE_RATE_DENOMINATOR
+RATE_E8 = 10**8
+HOUR_NS = 3600 * 1_000_000_000
+
+
+def tiers_text(tiers: Tuple[Tuple[int, int, int], ...]) -> str:
+    return ";".join(f"{v}:{lev}:{mmr}" for v, lev, mmr in tiers)
+
+
+class Contract:
+    __slots__ = (
+        "symbol", "product_type", "account", "base", "quote", "margin_asset", "scale",
+        "price_precision", "quantity_precision", "tick", "lot", "min_size", "max_size",
+        "min_notional", "face_value", "maker_fee_ppm", "taker_fee_ppm", "liquidation_fee_ppm",
+        "price_band_ppm", "tiers", "funding_interval_h", "funding_cap_e8", "interest_e8",
+        "spot_symbol", "spot_weight", "status", "inverse", "k", "big_k", "sgn",
+        # prices
+        "index", "mark", "last", "stale", "excluded", "basis", "basis_sum",
+        # funding
+        "next_funding_ns", "prem_num", "prem_den", "prem_k", "last_rate_e8",
+        # live objects (rebuilt on restore)
+        "book", "positions", "long_heap", "short_heap",
+    )
+
+    def __init__(self, spec: ListContract, scale: int) -> None:
+        self.symbol = spec.symbol
+        self.product_type = spec.product_type
+        self.account = PRODUCT_ACCOUNT[ProductType(spec.product_type)]
+        self.base = spec.base
+        self.quote = spec.quote
+        self.margin_asset = spec.margin_asset
+        self.scale = scale
+        self.price_precision = spec.price_precision
+        self.quantity_precision = spec.quantity_precision
+        self.tick = spec.tick
+        self.lot = spec.lot
+        self.min_size = spec.min_size
+        self.max_size = spec.max_size
+        self.min_notional = spec.min_notional
+        self.face_value = spec.face_value
+        self.maker_fee_ppm = spec.maker_fee_ppm
+        self.taker_fee_ppm = spec.taker_fee_ppm
+        self.liquidation_fee_ppm = spec.liquidation_fee_ppm
+        self.price_band_ppm = spec.price_band_ppm
+        self.tiers: Tuple[Tuple[int, int, int], ...] = tuple(tuple(t) for t in spec.tiers)  # type: ignore
+        self.funding_interval_h = spec.funding_interval_h
+        self.funding_cap_e8 = spec.funding_cap_e8
+        self.interest_e8 = spec.interest_e8
+        self.spot_symbol = spec.spot_symbol
+        self.spot_weight = spec.spot_weight
+        self.status = int(ContractStatus.NORMAL)
+        self.inverse = spec.product_type == ProductType.COIN_FUTURES
+        self.sgn = -1 if self.inverse else 1
+        self.k = 0 if self.inverse else 10 ** (scale - spec.price_precision - spec.quantity_precision)
+        self.big_k = spec.face_value * 10**scale if self.inverse else 0
+        self.index = 0
+        self.mark = 0
+        self.last = 0
+        self.stale = 1
+        self.excluded: List[str] = []  # index sources currently excluded as outliers (sorted)
+        self.basis: Deque[Tuple[int, int]] = deque()  # (ts_ns, mid − index) samples, 5 min
+        self.basis_sum = 0
+        interval = spec.funding_interval_h * HOUR_NS
+        self.next_funding_ns = (spec.ts_ns // interval + 1) * interval
+        self.prem_num = 0  # Σ k·P_k (P in 1e-8) over the running interval
+        self.prem_den = 0  # Σ k
+        self.prem_k = 0  # samples so far in the running interval
+        self.last_rate_e8 = 0
+        self.book = OrderBook(spec.symbol)
+        self.positions: Dict[int, Any] = {}  # position id -> Position (open positions)
+        self.long_heap: List[Tuple[int, int]] = []  # (−trigger, position id): liquidation index
+        self.short_heap: List[Tuple[int, int]] = []  # (trigger, position id)
+
+    def spec(self, ts_ns: int = 0) -> ListContract:
+        return ListContract(
+            ts_ns, self.symbol, self.product_type, self.base, self.quote, self.margin_asset,
+            self.price_precision, self.quantity_precision, self.tick, self.lot, self.min_size,
+            self.max_size, self.min_notional, self.face_value, self.maker_fee_ppm,
+            self.taker_fee_ppm, self.liquidation_fee_ppm, self.price_band_ppm, self.tiers,
+            self.funding_interval_h, self.funding_cap_e8, self.interest_e8, self.spot_symbol,
+            self.spot_weight)
+
+    # ---- values ---------------------------------------------------------------------
+    def value(self, size: int, price: int) -> int:
+        """Margin-asset units of ``size`` at ``price`` (inverse: rounded down)."""
+        if self.inverse:
+            return size * self.big_k // price if price > 0 else 0
+        return size * price * self.k
+
+    def tier(self, value: int) -> Tuple[int, int, int]:
+        """The risk tier of a position value (the last tier beyond the table)."""
+        for tier in self.tiers:
+            if value <= tier[0]:
+                return tier
+        return self.tiers[-1]
+
+    def mmr(self, value: int) -> int:
+        return self.tier(value)[2]
+
+    def max_leverage(self) -> int:
+        return self.tiers[0][1]
+
+    def band_price(self, side: int) -> int:
+        """Worst price a market order may reach: mark × (1 ± band)."""
+        band = self.price_band_ppm or 100_000
+        if side == 0:
+            return self.mark * (PPM + band) // PPM
+        return max(self.tick, -((-self.mark * (PPM - band)) // PPM))
+
+    def state_fields(self) -> Tuple[Any, ...]:
+        return (self.status, self.index, self.mark, self.last, self.stale, tuple(self.excluded),
+                tuple(self.basis), self.basis_sum, self.next_funding_ns, self.prem_num,
+                self.prem_den, self.prem_k, self.last_rate_e8)
+
+    def restore_fields(self, fields: Tuple[Any, ...]) -> None:
+        (self.status, self.index, self.mark, self.last, self.stale, excluded, basis,
+         self.basis_sum, self.next_funding_ns, self.prem_num, self.prem_den, self.prem_k,
+         self.last_rate_e8) = fields
+        self.excluded = list(excluded)
+        self.basis = deque(tuple(b) for b in basis)
+
+
+def validate_contract(spec: ListContract, assets: Dict[str, int],
+                      contracts: Dict[str, Contract]) -> Optional[RejectCode]:
+    if not isinstance(spec.symbol, str) or not spec.symbol.isalnum() or len(spec.symbol) > 32:
+        return RejectCode.INVALID_ARGUMENT
+    if spec.symbol in contracts:
+        return RejectCode.SYMBOL_EXISTS
+    if type(spec.product_type) is not int or spec.product_type not in (0, 1, 2):
+        return RejectCode.INVALID_ARGUMENT
+    if not all(isinstance(x, str) for x in (spec.base, spec.quote, spec.margin_asset,
+                                            spec.spot_symbol)):
+        return RejectCode.INVALID_ARGUMENT
+    if spec.margin_asset not in assets:
+        return RejectCode.UNKNOWN_ASSET
+    inverse = spec.product_type == ProductType.COIN_FUTURES
+    if inverse and spec.margin_asset != spec.base:
+        return RejectCode.INVALID_ARGUMENT
+    if not inverse and spec.margin_asset != spec.quote:
+        return RejectCode.INVALID_ARGUMENT
+    ints = (spec.price_precision, spec.quantity_precision, spec.tick, spec.lot, spec.min_size,
+            spec.max_size, spec.min_notional, spec.face_value, spec.maker_fee_ppm,
+            spec.taker_fee_ppm, spec.liquidation_fee_ppm, spec.price_band_ppm,
+            spec.funding_interval_h, spec.funding_cap_e8, spec.interest_e8, spec.spot_weight)
+    if any(type(v) is not int or v < 0 for v in ints):
+        return RejectCode.INVALID_ARGUMENT
+    if spec.tick < 1 or spec.lot < 1 or spec.max_size < max(spec.min_size, spec.lot):
+        return RejectCode.INVALID_ARGUMENT
+    if max(spec.maker_fee_ppm, spec.taker_fee_ppm, spec.liquidation_fee_ppm,
+           spec.price_band_ppm) >= PPM or spec.funding_interval_h not in (1, 2, 4, 8):
+        return RejectCode.INVALID_ARGUMENT
+    if spec.max_size > AMOUNT_MAX or spec.min_notional > AMOUNT_MAX:
+        return RejectCode.AMOUNT_OUT_OF_RANGE
+    if inverse and spec.face_value < 1:
+        return RejectCode.INVALID_ARGUMENT
+    if not inverse and assets[spec.margin_asset] < spec.price_precision + spec.quantity_precision:
+        return RejectCode.UNITS_NOT_INTEGRAL
+    tiers = spec.tiers
+    if type(tiers) is not tuple or not tiers:
+        return RejectCode.INVALID_ARGUMENT
+    previous = 0
+    for tier in tiers:
+        if type(tier) is not tuple or len(tier) != 3 or \
+                any(type(x) is not int for x in tier) or tier[0] <= previous or \
+                not 1 <= tier[1] <= 1000 or not 0 < tier[2] < PPM:
+            return RejectCode.INVALID_ARGUMENT
+        previous = tier[0]
+    return None

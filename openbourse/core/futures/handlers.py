@@ -1,0 +1,651 @@
+"""Command handlers of the futures product: validate first, then mutate."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional, Tuple
+
+from ..context import Context
+from ..enums import CloseReason, Force, OrderStatus, OrderType, PlanStatus, SystemOwner
+from ..events import Rejected
+from ..ledger.ledger import AVAILABLE, FROZEN
+from ..reject import RejectCode
+from ..units import AMOUNT_MAX, div_ceil, fee_units
+from .commands import (AdjustMargin, CancelAllFutures, CancelFuturesOrder, CancelFuturesPlan,
+                       ClosePositions, FundInsurance, ListContract, PlaceFuturesOrder,
+                       PlaceFuturesPlan, SetAutoMargin, SetContractStatus, SetLeverage,
+                       SetMarginMode, SetPositionMode, UpdatePrices)
+from .contracts import PPM, Contract, tiers_text, validate_contract
+from .enums import (ContractStatus, HoldSide, InsuranceReason, MarginMode, OrderKind, PlanType,
+                    PositionReason, PosMode, TradeSide)
+from .events import (AutoMarginSet, ContractListed, ContractStatusChanged, FuturesPlanPlaced,
+                     LeverageSet, MarginModeSet, PositionModeSet, PriceUpdated)
+from .insurance import emit_fund
+from .liquidation import run_liquidations
+from .margin import refresh_account, refresh_position, transferable
+from .plans import check_plans, close_plan
+from .positions import unrealised
+from .pricing import compute_index, compute_mark, predicted_rate, sample_premium
+from .state import FuturesState, FutOrder, FutPlan, balance_of, fstate
+from .trading import accept, close_order, closable, emit_position, execute, move
+
+if TYPE_CHECKING:
+    from ..engine.state import EngineState
+
+__all__ = ["HANDLERS", "place_from_plan"]
+
+_CANCELLED = int(OrderStatus.CANCELLED)
+_USER = int(CloseReason.USER)
+_ISO = int(MarginMode.ISOLATED)
+
+
+def _reject(ctx: Context, name: str, user: int, code: RejectCode, ref: str = "") -> None:
+    ctx.emit(Rejected, name, user if type(user) is int else 0, int(code), ref)
+
+
+def _user_ok(user: object) -> bool:
+    return type(user) is int and user > 0  # type: ignore[operator]
+
+
+def _contract(fs: FuturesState, symbol: object) -> Optional[Contract]:
+    return fs.contracts.get(symbol) if type(symbol) is str else None  # type: ignore[arg-type]
+
+
+def _busy(fs: FuturesState, user: int, symbol: str) -> bool:
+    return (user, symbol) in fs.by_user or (user, symbol) in fs.user_orders
+
+
+# ---- operator ------------------------------------------------------------------------
+
+def list_contract(state: "EngineState", ctx: Context, cmd: ListContract) -> None:
+    fs = fstate(state)
+    code = validate_contract(cmd, state.assets, fs.contracts)
+    if code is not None:
+        _reject(ctx, "ListContract", 0, code, cmd.symbol if type(cmd.symbol) is str else "")
+        return
+    contract = Contract(cmd._replace(ts_ns=ctx.ts), state.assets[cmd.margin_asset])
+    fs.contracts[cmd.symbol] = contract
+    ctx.emit(ContractListed, *cmd[1:19], tiers_text(contract.tiers), *cmd[20:],
+             contract.next_funding_ns)
+
+
+def set_contract_status(state: "EngineState", ctx: Context, cmd: SetContractStatus) -> None:
+    contract = _contract(fstate(state), cmd.symbol)
+    if contract is None or cmd.status not in (0, 1) or type(cmd.status) is not int:
+        _reject(ctx, "SetContractStatus", 0, RejectCode.UNKNOWN_SYMBOL if contract is None
+                else RejectCode.INVALID_ARGUMENT, str(cmd.symbol))
+        return
+    contract.status = cmd.status
+    ctx.emit(ContractStatusChanged, cmd.symbol, cmd.status)
+
+
+def fund_insurance(state: "EngineState", ctx: Context, cmd: FundInsurance) -> None:
+    if type(cmd.asset) is not str or cmd.asset not in state.assets:
+        _reject(ctx, "FundInsurance", 0, RejectCode.UNKNOWN_ASSET, str(cmd.asset))
+        return
+    if type(cmd.amount) is not int or not 0 < cmd.amount <= AMOUNT_MAX:
+        _reject(ctx, "FundInsurance", 0, RejectCode.AMOUNT_OUT_OF_RANGE, cmd.asset)
+        return
+    world = state.ledger.system(SystemOwner.EXTERNAL, cmd.asset)
+    fund = state.ledger.system(SystemOwner.INSURANCE, cmd.asset)
+    move(state, ctx, world, AVAILABLE, fund, AVAILABLE, cmd.amount)
+    emit_fund(state, ctx, cmd.asset, cmd.amount, int(InsuranceReason.FUNDED), "")
+
+
+def update_prices(state: "EngineState", ctx: Context, cmd: UpdatePrices) -> None:
+    fs = fstate(state)
+    contract = _contract(fs, cmd.symbol)
+    sources = cmd.sources
+    if contract is None:
+        _reject(ctx, "UpdatePrices", 0, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        return
+    if type(sources) is not tuple or not all(
+            type(s) is tuple and len(s) == 3 and type(s[0]) is str and type(s[1]) is int and
+            type(s[2]) is int and s[1] > 0 and s[2] >= 0 for s in sources):
+        _reject(ctx, "UpdatePrices", 0, RejectCode.INVALID_ARGUMENT, cmd.symbol)
+        return
+    rows = list(sources)
+    market = state.markets.get(contract.spot_symbol) if contract.spot_symbol else None
+    if market is not None and market.last_price > 0:
+        shift = contract.price_precision - market.price_precision
+        spot = market.last_price * 10**shift if shift >= 0 else market.last_price // 10**(-shift)
+        if spot > 0:
+            rows.append(("self", spot, contract.spot_weight))
+    index, used = compute_index(contract, rows)
+    if index is None or index <= 0:
+        contract.stale = 1
+    else:
+        contract.stale = 0
+        contract.index = index
+        sample_premium(contract)
+        contract.mark = compute_mark(contract, ctx.ts)
+    ctx.emit(PriceUpdated, contract.symbol, contract.index, contract.mark, contract.last,
+             predicted_rate(contract), contract.next_funding_ns, contract.stale,
+             ";".join(f"{n}:{p}:{w}:{u}" for n, p, w, u in used))
+    if not contract.stale:
+        check_plans(state, ctx, contract)
+        run_liquidations(state, ctx, contract)
+
+
+# ---- settings ------------------------------------------------------------------------
+
+def set_position_mode(state: "EngineState", ctx: Context, cmd: SetPositionMode) -> None:
+    fs = fstate(state)
+    if not _user_ok(cmd.user) or cmd.product_type not in (0, 1, 2) or cmd.pos_mode not in (0, 1) \
+            or type(cmd.pos_mode) is not int or type(cmd.product_type) is not int:
+        _reject(ctx, "SetPositionMode", cmd.user, RejectCode.INVALID_ARGUMENT)
+        return
+    for contract in fs.contracts.values():
+        if contract.product_type == cmd.product_type and _busy(fs, cmd.user, contract.symbol):
+            _reject(ctx, "SetPositionMode", cmd.user, RejectCode.HAS_POSITIONS_OR_ORDERS)
+            return
+    if any(p.user == cmd.user and fs.contracts[p.symbol].product_type == cmd.product_type
+           for p in fs.plans.values()):
+        _reject(ctx, "SetPositionMode", cmd.user, RejectCode.HAS_POSITIONS_OR_ORDERS)
+        return
+    if cmd.pos_mode == 0:
+        fs.pos_modes.pop((cmd.user, cmd.product_type), None)
+    else:
+        fs.pos_modes[(cmd.user, cmd.product_type)] = cmd.pos_mode
+    ctx.emit(PositionModeSet, cmd.user, cmd.product_type, cmd.pos_mode)
+
+
+def set_margin_mode(state: "EngineState", ctx: Context, cmd: SetMarginMode) -> None:
+    fs = fstate(state)
+    contract = _contract(fs, cmd.symbol)
+    if contract is None:
+        _reject(ctx, "SetMarginMode", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        return
+    if not _user_ok(cmd.user) or cmd.margin_mode not in (0, 1) or type(cmd.margin_mode) is not int:
+        _reject(ctx, "SetMarginMode", cmd.user, RejectCode.INVALID_ARGUMENT, cmd.symbol)
+        return
+    if _busy(fs, cmd.user, cmd.symbol):
+        _reject(ctx, "SetMarginMode", cmd.user, RejectCode.HAS_POSITIONS_OR_ORDERS, cmd.symbol)
+        return
+    fs.setting(cmd.user, cmd.symbol).margin_mode = cmd.margin_mode
+    ctx.emit(MarginModeSet, cmd.user, cmd.symbol, cmd.margin_mode)
+
+
+def _sides(hold_side: int) -> Tuple[int, ...]:
+    return (0, 1) if hold_side == HoldSide.BOTH else (hold_side,)
+
+
+def set_leverage(state: "EngineState", ctx: Context, cmd: SetLeverage) -> None:
+    fs = fstate(state)
+    contract = _contract(fs, cmd.symbol)
+    if contract is None:
+        _reject(ctx, "SetLeverage", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        return
+    if not _user_ok(cmd.user) or cmd.hold_side not in (-1, 0, 1) or type(cmd.leverage) is not int \
+            or type(cmd.hold_side) is not int or cmd.leverage < 1:
+        _reject(ctx, "SetLeverage", cmd.user, RejectCode.INVALID_ARGUMENT, cmd.symbol)
+        return
+    if cmd.leverage > contract.max_leverage():
+        _reject(ctx, "SetLeverage", cmd.user, RejectCode.LEVERAGE_TOO_HIGH, cmd.symbol)
+        return
+    balance = balance_of(state, cmd.user, contract)
+    need = 0
+    changes = []
+    for side in _sides(cmd.hold_side):
+        pos = fs.position(cmd.user, cmd.symbol, side)
+        if pos is None:
+            continue
+        value = contract.value(pos.size, contract.mark or 1)
+        if contract.tier(value)[1] < cmd.leverage:
+            _reject(ctx, "SetLeverage", cmd.user, RejectCode.LEVERAGE_TOO_HIGH, cmd.symbol)
+            return
+        if pos.margin_mode == _ISO:
+            im = div_ceil(pos.cost, cmd.leverage) if not contract.inverse else div_ceil(pos.cost, cmd.leverage)
+            need += max(0, im - pos.margin)
+            changes.append((pos, max(0, im - pos.margin)))
+        else:
+            changes.append((pos, 0))
+    if need > balance.available:
+        _reject(ctx, "SetLeverage", cmd.user, RejectCode.INSUFFICIENT_MARGIN, cmd.symbol)
+        return
+    setting = fs.setting(cmd.user, cmd.symbol)
+    for side in _sides(cmd.hold_side):
+        setting.leverage[side] = cmd.leverage
+        ctx.emit(LeverageSet, cmd.user, cmd.symbol, side, cmd.leverage)
+    for pos, add in changes:
+        pos.leverage = cmd.leverage
+        move(state, ctx, balance, AVAILABLE, balance, FROZEN, add)
+        pos.margin += add
+        refresh_position(state, fs, pos)
+        emit_position(ctx, contract, pos, int(PositionReason.SETTINGS))
+    refresh_account(state, fs, balance.key)
+
+
+def adjust_margin(state: "EngineState", ctx: Context, cmd: AdjustMargin) -> None:
+    fs = fstate(state)
+    contract = _contract(fs, cmd.symbol)
+    if contract is None:
+        _reject(ctx, "AdjustMargin", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        return
+    if not _user_ok(cmd.user) or type(cmd.amount) is not int or cmd.amount == 0 or \
+            abs(cmd.amount) > AMOUNT_MAX or cmd.hold_side not in (-1, 0, 1):
+        _reject(ctx, "AdjustMargin", cmd.user, RejectCode.INVALID_ARGUMENT, cmd.symbol)
+        return
+    pos = None
+    for side in _sides(cmd.hold_side):
+        pos = pos or fs.position(cmd.user, cmd.symbol, side)
+    if pos is None:
+        _reject(ctx, "AdjustMargin", cmd.user, RejectCode.NO_POSITION, cmd.symbol)
+        return
+    if pos.margin_mode != _ISO:
+        _reject(ctx, "AdjustMargin", cmd.user, RejectCode.NOT_ISOLATED, cmd.symbol)
+        return
+    balance = balance_of(state, cmd.user, contract)
+    if cmd.amount > 0:
+        room = transferable(state, cmd.user, contract.account, contract.margin_asset) or 0
+        if cmd.amount > room:
+            _reject(ctx, "AdjustMargin", cmd.user, RejectCode.INSUFFICIENT_MARGIN, cmd.symbol)
+            return
+        move(state, ctx, balance, AVAILABLE, balance, FROZEN, cmd.amount)
+        pos.margin += cmd.amount
+    else:
+        value = contract.value(pos.size, contract.mark or 1)
+        keep = div_ceil(value, pos.leverage) - min(0, unrealised(contract, pos, contract.mark))
+        if pos.margin + cmd.amount < keep:
+            _reject(ctx, "AdjustMargin", cmd.user, RejectCode.MARGIN_REMOVE_EXCEEDS, cmd.symbol)
+            return
+        move(state, ctx, balance, FROZEN, balance, AVAILABLE, -cmd.amount)
+        pos.margin += cmd.amount
+    refresh_position(state, fs, pos)
+    refresh_account(state, fs, balance.key)
+    emit_position(ctx, contract, pos, int(PositionReason.MARGIN))
+
+
+def set_auto_margin(state: "EngineState", ctx: Context, cmd: SetAutoMargin) -> None:
+    fs = fstate(state)
+    contract = _contract(fs, cmd.symbol)
+    if contract is None:
+        _reject(ctx, "SetAutoMargin", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        return
+    if not _user_ok(cmd.user) or cmd.on not in (0, 1) or cmd.hold_side not in (-1, 0, 1):
+        _reject(ctx, "SetAutoMargin", cmd.user, RejectCode.INVALID_ARGUMENT, cmd.symbol)
+        return
+    setting = fs.setting(cmd.user, cmd.symbol)
+    if setting.margin_mode != _ISO:
+        _reject(ctx, "SetAutoMargin", cmd.user, RejectCode.NOT_ISOLATED, cmd.symbol)
+        return
+    for side in _sides(cmd.hold_side):
+        setting.auto_margin[side] = cmd.on
+        pos = fs.position(cmd.user, cmd.symbol, side)
+        if pos is not None:
+            pos.auto_margin = cmd.on
+        ctx.emit(AutoMarginSet, cmd.user, cmd.symbol, side, cmd.on)
+
+
+# ---- orders --------------------------------------------------------------------------
+
+def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
+                 ) -> Tuple[Optional[RejectCode], Optional[FutOrder], int]:
+    """Validation in reject-code order.  Returns (code, order to execute, match limit)."""
+    contract = _contract(fs, cmd.symbol)
+    if contract is None:
+        return RejectCode.UNKNOWN_SYMBOL, None, 0
+    ints = (cmd.side, cmd.trade_side, cmd.order_type, cmd.force, cmd.price, cmd.size,
+            cmd.reduce_only, cmd.stp, cmd.margin_mode, cmd.tp_trigger, cmd.tp_price,
+            cmd.sl_trigger, cmd.sl_price)
+    if not _user_ok(cmd.user) or any(type(v) is not int for v in ints) or \
+            type(cmd.client_oid) is not str or len(cmd.client_oid) > 64 or \
+            cmd.side not in (0, 1) or cmd.trade_side not in (-1, 0, 1) or \
+            cmd.order_type not in (0, 1) or cmd.force not in (0, 1, 2, 3) or \
+            cmd.reduce_only not in (0, 1) or cmd.stp not in (0, 1, 2, 3) or \
+            cmd.margin_mode not in (-1, 0, 1) or cmd.price < 0 or cmd.size <= 0:
+        return RejectCode.INVALID_ARGUMENT, None, 0
+    if cmd.size > AMOUNT_MAX or cmd.price > AMOUNT_MAX:
+        return RejectCode.AMOUNT_OUT_OF_RANGE, None, 0
+    hedge = fs.pos_mode(cmd.user, contract.product_type) == PosMode.HEDGE
+    if hedge != (cmd.trade_side >= 0) or (hedge and cmd.reduce_only):
+        return RejectCode.POSITION_MODE_MISMATCH, None, 0
+    if cmd.client_oid and (0, cmd.user, cmd.client_oid) in fs.client_oids:
+        return RejectCode.DUPLICATE_ORDER_ID, None, 0
+    if hedge:
+        hold_side = 0 if cmd.side == 0 else 1  # Bitget hedge: side names the position
+        reduce = cmd.trade_side == TradeSide.CLOSE
+        book_side = cmd.side if not reduce else 1 - cmd.side
+    else:
+        book_side = cmd.side
+        reduce = cmd.reduce_only == 1
+        hold_side = (1 - cmd.side) if reduce else cmd.side  # the position it closes/opens
+    if contract.status != ContractStatus.NORMAL and not reduce:
+        return RejectCode.CONTRACT_HALTED, None, 0
+    if cmd.order_type == OrderType.LIMIT:
+        if cmd.price <= 0 or cmd.price % contract.tick:
+            return RejectCode.PRICE_PRECISION, None, 0
+    if cmd.size % contract.lot:
+        return RejectCode.SIZE_PRECISION, None, 0
+    if cmd.size < contract.min_size:
+        return RejectCode.SIZE_TOO_SMALL, None, 0
+    if cmd.size > contract.max_size:
+        return RejectCode.SIZE_TOO_LARGE, None, 0
+    if contract.mark <= 0:
+        return RejectCode.INDEX_STALE, None, 0
+    band = contract.price_band_ppm
+    if cmd.order_type == OrderType.LIMIT and band and \
+            abs(cmd.price - contract.mark) * PPM > contract.mark * band:
+        return RejectCode.PRICE_OUT_OF_BAND, None, 0
+    setting = fs.setting(cmd.user, cmd.symbol)
+    margin_mode = setting.margin_mode
+    if cmd.margin_mode >= 0 and cmd.margin_mode != margin_mode:
+        if _busy(fs, cmd.user, cmd.symbol):
+            return RejectCode.HAS_POSITIONS_OR_ORDERS, None, 0
+        margin_mode = cmd.margin_mode
+    price = cmd.price if cmd.order_type == OrderType.LIMIT else contract.band_price(book_side)
+    leverage = setting.leverage[hold_side]
+    hold = 0
+    if reduce:
+        pos = fs.position(cmd.user, cmd.symbol, hold_side)
+        if pos is None:
+            return RejectCode.NO_POSITION, None, 0
+        if cmd.size > closable(fs, pos):
+            return RejectCode.REDUCE_EXCEEDS_POSITION, None, 0
+    else:
+        opening = cmd.size
+        if not hedge:
+            opposite = fs.position(cmd.user, cmd.symbol, 1 - hold_side)
+            opening = max(0, cmd.size - (opposite.size if opposite is not None else 0))
+        if opening:
+            value = contract.value(opening, price)
+            if contract.min_notional and contract.value(cmd.size, price) < contract.min_notional:
+                return RejectCode.NOTIONAL_TOO_SMALL, None, 0
+            pos = fs.position(cmd.user, cmd.symbol, hold_side)
+            after = contract.value(opening + (pos.size if pos is not None else 0),
+                                   max(price, contract.mark) if not contract.inverse
+                                   else min(price, contract.mark))
+            if after > contract.tiers[-1][0]:
+                return RejectCode.POSITION_TIER_EXCEEDED, None, 0
+            if contract.tier(after)[1] < leverage:
+                return RejectCode.LEVERAGE_TOO_HIGH, None, 0
+            hold = div_ceil(value, leverage) + fee_units(value, contract.taker_fee_ppm)
+            balance = balance_of(state, cmd.user, contract)
+            if hold > balance.available:
+                return RejectCode.INSUFFICIENT_MARGIN, None, 0
+    order = FutOrder(order_id=state.next_order_id, user=cmd.user, symbol=cmd.symbol,
+                     side=book_side, wire_side=cmd.side, trade_side=cmd.trade_side,
+                     hold_side=hold_side, order_type=cmd.order_type,
+                     force=cmd.force if cmd.order_type == OrderType.LIMIT else int(Force.IOC),
+                     price=price, size=cmd.size, remaining=cmd.size, reduce=1 if reduce else 0,
+                     client_oid=cmd.client_oid, stp=cmd.stp, margin_mode=margin_mode,
+                     leverage=leverage, hold=hold, kind=int(OrderKind.NORMAL), ts_ns=0,
+                     tp_trigger=cmd.tp_trigger, tp_price=cmd.tp_price, sl_trigger=cmd.sl_trigger,
+                     sl_price=cmd.sl_price)
+    return None, order, price
+
+
+def _run_order(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+               order: FutOrder, limit: int) -> None:
+    setting = fs.setting(order.user, order.symbol)
+    if order.margin_mode != setting.margin_mode:
+        setting.margin_mode = order.margin_mode
+        ctx.emit(MarginModeSet, order.user, order.symbol, order.margin_mode)
+    state.next_order_id += 1
+    order.ts_ns = ctx.ts
+    balance = balance_of(state, order.user, contract)
+    if order.hold:
+        move(state, ctx, balance, AVAILABLE, balance, FROZEN, order.hold)
+    accept(ctx, order)
+    execute(state, ctx, fs, contract, order, limit)
+    if order.filled_size and (order.tp_trigger or order.sl_trigger) and not order.reduce:
+        _preset_tpsl(state, ctx, fs, contract, order)
+
+
+def place_order(state: "EngineState", ctx: Context, cmd: PlaceFuturesOrder) -> None:
+    fs = fstate(state)
+    code, order, limit = _check_order(state, fs, cmd)
+    if code is not None or order is None:
+        _reject(ctx, "PlaceFuturesOrder", cmd.user, code or RejectCode.INVALID_ARGUMENT,
+                cmd.client_oid if type(cmd.client_oid) is str else "")
+        return
+    _run_order(state, ctx, fs, fs.contracts[cmd.symbol], order, limit)
+
+
+def _preset_tpsl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+                 order: FutOrder) -> None:
+    for trigger, price, plan_type in ((order.tp_trigger, order.tp_price, PlanType.PROFIT_PLAN),
+                                      (order.sl_trigger, order.sl_price, PlanType.LOSS_PLAN)):
+        if trigger:
+            _add_plan(state, ctx, fs, contract, order.user, int(plan_type), trigger, 1,
+                      0, -1, order.hold_side, int(OrderType.LIMIT if price else OrderType.MARKET),
+                      price, order.filled_size, 1, 0, "", order.order_id)
+
+
+def cancel_order(state: "EngineState", ctx: Context, cmd: CancelFuturesOrder) -> None:
+    fs = fstate(state)
+    contract = _contract(fs, cmd.symbol)
+    order_id = cmd.order_id
+    if cmd.client_oid and not order_id and type(cmd.client_oid) is str:
+        order_id = fs.client_oids.get((0, cmd.user, cmd.client_oid), 0)
+    order = fs.orders.get(order_id) if type(order_id) is int else None
+    if contract is None or order is None or order.user != cmd.user or order.symbol != cmd.symbol \
+            or type(cmd.user) is not int:
+        _reject(ctx, "CancelFuturesOrder", cmd.user, RejectCode.ORDER_NOT_FOUND,
+                str(cmd.order_id or cmd.client_oid))
+        return
+    close_order(state, ctx, fs, contract, order, _CANCELLED, _USER)
+
+
+def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAllFutures) -> None:
+    fs = fstate(state)
+    if cmd.symbol and _contract(fs, cmd.symbol) is None:
+        _reject(ctx, "CancelAllFutures", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        return
+    if not _user_ok(cmd.user):
+        _reject(ctx, "CancelAllFutures", cmd.user, RejectCode.INVALID_ARGUMENT)
+        return
+    for symbol in sorted(fs.contracts):
+        contract = fs.contracts[symbol]
+        if (cmd.symbol and symbol != cmd.symbol) or \
+                (not cmd.symbol and contract.product_type != cmd.product_type):
+            continue
+        for order in list((fs.user_orders.get((cmd.user, symbol)) or {}).values()):
+            close_order(state, ctx, fs, contract, order, _CANCELLED, _USER)
+        if cmd.plans:
+            for plan in [p for p in fs.plans.values() if p.user == cmd.user and p.symbol == symbol]:
+                close_plan(ctx, fs, plan, int(PlanStatus.CANCELLED), 0)
+
+
+def close_positions(state: "EngineState", ctx: Context, cmd: ClosePositions) -> None:
+    fs = fstate(state)
+    if cmd.symbol and _contract(fs, cmd.symbol) is None:
+        _reject(ctx, "ClosePositions", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        return
+    if not _user_ok(cmd.user) or cmd.hold_side not in (-1, 0, 1):
+        _reject(ctx, "ClosePositions", cmd.user, RejectCode.INVALID_ARGUMENT)
+        return
+    targets = []
+    for symbol in sorted(fs.contracts):
+        contract = fs.contracts[symbol]
+        if (cmd.symbol and symbol != cmd.symbol) or \
+                (not cmd.symbol and contract.product_type != cmd.product_type):
+            continue
+        for side in _sides(cmd.hold_side):
+            pos = fs.position(cmd.user, symbol, side)
+            if pos is not None:
+                targets.append((contract, pos))
+    if not targets:
+        _reject(ctx, "ClosePositions", cmd.user, RejectCode.NO_POSITION, str(cmd.symbol))
+        return
+    for contract, pos in targets:
+        # resting closing orders on the position are cancelled first (Bitget flash close)
+        for order in list((fs.user_orders.get((cmd.user, contract.symbol)) or {}).values()):
+            if order.reduce and order.hold_side == pos.side:
+                close_order(state, ctx, fs, contract, order, _CANCELLED, _USER)
+        _close_market(state, ctx, fs, contract, pos, pos.size, int(OrderKind.CLOSE_ALL), 0)
+
+
+def _close_market(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+                  pos, size: int, kind: int, plan_id: int, limit_price: int = 0) -> int:  # type: ignore[no-untyped-def]
+    side = 1 if pos.side == 0 else 0
+    limit = limit_price or contract.band_price(side)
+    order = FutOrder(order_id=state.next_order_id, user=pos.user, symbol=contract.symbol,
+                     side=side, wire_side=side if pos.pos_mode == 0 else pos.side,
+                     trade_side=int(TradeSide.CLOSE) if pos.pos_mode else -1,
+                     hold_side=pos.side,
+                     order_type=int(OrderType.LIMIT if limit_price else OrderType.MARKET),
+                     force=int(Force.GTC if limit_price else Force.IOC), price=limit,
+                     size=size, remaining=size, reduce=1, client_oid="", stp=0,
+                     margin_mode=pos.margin_mode, leverage=pos.leverage, kind=kind,
+                     plan_id=plan_id, ts_ns=ctx.ts)
+    state.next_order_id += 1
+    accept(ctx, order)
+    execute(state, ctx, fs, contract, order, limit)
+    return order.order_id
+
+
+# ---- plans ---------------------------------------------------------------------------
+
+def _add_plan(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+              user: int, plan_type: int, trigger: int, trigger_type: int, side: int,
+              trade_side: int, hold_side: int, order_type: int, price: int, size: int,
+              reduce_only: int, callback: int, client_oid: str, parent: int) -> int:
+    reference = contract.mark if trigger_type == 1 else (contract.last or contract.mark)
+    if plan_type == PlanType.TRACK_PLAN:
+        # trail direction: a sell stop follows the high (+1), a buy stop the low (−1);
+        # while inactive ``best`` holds the activation direction (sign of trigger − reference)
+        direction = 1 if side == 1 else -1
+        active = 1 if trigger == 0 else 0
+        best = reference if active else (1 if trigger > reference else -1)
+        plan = FutPlan(fs.next_plan_id, user, contract.symbol, plan_type, trigger, trigger_type,
+                       side, trade_side, hold_side, order_type, price, size, reduce_only,
+                       callback, client_oid, direction, best, active, parent)
+    else:
+        direction = 1 if trigger > reference else -1
+        plan = FutPlan(fs.next_plan_id, user, contract.symbol, plan_type, trigger, trigger_type,
+                       side, trade_side, hold_side, order_type, price, size, reduce_only,
+                       callback, client_oid, direction, 0, 0, parent)
+    fs.next_plan_id += 1
+    fs.plans[plan.plan_id] = plan
+    if client_oid:
+        fs.client_oids[(1, user, client_oid)] = plan.plan_id
+    ctx.emit(FuturesPlanPlaced, plan.plan_id, user, contract.symbol, plan_type, trigger,
+             trigger_type, side, trade_side, hold_side, order_type, price, size, reduce_only,
+             callback, client_oid, parent)
+    return plan.plan_id
+
+
+def place_plan(state: "EngineState", ctx: Context, cmd: PlaceFuturesPlan) -> None:
+    fs = fstate(state)
+    contract = _contract(fs, cmd.symbol)
+    name = "PlaceFuturesPlan"
+    oid = cmd.client_oid if type(cmd.client_oid) is str else ""
+    if contract is None:
+        _reject(ctx, name, cmd.user, RejectCode.UNKNOWN_SYMBOL, oid)
+        return
+    ints = (cmd.plan_type, cmd.trigger_price, cmd.trigger_type, cmd.side, cmd.trade_side,
+            cmd.hold_side, cmd.order_type, cmd.price, cmd.size, cmd.reduce_only, cmd.callback_ppm)
+    if not _user_ok(cmd.user) or any(type(v) is not int for v in ints) or \
+            cmd.plan_type not in range(6) or cmd.trigger_type not in (0, 1) or \
+            cmd.side not in (0, 1) or cmd.order_type not in (0, 1) or cmd.trigger_price < 0 or \
+            cmd.price < 0 or cmd.size < 0 or not 0 <= cmd.callback_ppm <= 100_000 or \
+            type(cmd.client_oid) is not str:
+        _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, oid)
+        return
+    if cmd.client_oid and (1, cmd.user, cmd.client_oid) in fs.client_oids:
+        _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_ORDER_ID, oid)
+        return
+    if contract.mark <= 0:
+        _reject(ctx, name, cmd.user, RejectCode.INDEX_STALE, oid)
+        return
+    if cmd.trigger_price % contract.tick or cmd.price % contract.tick:
+        _reject(ctx, name, cmd.user, RejectCode.PRICE_PRECISION, oid)
+        return
+    plan_type = cmd.plan_type
+    if plan_type == PlanType.TRACK_PLAN and cmd.callback_ppm <= 0:
+        _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, oid)
+        return
+    if plan_type != PlanType.TRACK_PLAN and cmd.trigger_price <= 0:
+        _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, oid)
+        return
+    reference = contract.mark if cmd.trigger_type == 1 else (contract.last or contract.mark)
+    if plan_type != PlanType.TRACK_PLAN and cmd.trigger_price == reference:
+        _reject(ctx, name, cmd.user, RejectCode.TRIGGER_EQUALS_PRICE, oid)
+        return
+    hold_side, side = cmd.hold_side, cmd.side
+    if plan_type in (1, 2, 3, 4):
+        if hold_side not in (0, 1):
+            pos = fs.position(cmd.user, cmd.symbol, 0) or fs.position(cmd.user, cmd.symbol, 1)
+            hold_side = pos.side if pos is not None else -1
+        pos = fs.position(cmd.user, cmd.symbol, hold_side) if hold_side in (0, 1) else None
+        if pos is None:
+            _reject(ctx, name, cmd.user, RejectCode.NO_POSITION, oid)
+            return
+        if plan_type in (3, 4) and (cmd.size <= 0 or cmd.size % contract.lot or cmd.size > pos.size):
+            _reject(ctx, name, cmd.user, RejectCode.REDUCE_EXCEEDS_POSITION, oid)
+            return
+        # profit above (long) / below (short) the reference; loss the other way
+        up = cmd.trigger_price > reference
+        wants_up = (plan_type in (1, 3)) == (pos.side == 0)
+        if up != wants_up:
+            _reject(ctx, name, cmd.user, RejectCode.TPSL_WRONG_SIDE, oid)
+            return
+        if plan_type in (1, 2) and any(
+                p.user == cmd.user and p.symbol == cmd.symbol and p.plan_type == plan_type and
+                p.hold_side == hold_side for p in fs.plans.values()):
+            _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_TPSL, oid)
+            return
+        side = 1 if hold_side == 0 else 0
+    elif cmd.size <= 0 or cmd.size % contract.lot:
+        _reject(ctx, name, cmd.user, RejectCode.SIZE_PRECISION, oid)
+        return
+    _add_plan(state, ctx, fs, contract, cmd.user, plan_type, cmd.trigger_price, cmd.trigger_type,
+              side, cmd.trade_side, hold_side, cmd.order_type, cmd.price,
+              0 if plan_type in (1, 2) else cmd.size, cmd.reduce_only, cmd.callback_ppm,
+              cmd.client_oid, 0)
+
+
+def cancel_plan(state: "EngineState", ctx: Context, cmd: CancelFuturesPlan) -> None:
+    fs = fstate(state)
+    plan_id = cmd.plan_id
+    if cmd.client_oid and not plan_id and type(cmd.client_oid) is str:
+        plan_id = fs.client_oids.get((1, cmd.user, cmd.client_oid), 0)
+    plan = fs.plans.get(plan_id) if type(plan_id) is int else None
+    if plan is None or plan.user != cmd.user or plan.symbol != cmd.symbol:
+        _reject(ctx, "CancelFuturesPlan", cmd.user, RejectCode.PLAN_NOT_FOUND,
+                str(cmd.plan_id or cmd.client_oid))
+        return
+    close_plan(ctx, fs, plan, int(PlanStatus.CANCELLED), 0)
+
+
+def place_from_plan(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+                    plan: FutPlan) -> Tuple[int, int]:
+    """Fire a plan: (reject code or 0, order id or 0)."""
+    if plan.plan_type in (1, 2, 3, 4):
+        pos = fs.position(plan.user, plan.symbol, plan.hold_side)
+        if pos is None:
+            return int(RejectCode.NO_POSITION), 0
+        size = min(pos.size, plan.size) if plan.size else pos.size
+        size = min(size, closable(fs, pos))
+        if size <= 0:
+            return int(RejectCode.REDUCE_EXCEEDS_POSITION), 0
+        order_id = _close_market(state, ctx, fs, contract, pos, size, int(OrderKind.PLAN),
+                                 plan.plan_id, plan.price if plan.order_type == 0 else 0)
+        return 0, order_id
+    cmd = PlaceFuturesOrder(ctx.ts, plan.user, plan.symbol, plan.side, plan.trade_side,
+                            plan.order_type, int(Force.GTC), plan.price if plan.order_type == 0 else 0,
+                            plan.size, plan.reduce_only, "", 0, -1)
+    code, order, limit = _check_order(state, fs, cmd)
+    if code is not None or order is None:
+        return int(code or RejectCode.INVALID_ARGUMENT), 0
+    order.kind, order.plan_id = int(OrderKind.PLAN), plan.plan_id
+    _run_order(state, ctx, fs, contract, order, limit)
+    return 0, order.order_id
+
+
+HANDLERS = {
+    ListContract: list_contract,
+    SetContractStatus: set_contract_status,
+    SetPositionMode: set_position_mode,
+    SetMarginMode: set_margin_mode,
+    SetLeverage: set_leverage,
+    AdjustMargin: adjust_margin,
+    SetAutoMargin: set_auto_margin,
+    PlaceFuturesOrder: place_order,
+    CancelFuturesOrder: cancel_order,
+    CancelAllFutures: cancel_all,
+    ClosePositions: close_positions,
+    PlaceFuturesPlan: place_plan,
+    CancelFuturesPlan: cancel_plan,
+    UpdatePrices: update_prices,
+    FundInsurance: fund_insurance,
+}

@@ -1,0 +1,140 @@
+"""Positions and their exact risk arithmetic.
+
+A position keeps its **cost**: the sum of the values (``Contract.value``) of the fills that
+opened it, less what closes removed.  Average entry is derived from it, so every PnL is
+exact and the clearing identity holds: Σ realised PnL + Σ unrealised PnL(any mark) = 0
+per contract (linear exactly; inverse up to the rounding of each fill's value).
+
+* unrealised PnL at mark ``m``: ``d × sgn × (value(size, m) − cost)``
+* closing ``q`` at fill value ``v``: ``removed = cost × q ÷ size`` (all of it on a full
+  close), ``pnl = d × sgn × (v − removed)``.
+
+Liquidation test (margin ratio reaches 100 %, products.md §3.9-3.11, maintenance includes
+the liquidation fee like Bitget's liquidation-price formula):
+``equity × 10**6 ≤ value(size, mark) × (MMR(tier) + liquidation fee)`` in ppm, with
+``equity = margin + unrealised PnL`` (isolated) or the account's cross equity.
+"""
+from __future__ import annotations
+
+from typing import Any, Tuple
+
+from .contracts import PPM, Contract
+
+__all__ = ["Position", "unrealised", "trigger_price", "bankruptcy_price", "risk_rate",
+           "liquidation_price"]
+
+
+class Position:
+    __slots__ = ("position_id", "user", "symbol", "side", "margin_mode", "pos_mode", "leverage",
+                 "size", "cost", "margin", "realised", "fees", "funding", "auto_margin",
+                 "opened_ns", "trigger", "account", "asset")
+
+    def __init__(self, position_id: int, user: int, contract: Contract, side: int,
+                 margin_mode: int, pos_mode: int, leverage: int, auto_margin: int,
+                 opened_ns: int) -> None:
+        self.position_id = position_id
+        self.user = user
+        self.symbol = contract.symbol
+        self.side = side  # HoldSide LONG 0 / SHORT 1
+        self.margin_mode = margin_mode
+        self.pos_mode = pos_mode
+        self.leverage = leverage
+        self.size = 0
+        self.cost = 0
+        self.margin = 0
+        self.realised = 0
+        self.fees = 0
+        self.funding = 0
+        self.auto_margin = auto_margin
+        self.opened_ns = opened_ns
+        self.trigger = 0  # current liquidation-index trigger price (0 = not indexed)
+        self.account = contract.account
+        self.asset = contract.margin_asset
+
+    @property
+    def d(self) -> int:
+        return 1 - 2 * self.side
+
+    FIELDS = ("position_id", "user", "symbol", "side", "margin_mode", "pos_mode", "leverage",
+              "size", "cost", "margin", "realised", "fees", "funding", "auto_margin",
+              "opened_ns", "trigger")
+
+    def fields(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
+    def __repr__(self) -> str:
+        return (f"Position({self.position_id}, user={self.user}, {self.symbol}, side={self.side},"
+                f" size={self.size}, cost={self.cost}, margin={self.margin})")
+
+
+def unrealised(contract: Contract, pos: Position, mark: int) -> int:
+    if not pos.size or mark <= 0:
+        return 0
+    return pos.d * contract.sgn * (contract.value(pos.size, mark) - pos.cost)
+
+
+def risk_rate(contract: Contract, value: int) -> int:
+    """Maintenance rate in ppm at a position value: tier MMR plus the liquidation fee."""
+    return contract.mmr(value) + contract.liquidation_fee_ppm
+
+
+def _solve(contract: Contract, side: int, size: int, cost: int, margin_e6: int,
+           rate: int) -> int:
+    """Price at which ``margin + upnl`` equals maintenance at ``rate`` (0 = never).
+
+    Longs are liquidated at or below the result (rounded down), shorts at or above it
+    (rounded up); ``margin_e6`` is the margin in 10**-6 units (cross shares are fractional).
+    """
+    c6 = cost * PPM
+    if not contract.inverse:
+        qk = size * contract.k
+        if side == 0:
+            num = c6 - margin_e6
+            return num // (qk * (PPM - rate)) if num > 0 else 0
+        return -((-(c6 + margin_e6)) // (qk * (PPM + rate)))
+    qk = size * contract.big_k
+    if side == 0:
+        den = c6 + margin_e6
+        return qk * (PPM + rate) // den if den > 0 else 1 << 120
+    den = c6 - margin_e6
+    return -((-qk * (PPM - rate)) // den) if den > 0 else 0
+
+
+def trigger_price(contract: Contract, side: int, size: int, cost: int, margin_e6: int) -> int:
+    """Liquidation price, using the MMR of the tier the position reaches at that price."""
+    if size <= 0:
+        return 0
+    rate = risk_rate(contract, contract.value(size, contract.mark or 1))
+    price = 0
+    for _ in range(len(contract.tiers) + 1):
+        price = _solve(contract, side, size, cost, margin_e6, rate)
+        if price <= 0 or price >= 1 << 100:
+            return price
+        at = risk_rate(contract, contract.value(size, price))
+        if at == rate:
+            break
+        rate = at
+    return price
+
+
+def liquidation_price(contract: Contract, pos: Position, margin_e6: int) -> int:
+    price = trigger_price(contract, pos.side, pos.size, pos.cost, margin_e6)
+    return price if 0 < price < 1 << 100 else 0
+
+
+def bankruptcy_price(contract: Contract, side: int, size: int, cost: int, margin: int) -> int:
+    """Price at which ``margin + upnl = 0`` (rounded against the position: longs up, shorts
+    down, so a fill at it never loses more than the margin).  0 = none."""
+    if size <= 0:
+        return 0
+    if not contract.inverse:
+        qk = size * contract.k
+        if side == 0:
+            num = cost - margin
+            return max(contract.tick, -((-num) // qk)) if num > 0 else contract.tick
+        return (cost + margin) // qk
+    qk = size * contract.big_k
+    if side == 0:
+        return -((-qk) // (cost + margin)) if cost + margin > 0 else 0
+    den = cost - margin
+    return qk // den if den > 0 else 1 << 62

@@ -1,0 +1,374 @@
+"""Futures orders: matching through the contract's ``OrderBook`` and settling each fill.
+
+Ledger postings of one fill, per side (user balance ``B`` = the user's futures account):
+
+1. the order's hold share: ``B.frozen → B.available``;
+2. closing part ``q_c``: its margin share ``B.frozen → B.available``; realised PnL
+   ``clearing → B.available`` (profit) or ``B.available → clearing`` (loss; if the free
+   balance is short: isolated → the position's remaining margin, cross → other cross
+   margins; the rest is a deficit the insurance fund covers);
+3. fee ``B.available → FEES`` (capped at what is there);
+4. opening part ``q_o``: initial margin ``ceil(value ÷ leverage)``: ``B.available → B.frozen``.
+
+``clearing`` is ``(EXTERNAL, <futures account type>, asset)``: it pays realised profits and
+receives realised losses, so its balance is Σ unrealised PnL of the open positions.
+Liquidation orders (``OrderKind.LIQUIDATION``) defer their side's PnL and fee to
+``liquidation.py``, which settles them against the position's margin and the fund.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from ..context import Context
+from ..enums import CloseReason, Force, OrderStatus, OrderType, SystemOwner
+from ..ledger.balances import Balance
+from ..ledger.ledger import AVAILABLE, FROZEN
+from ..units import div_ceil, fee_units
+from .contracts import Contract
+from .enums import MarginMode, OrderKind, PositionReason
+from .events import FuturesOrderAccepted, FuturesOrderClosed, FuturesTrade, PositionChanged
+from .margin import refresh_position
+from .positions import Position, bankruptcy_price, liquidation_price
+from .state import FuturesState, FutOrder, balance_of
+
+if TYPE_CHECKING:
+    from ..engine.state import EngineState
+
+__all__ = ["move", "clearing", "execute", "close_order", "emit_position", "debit_user",
+           "closable", "LiqAcc"]
+
+_CROSS = int(MarginMode.CROSSED)
+_LIQ = int(OrderKind.LIQUIDATION)
+_FILLED = int(OrderStatus.FILLED)
+_CANCELLED = int(OrderStatus.CANCELLED)
+
+
+class LiqAcc:
+    """What a liquidation order's fills owe, settled afterwards (liquidation.py)."""
+
+    __slots__ = ("pool", "loss", "fee", "book_size")
+
+    def __init__(self) -> None:
+        self.pool = 0  # units released to the user's available by the closes (margin + profit)
+        self.loss = 0  # realised losses still owed
+        self.fee = 0  # fees still owed
+        self.book_size = 0
+
+
+def move(state: "EngineState", ctx: Context, debit: Balance, debit_bucket: int,
+         credit: Balance, credit_bucket: int, amount: int) -> None:
+    if amount <= 0:
+        return
+    state.ledger.post([(debit, debit_bucket, credit, credit_bucket, amount)])
+    ctx.touch(debit)
+    ctx.touch(credit)
+
+
+def clearing(state: "EngineState", contract: Contract) -> Balance:
+    return state.ledger.balance(int(SystemOwner.EXTERNAL), contract.account, contract.margin_asset)
+
+
+def debit_user(state: "EngineState", ctx: Context, fs: FuturesState, balance: Balance,
+               pos: Optional[Position], amount: int, credit: Balance) -> int:
+    """Take up to ``amount`` from the user for ``credit``; returns what was collected."""
+    got = min(amount, balance.available)
+    move(state, ctx, balance, AVAILABLE, credit, AVAILABLE, got)
+    short = amount - got
+    if short <= 0:
+        return got
+    sources: List[Position] = []
+    if pos is not None and pos.margin_mode != _CROSS:
+        sources = [pos]
+    else:
+        sources = [p for p in (fs.accounts.get(balance.key) or {}).values()
+                   if p.margin_mode == _CROSS]
+    for source in sources:
+        take = min(short, source.margin)
+        if take:
+            source.margin -= take
+            move(state, ctx, balance, FROZEN, credit, AVAILABLE, take)
+            short -= take
+            got += take
+        if not short:
+            break
+    return got
+
+
+def closable(fs: FuturesState, pos: Optional[Position], exclude: int = 0) -> int:
+    """Size of ``pos`` not yet promised to resting closing orders."""
+    if pos is None:
+        return 0
+    mine = fs.user_orders.get((pos.user, pos.symbol))
+    promised = 0
+    if mine:
+        promised = sum(o.remaining for o in mine.values()
+                       if o.reduce and o.hold_side == pos.side and o.order_id != exclude)
+    return max(0, pos.size - promised)
+
+
+def emit_position(ctx: Context, contract: Contract, pos: Position, reason: int) -> None:
+    liq = bank = 0
+    if pos.size:
+        if pos.margin_mode == _CROSS:
+            liq = pos.trigger if 0 < pos.trigger < 1 << 100 else 0
+        else:
+            liq = liquidation_price(contract, pos, pos.margin * 1_000_000)
+        bank = bankruptcy_price(contract, pos.side, pos.size, pos.cost, pos.margin)
+        if bank >= 1 << 60:
+            bank = 0
+    if contract.inverse:
+        entry = pos.size * contract.big_k // pos.cost if pos.cost else 0
+    else:
+        entry = pos.cost // (pos.size * contract.k) if pos.size else 0
+    ctx.emit(PositionChanged, pos.position_id, pos.user, pos.symbol, pos.side, pos.margin_mode,
+             pos.pos_mode, pos.leverage, pos.size, pos.cost, entry, pos.margin, pos.realised,
+             pos.fees, pos.funding, liq, bank, pos.auto_margin, reason, pos.opened_ns)
+
+
+def _settle_side(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+                 order: FutOrder, q: int, price: int, fee_ppm: int,
+                 acc: Optional[LiqAcc]) -> Tuple[int, int, List[Position]]:
+    """Apply one fill to one order's user.  Returns (realised pnl, fee, touched positions)."""
+    balance = balance_of(state, order.user, contract)
+    user = order.user
+    # 1. hold share
+    if order.hold:
+        share = order.hold if q >= order.remaining else order.hold * q // order.remaining
+        order.hold -= share
+        move(state, ctx, balance, FROZEN, balance, AVAILABLE, share)
+    # which position(s) the fill closes / opens
+    touched: List[Position] = []
+    close_q, open_q = 0, q
+    pos_close: Optional[Position] = None
+    open_side = order.hold_side
+    if order.trade_side >= 0:  # hedge mode
+        if order.reduce:
+            pos_close = fs.position(user, contract.symbol, order.hold_side)
+            close_q, open_q = (min(q, pos_close.size) if pos_close else 0), 0
+    else:
+        open_side = 0 if order.side == 0 else 1
+        existing = fs.position(user, contract.symbol, 1 - open_side)
+        if existing is not None:
+            pos_close = existing
+            close_q = min(q, existing.size)
+            open_q = q - close_q
+        if order.reduce:
+            open_q = 0
+    pnl = 0
+    total_value = contract.value(q, price)
+    # 2. closing part
+    if close_q and pos_close is not None:
+        pos = pos_close
+        value = total_value if close_q == q else contract.value(close_q, price)
+        if close_q >= pos.size:
+            removed, released = pos.cost, pos.margin
+        else:
+            removed, released = pos.cost * close_q // pos.size, pos.margin * close_q // pos.size
+        pos.size -= close_q
+        pos.cost -= removed
+        pos.margin -= released
+        move(state, ctx, balance, FROZEN, balance, AVAILABLE, released)
+        pnl = pos.d * contract.sgn * (value - removed)
+        pos.realised += pnl
+        clear = clearing(state, contract)
+        if acc is not None:
+            acc.pool += released
+            acc.book_size += close_q
+            if pnl > 0:
+                move(state, ctx, clear, AVAILABLE, balance, AVAILABLE, pnl)
+                acc.pool += pnl
+            else:
+                acc.loss += -pnl
+        elif pnl > 0:
+            move(state, ctx, clear, AVAILABLE, balance, AVAILABLE, pnl)
+        elif pnl < 0:
+            got = debit_user(state, ctx, fs, balance, pos, -pnl, clear)
+            if got < -pnl:
+                _cover_deficit(state, ctx, fs, contract, -pnl - got)
+        touched.append(pos)
+    # 3. fee
+    fee = fee_units(total_value, fee_ppm)
+    if acc is not None:
+        acc.fee += fee
+    elif fee:
+        fee = min(fee, balance.available)
+        move(state, ctx, balance, AVAILABLE, state.ledger.system(SystemOwner.FEES,
+                                                                  contract.margin_asset), AVAILABLE, fee)
+    # 4. opening part
+    if open_q:
+        pos = fs.position(user, contract.symbol, open_side)
+        setting = fs.setting(user, contract.symbol)
+        if pos is None:
+            pos = Position(fs.next_position_id, user, contract, open_side, order.margin_mode,
+                           fs.pos_mode(user, contract.product_type), order.leverage,
+                           setting.auto_margin[open_side], ctx.ts)
+            fs.next_position_id += 1
+            fs.add_position(pos, contract)
+        value = total_value if open_q == q else contract.value(open_q, price)
+        margin = min(div_ceil(value, pos.leverage), balance.available)
+        move(state, ctx, balance, AVAILABLE, balance, FROZEN, margin)
+        pos.margin += margin
+        pos.size += open_q
+        pos.cost += value
+        touched.append(pos)
+    if touched:
+        touched[-1].fees += fee
+    return pnl, fee, touched
+
+
+def _cover_deficit(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+                   amount: int) -> int:
+    """The insurance fund pays a loss the user could not (the rest is bad debt)."""
+    from .insurance import pay_deficit
+    return pay_deficit(state, ctx, fs, contract, amount)
+
+
+def _finish_position(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+                     pos: Position, reason: int) -> None:
+    if pos.size == 0:
+        fs.remove_position(pos, contract)
+        emit_position(ctx, contract, pos, reason)
+        from .plans import drop_position_plans
+        drop_position_plans(state, ctx, fs, pos)
+        if pos.margin_mode == _CROSS:
+            refresh_position(state, fs, pos)  # re-index the rest of the account
+        return
+    refresh_position(state, fs, pos)
+    emit_position(ctx, contract, pos, reason)
+
+
+def trim_reduce_orders(state: "EngineState", ctx: Context, fs: FuturesState,
+                       contract: Contract, user: int) -> None:
+    """Resting closing orders may not exceed what their position still holds (newest go first)."""
+    mine = fs.user_orders.get((user, contract.symbol))
+    if not mine:
+        return
+    for side in (0, 1):
+        pos = fs.position(user, contract.symbol, side)
+        size = pos.size if pos is not None else 0
+        reducing = [o for o in mine.values() if o.reduce and o.hold_side == side]
+        excess = sum(o.remaining for o in reducing) - size
+        for order in reversed(reducing):
+            if excess <= 0:
+                break
+            excess -= order.remaining
+            close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.USER))
+
+
+def close_order(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+                order: FutOrder, status: int, reason: int) -> None:
+    if order.resting:
+        contract.book.side(order.side).remove(order)
+        fs.drop_order(order)
+        if order.client_oid:
+            fs.client_oids.pop((0, order.user, order.client_oid), None)
+    if order.hold:
+        balance = balance_of(state, order.user, contract)
+        move(state, ctx, balance, FROZEN, balance, AVAILABLE, order.hold)
+        order.hold = 0
+    ctx.emit(FuturesOrderClosed, order.order_id, order.user, order.symbol, status,
+             reason if status == _CANCELLED else 0, order.filled_size, order.filled_value,
+             order.fee, order.pnl)
+
+
+def accept(ctx: Context, order: FutOrder) -> None:
+    ctx.emit(FuturesOrderAccepted, order.order_id, order.user, order.symbol, order.wire_side,
+             order.trade_side, order.hold_side, order.order_type, order.force, order.price,
+             order.size, order.reduce, order.client_oid, order.margin_mode, order.leverage,
+             order.hold, order.kind, order.plan_id)
+
+
+def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+            order: FutOrder, limit: int, acc: Optional[LiqAcc] = None,
+            want: int = 0) -> None:
+    """Match a new (accepted) order, settle its fills, then rest or close it."""
+    book = contract.book
+    if order.order_type == OrderType.LIMIT and order.force == Force.POST_ONLY and \
+            book.crosses(order.side, order.price):
+        close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.POST_ONLY))
+        return
+    want = want or order.remaining
+    if order.reduce and acc is None:
+        pos = fs.position(order.user, contract.symbol, order.hold_side)
+        want = min(want, pos.size if pos is not None else 0)
+    if order.force == Force.FOK and order.order_type == OrderType.LIMIT and \
+            (want < order.remaining or not book.fillable(order, limit, want)):
+        close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.FOK))
+        return
+    fills, stp_makers, taker_stp = book.match(order, limit, want)
+    for maker in stp_makers:
+        maker.remaining = 0  # already out of the book
+        maker_resting_cleanup(state, ctx, fs, contract, maker, int(CloseReason.STP))
+    touched_users: Dict[int, None] = {}
+    for maker, q in fills:
+        price = maker.price
+        value = contract.value(q, price)
+        m_pnl, m_fee, m_pos = _settle_side(state, ctx, fs, contract, maker, q, price,
+                                           contract.maker_fee_ppm, None)
+        t_fee_ppm = contract.liquidation_fee_ppm if order.kind == _LIQ else contract.taker_fee_ppm
+        t_pnl, t_fee, t_pos = _settle_side(state, ctx, fs, contract, order, q, price,
+                                           t_fee_ppm, acc)
+        order.remaining -= q
+        for o, pnl, fee in ((maker, m_pnl, m_fee), (order, t_pnl, t_fee)):
+            o.filled_size += q
+            o.filled_value += value
+            o.fee += fee
+            o.pnl += pnl
+        contract.last = price
+        trade_id = state.next_trade_id
+        state.next_trade_id += 1
+        ctx.emit(FuturesTrade, trade_id, contract.symbol, price, q, order.side, maker.order_id,
+                 order.order_id, maker.user, order.user, value, m_fee, t_fee, m_pnl, t_pnl,
+                 1 if order.kind == _LIQ else 0)
+        seen: Dict[int, Position] = {}
+        for pos in m_pos + t_pos:
+            seen[pos.position_id] = pos
+        for pos in seen.values():
+            reason = int(PositionReason.TRADE)
+            if acc is not None and pos.user == order.user:
+                # the liquidated side is finished by liquidation.py (its margin is settled there)
+                if pos.size == 0:
+                    fs.remove_position(pos, contract)
+                    emit_position(ctx, contract, pos, int(PositionReason.LIQUIDATION))
+                continue
+            _finish_position(state, ctx, fs, contract, pos, reason)
+        if maker.remaining == 0:
+            maker_resting_cleanup(state, ctx, fs, contract, maker, 0)
+        touched_users[maker.user] = None
+    for user in touched_users:
+        if user != order.user:
+            trim_reduce_orders(state, ctx, fs, contract, user)
+    if taker_stp:
+        close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.STP))
+    elif order.remaining == 0:
+        close_order(state, ctx, fs, contract, order, _FILLED, 0)
+    elif order.order_type == OrderType.MARKET or order.force in (Force.IOC, Force.FOK) or \
+            acc is not None:
+        reason = CloseReason.NO_LIQUIDITY if order.order_type == OrderType.MARKET else CloseReason.IOC
+        close_order(state, ctx, fs, contract, order, _CANCELLED, int(reason))
+    elif order.reduce and closable(fs, fs.position(order.user, contract.symbol,
+                                                    order.hold_side), order.order_id) < order.remaining:
+        close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.USER))
+    else:
+        book.side(order.side).add(order)
+        fs.add_order(order)
+        if order.client_oid:
+            fs.client_oids[(0, order.user, order.client_oid)] = order.order_id
+    if order.kind != _LIQ:
+        trim_reduce_orders(state, ctx, fs, contract, order.user)
+
+
+def maker_resting_cleanup(state: "EngineState", ctx: Context, fs: FuturesState,
+                          contract: Contract, maker: FutOrder, reason: int) -> None:
+    """A maker left the book inside ``match`` (filled or STP): unindex it and close it."""
+    if maker.resting:
+        fs.drop_order(maker)
+        if maker.client_oid:
+            fs.client_oids.pop((0, maker.user, maker.client_oid), None)
+    status = _FILLED if reason == 0 else _CANCELLED
+    if maker.hold:
+        balance = balance_of(state, maker.user, contract)
+        move(state, ctx, balance, FROZEN, balance, AVAILABLE, maker.hold)
+        maker.hold = 0
+    ctx.emit(FuturesOrderClosed, maker.order_id, maker.user, maker.symbol, status, reason,
+             maker.filled_size, maker.filled_value, maker.fee, maker.pnl)
