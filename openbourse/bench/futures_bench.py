@@ -15,6 +15,7 @@ from ..core.commands import Deposit, ListAsset, Transfer
 from ..core.engine import EngineState, apply
 from ..core.futures.commands import PlaceFuturesOrder, SetLeverage, SetMarginMode, UpdatePrices
 from ..core.futures.demo import DEMO_ASSETS, demo_contracts
+from ..runtime.gc_control import enter_writer_mode, leave_writer_mode
 
 __all__ = ["run_futures_bench"]
 
@@ -47,11 +48,9 @@ def _setup(users: int) -> _Run:
     return run
 
 
-def order_flow(orders: int, users: int = 2000, seed: int = 1) -> float:
-    """Orders per second: limit orders around the mark (many cross), one tick per 100."""
-    run = _setup(users)
+def _flow_commands(orders: int, users: int, seed: int) -> List[Any]:
     rng = random.Random(seed)
-    commands = []
+    commands: List[Any] = []
     price = START
     for n in range(orders):
         if n % 100 == 99:
@@ -62,14 +61,30 @@ def order_flow(orders: int, users: int = 2000, seed: int = 1) -> float:
         limit = price + (rng.randint(-200, 50) if side == 0 else rng.randint(-50, 200))
         commands.append(PlaceFuturesOrder(0, rng.randint(1, users), "BTCUSDT", side, -1, 0, 0,
                                           limit, rng.randint(1, 20)))
-    start = time.perf_counter()
-    for cmd in commands:
-        run.apply(cmd)
-    return len(commands) / (time.perf_counter() - start)
+    return commands
 
 
-def mark_tick(positions: int) -> Dict[str, float]:
-    """Open ``positions`` positions (pairs of users), then time single mark ticks."""
+def _timed(run: _Run, commands: List[Any]) -> float:
+    """Commands per second, garbage collector frozen like the spot bench (writer mode)."""
+    enter_writer_mode()
+    try:
+        start = time.perf_counter()
+        for cmd in commands:
+            run.apply(cmd)
+        return len(commands) / (time.perf_counter() - start)
+    finally:
+        leave_writer_mode()
+
+
+def order_flow(orders: int, users: int = 2000, seed: int = 1) -> float:
+    """Orders per second: limit orders around the mark (many cross), one tick per 100."""
+    run = _setup(users)
+    return _timed(run, _flow_commands(orders, users, seed))
+
+
+def mark_tick(positions: int, orders: int = 0) -> Dict[str, float]:
+    """Open ``positions`` positions (pairs of users), then time single mark ticks, then
+    (``orders`` > 0) the same order flow as ``order_flow`` among 2,000 of those users."""
     users = positions
     run = _setup(users)
     for user in range(1, users // 2 + 1):
@@ -81,12 +96,17 @@ def mark_tick(positions: int) -> Dict[str, float]:
         start = time.perf_counter()
         run.apply(UpdatePrices(0, "BTCUSDT", (("ext", price, 1),)))
         timings.append(time.perf_counter() - start)
-    return {"open_positions": open_positions, "mark_tick_100k_ms": round(min(timings) * 1000, 3)}
+    out: Dict[str, float] = {"open_positions": open_positions,
+                             "mark_tick_100k_ms": round(min(timings) * 1000, 3)}
+    if orders:
+        out["futures_cps_with_open_positions"] = round(
+            _timed(run, _flow_commands(orders, min(users, 2000), 1)))
+    return out
 
 
 def run_futures_bench(positions: int = 100_000, orders: int = 50_000) -> Dict[str, Any]:
     result: Dict[str, Any] = {"futures_cps": round(order_flow(orders))}
-    result.update(mark_tick(positions))
+    result.update(mark_tick(positions, orders))
     return result
 
 

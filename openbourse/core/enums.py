@@ -77,6 +77,8 @@ class SystemOwner(IntEnum):
     LENDING_POOL = -4  # reserved for margin and loans
     MARGIN_INSURANCE = -5  # margin risk reserve: covers liquidation deficits (core/margin)
     CONVERT_LIQUIDITY = -6  # the exchange's inventory that settles Convert trades (core/convert)
+    CLEARING = -7  # futures clearing: pays realised profits, receives realised losses; its
+    #   balance is Σ unrealised PnL of open positions, so it may be negative (core/futures)
 
 
 class OrderStatus(IntEnum):

@@ -13,7 +13,8 @@ Fixed forms (outside tooling depends on them)::
 Admin commands talk to the node serving the data dir through ``admin.sock``; when none
 runs they open the data dir themselves (same lock, recovery and sequencer as ``serve``),
 so a deposit is journaled exactly like one made through a live node.  ``bench`` commands
-are registered by ``runtime/bench_engine.py`` / ``bench_server.py`` when present.
+are registered by ``runtime/bench_engine.py`` / ``bench_server.py`` when present;
+``sim`` and ``torture`` (docs/reliability.md) by ``testing/sim`` and ``testing/torture``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from .node import DataDirLocked, Node
 __all__ = ["main", "build_parser", "run_admin"]
 
 BENCH_MODULES = ("openbourse.runtime.bench_engine", "openbourse.runtime.bench_server")
+#: reliability tools with a ``register(subparsers)``: ``openbourse sim`` and ``torture``
+TOOL_MODULES = ("openbourse.testing.sim.cli", "openbourse.testing.torture.cli")
 
 
 def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
@@ -159,7 +162,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print(f"error: {exc} (stop the server first)", file=sys.stderr)
         return 1
     try:
-        for name in ("private.sqlite", "market.sqlite"):
+        for name in ("private.sqlite", "market.sqlite", "products.sqlite"):
             for suffix in ("", "-wal", "-shm"):
                 (data_dir / (name + suffix)).unlink(missing_ok=True)
     finally:
@@ -262,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.set_defaults(func=cmd_replay)
 
     _register_bench(sub)
+    for name in TOOL_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from ..core import events as ev
 from ..core.enums import AccountType
 from ..core.units import to_units
 from .node import Node
+from .product_demo import bootstrap_products
 
 __all__ = ["bootstrap_demo", "DEMO_EMAIL", "DEMO_FUNDS"]
 
@@ -69,11 +70,16 @@ async def bootstrap_demo(node: Node) -> Dict[str, Any]:
     """Make sure the demo universe and user exist; returns the demo credentials."""
     assert node.users is not None
     await _list_demo_markets(node)
+    await bootstrap_products(node)  # margin pairs, lending pool, convert liquidity
     try:
         user = node.users.user_by_email(DEMO_EMAIL)
     except UserError:
         user = node.users.create_user(DEMO_EMAIL, secrets.token_urlsafe(18))
     await _fund(node, user.id)
+    if getattr(node.views, "futures", None) is not None:  # demo contracts, futures wallet
+        from .futures_feed import bootstrap_futures  # (issue 5)
+
+        await bootstrap_futures(node, user.id)
     path = node.config.path(CREDENTIALS_FILE)
     saved = _load(path)
     if saved is None or node.users.lookup_key(saved.get("apiKey", "")) is None:

@@ -30,12 +30,23 @@ from ..journal.recovery import Recovery, recover
 from ..journal.snapshots import SnapshotStore
 from .clock import WallClock
 from .config import Config
+from .product_views import open_product_views
 from .sequencer import Overloaded, Sequencer, SequencerStopped
 
 __all__ = ["Node", "DataDirLocked", "catalog_from_state"]
 
 _log = logging.getLogger(__name__)
 _LISTINGS = (ev.AssetListed, ev.MarketListed, ev.MarketStatusChanged)
+
+
+def _futures_views(node: "Node") -> List[Any]:
+    """The futures read models and price feeder, when the futures product is in this tree."""
+    try:
+        from .futures_feed import open_futures_views
+    except ImportError:
+        _log.warning("futures not available in this build", exc_info=True)
+        return []
+    return open_futures_views(node)
 
 
 class DataDirLocked(RuntimeError):
@@ -68,6 +79,7 @@ class Node:
         self.sequencer: Optional[Sequencer] = None
         self.recovery: Optional[Recovery] = None
         self._lock_fd: Optional[int] = None
+        self.extra_views: List[Any] = []  # product read models (runtime/product_views.py)
 
     # -- lifecycle ---------------------------------------------------------------------
     def open(self, *, wait_lock: bool = False) -> "Node":
@@ -77,6 +89,8 @@ class Node:
         self.users = UserStore(data_dir / "users.db")
         self.views = PrivateViews(PrivateStore(data_dir / "private.sqlite"), self.users.is_user)
         self.market = MarketData(str(data_dir / "market.sqlite"))
+        self.extra_views = open_product_views(self)
+        self.extra_views += _futures_views(self)  # issue 5 (runtime/futures_feed.py)
         self.recovery = self._recover(data_dir)
         self.catalog = catalog_from_state(self.recovery.state)
         recovery = self.recovery
@@ -93,11 +107,14 @@ class Node:
         )
         self.sequencer.add_listener(self._on_listings)
         self.sequencer.add_listener(self.views.on_events)
+        for extra in self.extra_views:
+            self.sequencer.add_listener(extra.on_events)
         return self
 
     def _recover(self, data_dir: Path) -> Recovery:
         assert self.views is not None and self.market is not None
-        behind = min(self.views.last_seq, self.market.last_seq)
+        extra_seqs = [v.last_seq for v in self.extra_views]
+        behind = min(self.views.last_seq, self.market.last_seq, *extra_seqs)
         snapshots = SnapshotStore(str(data_dir), engine_machine()).seqs()
         use_snapshot = not snapshots or max(snapshots) <= behind
         views, market = self.views, self.market
@@ -105,6 +122,8 @@ class Node:
         def replay(seq: int, command: Command, events: List[Any]) -> None:
             views.on_events(seq, command, events)
             market.on_events(seq, command, events)
+            for extra in self.extra_views:
+                extra.on_events(seq, command, events)
 
         recovery = recover(str(data_dir), on_events=replay, use_snapshot=use_snapshot)
         if max(views.last_seq, market.last_seq) > recovery.last_seq:
@@ -123,6 +142,8 @@ class Node:
         gc.freeze()
         self.sequencer.start()
         self.views.start()
+        for extra in self.extra_views:
+            extra.start()
 
     def close(self) -> None:
         """Drain and stop the sequencer, flush every read model, release the lock."""
@@ -137,6 +158,9 @@ class Node:
             self.views.close()
         if self.market is not None:
             self.market.close()
+        for extra in self.extra_views:
+            extra.close()
+        self.extra_views = []
         if self.users is not None:
             self.users.close()
         if self._lock_fd is not None:

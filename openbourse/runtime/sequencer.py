@@ -28,7 +28,10 @@ Two ways to wait.  ``submit``/``query_future`` return a ``concurrent.futures.Fut
 order): they queue a plain asyncio future, with no ``concurrent.futures.Future``, no
 per-command lock and no per-command ``call_soon_threadsafe``; the dispatcher resolves all
 the asyncio futures of an acknowledged batch with one ``call_soon_threadsafe`` per loop,
-which also wakes the loop once per batch instead of once per command.
+which also wakes the loop once per batch instead of once per command.  The other way
+round is batched too: a command queued from the loop does not wake a sleeping sequencer
+itself, one ``call_soon`` per loop iteration does, after every request that iteration
+read has queued its command (``_wake_soon``).
 
 Queries (``query``/``query_async``) run on the sequencer thread between commands and are
 released through the same ordered ack stream, so a result (e.g. a book snapshot for a
@@ -47,7 +50,7 @@ import logging
 import queue
 import threading
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, List, Optional, Set, Tuple, TypeVar
 
 from ..core.commands import Command
 from ..core.engine.codec import encode_command
@@ -121,6 +124,7 @@ class Sequencer:
         self._snapshot_store = snapshots
         self._on_idle = on_idle  # e.g. gc_control.collect_young: runs when the queue is empty
         self._inbound = InboundQueue(max_queue)
+        self._wakes_pending: Set[asyncio.AbstractEventLoop] = set()  # see _wake_soon
         self._acks: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._listeners: Tuple[Listener, ...] = ()
         self.failure: Optional[BaseException] = None
@@ -170,8 +174,10 @@ class Sequencer:
         """
         if self.failure is not None:
             raise SequencerStopped("the sequencer failed") from self.failure
-        waiter = asyncio.get_running_loop().create_future()
-        self._inbound.put((command, waiter))
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        if self._inbound.put((command, waiter), wake=False):
+            self._wake_soon(loop)
         return await waiter
 
     def query(self, fn: Callable[[Any], T], timeout: Optional[float] = None) -> T:
@@ -182,9 +188,22 @@ class Sequencer:
 
     async def query_async(self, fn: Callable[[Any], T]) -> T:
         """``query`` for asyncio code, resolved like ``submit_async``."""
-        waiter = asyncio.get_running_loop().create_future()
-        self._inbound.put(_Query(fn, waiter))
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        if self._inbound.put(_Query(fn, waiter), wake=False):
+            self._wake_soon(loop)
         return await waiter
+
+    def _wake_soon(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake the sequencer once this loop iteration's callbacks have all submitted
+        (one wake-up per burst of requests instead of one per command)."""
+        if loop not in self._wakes_pending:
+            self._wakes_pending.add(loop)
+            loop.call_soon(self._wake_now, loop)
+
+    def _wake_now(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._wakes_pending.discard(loop)
+        self._inbound.wake()
 
     def query_future(self, fn: Callable[[Any], T]) -> "Future[T]":
         """Like ``query`` but returns the future (released in order with the acks)."""

@@ -5,12 +5,21 @@ everything else (``/v2/ws/public``, ``/v2/ws/private``, ``/docs``, ``/health``, 
 a Starlette app whose 404s also answer with the Bitget envelope.  The lifespan starts
 what needs the event loop (WS gateway, admin socket, demo bootstrap, market makers) and
 stops it in reverse order; the sequencer itself is drained by ``Node.close`` afterwards.
+
+``serve`` runs it under uvicorn with one change to the connection handling: every
+connection starts on the lean HTTP/1.1 protocol (``adapters/api/http``), which answers
+plain ``/api/*`` requests by calling the REST dispatcher directly and hands a connection
+over to uvicorn's own protocol (httptools) on its first other request, WebSocket
+upgrades, the web UI and docs included (``lean_protocol_class``).
+``OPENBOURSE_LEAN_HTTP=0`` (or an access log) turns that off: plain uvicorn.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import weakref
 from typing import Any, AsyncIterator, Callable, Iterator, List, Optional
 
 import orjson
@@ -22,6 +31,7 @@ from starlette.routing import Route
 
 from ..adapters.api.auth import Authenticator
 from ..adapters.api.envelope import JSON, now_ms
+from ..adapters.api.http import ConnectionSet, LeanHttpProtocol
 from ..adapters.api.openapi import docs_html, openapi_document
 from ..adapters.api.rest import endpoints, route_table
 from ..adapters.api.rest.app import RestApp
@@ -91,7 +101,7 @@ class App:
             routes=routes, lifespan=self._lifespan, exception_handlers={HTTPException: _http_error}
         )
         limiter = RateLimiter(scale=node.config.rate_limit_scale)
-        self.asgi = RestApp(
+        self.rest = self.asgi = RestApp(
             ctx,
             route_table(),
             Authenticator(node.users.lookup_key),
@@ -177,6 +187,36 @@ def build_app(node: Node, on_ready: Optional[Callable[[App], None]] = None) -> A
     return App(node, on_ready)
 
 
+def lean_protocol_class(app: App) -> type:
+    """A uvicorn ``http`` protocol class: ``LeanHttpProtocol`` serving ``app.rest``, with
+    uvicorn's httptools protocol (h11 without httptools) as the hand-over target.
+
+    The lean connections join uvicorn's ``server_state.connections``, so a graceful
+    shutdown closes idle ones and lets answers in flight finish, as for its own."""
+    fallback_class: Any
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as fallback_class
+    except ImportError:
+        from uvicorn.protocols.http.h11_impl import H11Protocol as fallback_class
+    rest = app.rest
+    sets: "weakref.WeakKeyDictionary[Any, ConnectionSet]" = weakref.WeakKeyDictionary()
+
+    class Protocol(LeanHttpProtocol):
+        def __init__(self, config: Any, server_state: Any, app_state: Any,
+                     _loop: Any = None) -> None:
+            def fallback() -> Any:
+                return fallback_class(config=config, server_state=server_state,
+                                      app_state=app_state, _loop=_loop)
+
+            connections = sets.get(server_state)  # one set per uvicorn server
+            if connections is None:
+                connections = sets[server_state] = ConnectionSet(
+                    keep_alive_s=config.timeout_keep_alive, also=server_state.connections)
+            super().__init__(rest, fallback, connections, loop=_loop)
+
+    return Protocol
+
+
 def banner(config: Config, app: App) -> None:
     """What an operator (and the test harness) reads: URL, docs, ready-to-paste demo key."""
     print(f"openbourse listening on {config.url}  (data dir {config.data_dir})", flush=True)
@@ -216,6 +256,8 @@ def serve(config: Config) -> None:
                     yield
                     self._captured_signals.clear()
 
+        # the lean protocol writes no access log: with one asked for, uvicorn serves all
+        lean = os.environ.get("OPENBOURSE_LEAN_HTTP", "1") != "0" and not config.access_log
         uv_config = uvicorn.Config(
             app,
             host=config.host,
@@ -223,7 +265,7 @@ def serve(config: Config) -> None:
             # the C implementations; "auto" alone would fall back silently (and several
             # times slower) to the asyncio loop / h11 parser when one is missing
             loop=_prefer("uvloop", "auto"),
-            http=_prefer("httptools", "auto"),
+            http=lean_protocol_class(app) if lean else _prefer("httptools", "auto"),
             lifespan="on",
             log_level="warning",
             access_log=config.access_log,

@@ -15,10 +15,16 @@ whose prediction changed got exactly one ``BalanceChanged``, that orders only tr
 maker's price and within the taker's limit, that STP never lets a user trade with itself,
 and that closed orders report the fills the auditor counted.  ``check_state`` compares the
 predictions with a live ``EngineState`` (all balances and the set of open orders).
+
+Products that land later (futures, margin, convert) teach the auditor their events with
+``Auditor.extend(EventType, handler)``: ``handler(auditor, event, changed)`` moves value
+with ``auditor.move(debit, credit, amount, changed)`` and holds with
+``auditor.freeze(key, delta)``, so their postings are predicted like spot's.  An event
+type nobody handles is ignored, which is safe only for events that move no value.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from ..core.enums import AccountType, OrderStatus, OrderType, Side, Stp, SystemOwner, TransferCode
 from ..core.events import (
@@ -50,7 +56,12 @@ _LIMIT = int(OrderType.LIMIT)
 _VALUE_CODES = (int(TransferCode.DEPOSIT), int(TransferCode.WITHDRAW_COMPLETE),
                 int(TransferCode.INTERNAL))
 
+#: ``TransferPosted`` codes from here on belong to products (margin uses 101..): each is a
+#: plain value posting from the debit balance to the credit balance
+_PRODUCT_CODES = 100
 Key = Tuple[int, int, str]
+#: ``handler(auditor, event, changed)`` for an event type a product adds (see module doc)
+Extension = Callable[["Auditor", Any, Set[Key]], None]
 
 
 class AuditError(AssertionError):
@@ -95,6 +106,19 @@ class Auditor:
         self.last_order_id = 0
         self.trades = 0
         self.fees: Dict[str, int] = {}  # fees collected per asset
+        self.extensions: Dict[type, Extension] = {}
+
+    def extend(self, event_type: type, handler: Extension) -> None:
+        """Predict the postings of ``event_type`` (a product's own event) with ``handler``."""
+        self.extensions[event_type] = handler
+
+    def move(self, debit: Key, credit: Key, amount: int, changed: Set[Key]) -> None:
+        """Public form of a value posting, for extensions."""
+        self._move(debit, credit, amount, changed)
+
+    def freeze(self, key: Key, delta: int) -> None:
+        """Public form of a hold change, for extensions."""
+        self._freeze(key, delta)
 
     # ------------------------------------------------------------------ feeding
     def feed(self, events: List[Any]) -> None:
@@ -126,7 +150,8 @@ class Auditor:
             elif kind is OrderClosed:
                 self._close(event)
             elif kind is TransferPosted:
-                if not (event.code in _VALUE_CODES and event.amount > 0):
+                if not ((event.code in _VALUE_CODES or event.code >= _PRODUCT_CODES)
+                        and event.amount > 0):
                     raise AuditError(f"odd transfer {event}")
                 debit = (event.debit_owner, event.debit_account, event.asset)
                 credit = (event.credit_owner, event.credit_account, event.asset)
@@ -170,6 +195,10 @@ class Auditor:
                 if event.plan_id not in self.plans:
                     raise AuditError(f"unknown plan closed {event}")
                 self.plans.discard(event.plan_id)
+            else:
+                extension = self.extensions.get(kind)
+                if extension is not None:
+                    extension(self, event, changed)
         if pending_plan_order is not None:
             raise AuditError("PlanTriggered without its order")
         if self._transient:

@@ -48,7 +48,7 @@ from ..core.enums import AccountType, Force, MarketStatus, OrderType, Side
 from .reference_book import ReferenceBook
 
 __all__ = ["MatchingSpec", "MatchingStream", "matching_setup", "matching_stream", "Workload",
-           "HOUR_NS"]
+           "HOUR_NS", "MIX"]
 
 HOUR_NS = 3600 * 1_000_000_000
 _ORDER_ID = attrgetter("order_id")
@@ -261,6 +261,13 @@ class Workload:
         kind = rng.choices(kinds, _WEIGHTS)[0]
         return getattr(self, "_" + kind)()
 
+    def make(self, kind: str) -> Any:
+        """One command of ``kind`` (a key of ``MIX``, or ``"bad"``): the simulator's action
+        registry draws the kind itself and asks for it here."""
+        if kind != "bad" and kind not in MIX:
+            raise ValueError(f"unknown workload kind {kind!r}")
+        return getattr(self, "_" + kind)()
+
     # ------------------------------------------------------------------ kinds
     def _order(self, *, force: Optional[int] = None, tpsl: bool = False, ts: Optional[int] = None,
                oid: bool = True) -> PlaceOrder:
@@ -465,5 +472,7 @@ _MIX = {
     "batch_place": 2, "batch_cancel": 2, "plan": 4, "cancel_plan": 1, "deposit": 2,
     "withdraw": 2, "transfer": 2, "halt": 0.3, "resume_halted": 3, "fees": 0.3, "tick": 0.5,
 }
+#: command kinds of ``Workload.next`` and their relative weights
+MIX = dict(_MIX)
 _KINDS = list(_MIX)
 _WEIGHTS = [_MIX[kind] for kind in _KINDS]

@@ -5,7 +5,8 @@
 * No float, ``id(``, ``hash(``, true division, or iteration in hash order over a set
   inside the core (determinism across processes and PYTHONHASHSEED).
 * The layer table of docs/architecture.md: journal → core; adapters → core; testing →
-  core; nothing below imports what sits above it.
+  core (its simulator and torture harness also → journal, and the simulator → the
+  sequencer); nothing below imports what sits above it.
 * Every command type has exactly one handler (``engine.HANDLERS``) and a codec tag; every
   event type a codec tag; every core module declares ``__all__`` and defines what it lists.
 """
@@ -45,6 +46,15 @@ LAYERS = {
     "adapters": {"core", "adapters"},
     "testing": {"core", "testing"},
 }
+#: finer rules inside a package, by module prefix: the reliability tools of the test kit
+#: drive the real journal (sim, torture) and the real sequencer (sim, which may import
+#: exactly the runtime modules that do not pull in the adapters)
+SUBLAYERS = {
+    "openbourse.testing.sim": {"core", "journal", "runtime", "testing"},
+    "openbourse.testing.torture": {"core", "journal", "testing"},
+}
+SIM_RUNTIME = {"openbourse.runtime.sequencer", "openbourse.runtime.clock",
+               "openbourse.runtime.inbound"}
 
 
 def _modules(root: pathlib.Path) -> Iterator[Tuple[str, pathlib.Path, ast.Module]]:
@@ -144,10 +154,17 @@ def test_import_layers(package: str) -> None:
         pytest.skip(f"openbourse.{package} does not exist yet")
     problems = []
     for module, path, tree in _modules(root):
+        allowed = LAYERS[package]
+        for prefix, layers in SUBLAYERS.items():
+            if module == prefix or module.startswith(prefix + "."):
+                allowed = layers
         for name, line in _imports(module, path, tree):
             parts = name.split(".")
-            if parts[0] == "openbourse" and len(parts) > 1 and parts[1] not in LAYERS[package]:
+            if parts[0] == "openbourse" and len(parts) > 1 and parts[1] not in allowed:
                 problems.append(f"{path.relative_to(PACKAGE_ROOT)}:{line} imports {name}")
+            elif parts[:2] == ["openbourse", "runtime"] and name not in SIM_RUNTIME:
+                problems.append(f"{path.relative_to(PACKAGE_ROOT)}:{line} imports {name}"
+                                " (only the sequencer, clock and inbound queue)")
     assert not problems, "\n".join(problems)
 
 

@@ -234,12 +234,109 @@ def _convert_liquidity() -> List[Any]:
 
 CASES.update(_margin_cases())
 
+
+# ---- perpetual futures (73xx) ---------------------------------------------------------
+
+class _Fut:
+    """A futures exchange: demo assets and contracts, BTCUSDT index at 60,000.0."""
+
+    def __init__(self, price: bool = True) -> None:
+        from openbourse.core.commands import Deposit
+        from openbourse.core.engine import EngineState
+        from openbourse.core.futures.commands import UpdatePrices
+        from openbourse.core.futures.demo import DEMO_ASSETS, demo_contracts
+        self.state = EngineState()
+        self.ts = 1_000_000_000
+        for asset, scale in DEMO_ASSETS:
+            self.apply(ListAsset(0, asset, scale))
+        for spec in demo_contracts():
+            self.apply(spec)
+        for user in (1, 2):
+            self.apply(Deposit(0, user, 1, "USDT", 10**11, f"fd{user}"))
+            self.apply(Transfer(0, user, "USDT", 10**11, 1, int(AccountType.USDT_FUTURES), ""))
+        if price:
+            self.apply(UpdatePrices(0, "BTCUSDT", (("ext", 600000, 1),)))
+
+    def apply(self, cmd: Any) -> List[Any]:
+        from openbourse.core.engine import apply
+        self.ts += 1_000_000
+        return apply(self.state, cmd._replace(ts_ns=self.ts))
+
+    def order(self, user: int, side: int, price: int, size: int, **kw: Any) -> List[Any]:
+        from openbourse.core.futures.commands import PlaceFuturesOrder
+        return self.apply(PlaceFuturesOrder(0, user, "BTCUSDT", side, kw.pop("trade_side", -1),
+                                            0 if price else 1, 0, price, size, **kw))
+
+    def with_position(self, isolated: bool = False) -> "_Fut":
+        """User 1 long 0.010 BTC against user 2."""
+        from openbourse.core.futures.commands import SetMarginMode
+        if isolated:
+            self.apply(SetMarginMode(0, 1, "BTCUSDT", 1))
+        self.order(2, 1, 600000, 10)
+        self.order(1, 0, 600000, 10)
+        return self
+
+
+def _fut_cases() -> Dict[RejectCode, Case]:
+    from openbourse.core.futures.commands import (AdjustMargin, ClosePositions, ListContract,
+                                                  PlaceFuturesPlan, SetAutoMargin,
+                                                  SetContractStatus, SetLeverage, SetMarginMode,
+                                                  UpdatePrices)
+
+    def halted() -> List[Any]:
+        f = _Fut()
+        f.apply(SetContractStatus(0, "BTCUSDT", 1))
+        return f.order(1, 0, 600000, 10)
+
+    def has_orders() -> List[Any]:
+        f = _Fut()
+        f.order(1, 0, 590000, 10)
+        return f.apply(SetMarginMode(0, 1, "BTCUSDT", 1))
+
+    def tier_exceeded() -> List[Any]:
+        f = _Fut()
+        spec = ListContract(0, "TSTUSDT", 0, "BTC", "USDT", "USDT", 1, 3, 1, 1, 1,
+                            10**6, 0, 0, 200, 600, 600, 50_000, ((1_000 * 10**6, 10, 5_000),),
+                            8, 750_000, 10_000, "", 0)
+        f.apply(spec)
+        f.apply(UpdatePrices(0, "TSTUSDT", (("ext", 600000, 1),)))
+        from openbourse.core.futures.commands import PlaceFuturesOrder
+        return f.apply(PlaceFuturesOrder(0, 1, "TSTUSDT", 0, -1, 0, 0, 600000, 1000))  # 60k USDT
+
+    def duplicate_tpsl() -> List[Any]:
+        f = _Fut().with_position()
+        f.apply(PlaceFuturesPlan(0, 1, "BTCUSDT", 1, 700000, 1, hold_side=0))
+        return f.apply(PlaceFuturesPlan(0, 1, "BTCUSDT", 1, 710000, 1, hold_side=0))
+
+    return {
+        RejectCode.CONTRACT_HALTED: halted,
+        RejectCode.LEVERAGE_TOO_HIGH: lambda: _Fut().apply(SetLeverage(0, 1, "BTCUSDT", -1, 126)),
+        RejectCode.INSUFFICIENT_MARGIN: lambda: _Fut().order(3, 0, 600000, 10),  # unfunded
+        RejectCode.NO_POSITION: lambda: _Fut().apply(ClosePositions(0, 1, 0, "BTCUSDT")),
+        RejectCode.REDUCE_EXCEEDS_POSITION: lambda: _Fut().with_position().order(
+            1, 1, 600000, 20, reduce_only=1),
+        RejectCode.POSITION_MODE_MISMATCH: lambda: _Fut().order(1, 0, 600000, 10, trade_side=0),
+        RejectCode.HAS_POSITIONS_OR_ORDERS: has_orders,
+        RejectCode.POSITION_TIER_EXCEEDED: tier_exceeded,
+        RejectCode.NOT_ISOLATED: lambda: _Fut().apply(SetAutoMargin(0, 1, "BTCUSDT", -1, 1)),
+        RejectCode.MARGIN_REMOVE_EXCEEDS: lambda: _Fut().with_position(isolated=True).apply(
+            AdjustMargin(0, 1, "BTCUSDT", 0, -10**9)),
+        RejectCode.INDEX_STALE: lambda: _Fut(price=False).order(1, 0, 600000, 10),
+        RejectCode.DUPLICATE_TPSL: duplicate_tpsl,
+    }
+
+
+CASES.update(_fut_cases())
+
 NOT_EMITTED_BY_THE_CORE = {
     # "raised by the edge; the core accepts any positive user id" (reject.py)
     RejectCode.UNKNOWN_USER,
     # reserved for the API's Bitget mapping; the core answers a reused client id with
     # Duplicate (same payload) or DUPLICATE_DIFFERENT, whether the order is open or not
     RejectCode.DUPLICATE_ORDER_ID,
+    # futures: reserved; a liquidation completes within the command that starts it, so no
+    # later command can find a position "being liquidated"
+    RejectCode.UNDER_LIQUIDATION,
 }
 
 

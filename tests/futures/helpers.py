@@ -17,6 +17,7 @@ class Fut:
         self.ts = 1_000_000_000
         self.check = check
         self.commands: List[Any] = []
+        self.events: List[Any] = []  # every event of the run
         for asset, scale in DEMO_ASSETS:
             self.apply(ListAsset(0, asset, scale))
         for spec in demo_contracts():
@@ -27,6 +28,7 @@ class Fut:
         cmd = cmd._replace(ts_ns=self.ts)
         self.commands.append(cmd)
         events = apply(self.state, cmd)
+        self.events.extend(events)
         if self.check:
             check_all(self.state)
         return events
@@ -43,8 +45,9 @@ class Fut:
 
     def order(self, user: int, side: int, price: int, size: int, symbol: str = "BTCUSDT",
               **kw: Any) -> List[Any]:
-        return self.apply(PlaceFuturesOrder(0, user, symbol, side, -1, 0 if price else 1, 0,
-                                            price, size, **kw))
+        trade_side = kw.pop("trade_side", -1)
+        return self.apply(PlaceFuturesOrder(0, user, symbol, side, trade_side, 0 if price else 1,
+                                            0, price, size, **kw))
 
     def lever(self, user: int, leverage: int, symbol: str = "BTCUSDT") -> None:
         self.apply(SetLeverage(0, user, symbol, -1, leverage))

@@ -5,7 +5,15 @@ ACCESS-SIGN = base64(HMAC-SHA256(secret, prehash)).  The query is unquoted with
 ``urllib.parse.unquote`` (not ``unquote_plus``) because ccxt signs the raw values but sends
 them percent-encoded; the body is signed byte-for-byte as received.  Checks run in the
 order that gives the most specific error first: missing headers, timestamp, key,
-passphrase, signature, IP allow-list, permission.
+passphrase, signature, IP allow-list, permission, replay.
+
+Replay protection: a signature is valid only inside the timestamp window (30 s either
+way), and inside it only once.  Every verified signature is remembered until its
+timestamp leaves the window; the same signed request again (same key, timestamp, method,
+path, query and body) is refused with ``40008`` (ccxt: ``InvalidNonce``).  A captured
+request can therefore be replayed neither later (stale timestamp) nor sooner (seen).
+Clients that send two byte-identical requests in the same millisecond must vary
+something (ccxt's ``clientOid``, or a timestamp one millisecond later).
 
 Hot path (every signed request): the HMAC key schedule is done once per API key and kept
 (``hmac.HMAC.copy()`` of a keyed template), and the signature is compared as base64 text
@@ -23,15 +31,19 @@ import functools
 import hashlib
 import hmac
 import time
-from typing import Callable, Dict, Mapping, Optional, Tuple
+from collections import deque
+from typing import Callable, Deque, Dict, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
 from ..users import ApiKey
 from .errors import ApiError, E
 
-__all__ = ["Authenticator", "sign"]
+__all__ = ["Authenticator", "sign", "WINDOW_MS"]
 
 WINDOW_MS = 30_000
+#: remembered signatures beyond which the oldest are forgotten early (memory bound: about
+#: 120 bytes each; at the per-key rate limits a busy node holds far fewer)
+MAX_SEEN = 1_000_000
 
 
 def sign(secret: str, prehash: str) -> str:
@@ -63,6 +75,11 @@ class Authenticator:
         #: template); a revoked or replaced key is a different object, so its entry no
         #: longer matches
         self._verified: Dict[str, Tuple[ApiKey, bytes, "hmac.HMAC"]] = {}
+        #: signatures seen inside the window: digest -> ms when its timestamp expires,
+        #: and the same in arrival order for expiry
+        self._seen: Dict[bytes, int] = {}
+        self._seen_order: Deque[Tuple[int, bytes]] = deque()
+        self.max_seen = MAX_SEEN
 
     def verify(
         self,
@@ -84,7 +101,7 @@ class Authenticator:
         if not passphrase:
             raise ApiError(E.PASSPHRASE_EMPTY, "ACCESS_PASSPHRASE cannot be empty")
         timestamp = headers.get("access-timestamp", "")
-        self._check_timestamp(timestamp)
+        now = self._check_timestamp(timestamp)
         key = self._lookup(key_id)
         if key is None:
             raise ApiError(E.KEY_UNKNOWN, "Invalid ACCESS_KEY")
@@ -106,6 +123,7 @@ class Authenticator:
             raise ApiError(E.IP_DENIED, f"Invalid IP {client_ip}")
         if permission not in key.permissions:
             raise ApiError(E.PERMISSION, f"Incorrect permissions: this key lacks '{permission}'")
+        self._once(key.api_key, expected, int(timestamp), now)
         return key
 
     def _passphrase_ok(self, key: ApiKey, passphrase: str) -> Optional["hmac.HMAC"]:
@@ -125,11 +143,27 @@ class Authenticator:
         self._verified[key.api_key] = (key, given, template)
         return template
 
-    def _check_timestamp(self, timestamp: str) -> None:
+    def _check_timestamp(self, timestamp: str) -> int:
+        """The server's time in ms, after checking the request's stamp is inside the window."""
         if not (timestamp.isascii() and timestamp.isdigit() and 10 <= len(timestamp) <= 14):
             raise ApiError(E.TIMESTAMP_INVALID, "Invalid ACCESS_TIMESTAMP")
-        if abs(self._clock() - int(timestamp)) > self._window:
+        now = self._clock()
+        if abs(now - int(timestamp)) > self._window:
             raise ApiError(E.TIMESTAMP_EXPIRED, "Request timestamp expired")
+        return now
+
+    def _once(self, api_key: str, digest: bytes, timestamp: int, now: int) -> None:
+        """Refuse a signature already used inside the window; remember this one."""
+        seen, order = self._seen, self._seen_order
+        while order and (order[0][0] < now or len(order) >= self.max_seen):
+            _, old = order.popleft()
+            seen.pop(old, None)
+        token = api_key.encode() + digest
+        if token in seen:
+            raise ApiError(E.TIMESTAMP_EXPIRED, "Request replayed: this signature was already used")
+        expires = timestamp + self._window
+        seen[token] = expires
+        order.append((expires, token))
 
 
 def _signature_matches(expected: bytes, signature: str) -> bool:

@@ -118,6 +118,67 @@ REJECT_MAP: Dict[RejectCode, Tuple[str, str]] = {
         "40917",
         "Take-profit/stop-loss price is on the wrong side of the order price",
     ),
+    # margin and convert (issue 6): Bitget codes ccxt maps to a fitting exception
+    RejectCode.TRANSFER_RISK_LIMIT: (
+        "40713",
+        "Cannot exceed the maximum transferable amount of this account (risk line)",
+    ),
+    RejectCode.ASSET_NOT_IN_ACCOUNT: (
+        E.PARAM_INVALID,
+        "Parameter verification failed: this account cannot hold the coin",
+    ),
+    RejectCode.MARGIN_NOT_ENABLED: ("33001", "Margin is not enabled for this pair or coin"),
+    RejectCode.BORROW_LIMIT_EXCEEDED: (
+        "33008",
+        "Borrow amount exceeds the maximum borrowable amount",
+    ),
+    RejectCode.BORROW_TOO_SMALL: ("33004", "Borrow amount is below the minimum borrow amount"),
+    RejectCode.LENDING_POOL_EXHAUSTED: ("33008", "The lending pool cannot lend this amount now"),
+    RejectCode.REPAY_EXCEEDS_DEBT: (
+        "33003",
+        "Repay amount exceeds the loan balance (principal + interest owed)",
+    ),
+    RejectCode.NO_PRICE: ("40107", "No price yet to value this coin"),
+    RejectCode.QUOTE_NOT_FOUND: ("40020", "Parameter traceId error: no such quote"),
+    RejectCode.QUOTE_EXPIRED: (
+        E.PARAM_INVALID,
+        "Parameter verification failed: traceId expired, request a new quote",
+    ),
+    RejectCode.QUOTE_USED: ("40500", "Duplicate request: this traceId was already used"),
+    RejectCode.CONVERT_SAME_ASSET: (
+        E.PARAM_INVALID,
+        "Parameter verification failed: fromCoin and toCoin are the same",
+    ),
+    RejectCode.CONVERT_NO_ROUTE: (
+        "50004",
+        "This conversion is not available now (no market or not enough depth)",
+    ),
+    RejectCode.CONVERT_AMOUNT_LIMIT: (E.MIN_AMOUNT, "Convert amount outside the coin's limits"),
+    RejectCode.CONVERT_LIQUIDITY: (
+        E.BUSY,
+        "Convert liquidity is short for this amount, please try again later",
+    ),
+    RejectCode.NO_DUST: ("50003", "No record: no small balance qualifies"),
+    # perpetual futures (issue 5)
+    RejectCode.CONTRACT_HALTED: ("41114", "The contract is under maintenance: closing only"),
+    RejectCode.LEVERAGE_TOO_HIGH: ("40797", "Exceeded the maximum settable leverage"),
+    RejectCode.INSUFFICIENT_MARGIN: ("40762", "The order amount exceeds the balance"),
+    RejectCode.NO_POSITION: ("22002", "No position to close"),
+    RejectCode.REDUCE_EXCEEDS_POSITION: ("40757", "Not enough position is available"),
+    RejectCode.POSITION_MODE_MISMATCH: (
+        "40774",
+        "The order type for unilateral position must also be the unilateral position type",
+    ),
+    RejectCode.HAS_POSITIONS_OR_ORDERS: (
+        "40920",
+        "Position or order exists: the margin or position mode cannot be switched",
+    ),
+    RejectCode.POSITION_TIER_EXCEEDED: ("40766", "The position would exceed its risk tier limit"),
+    RejectCode.NOT_ISOLATED: ("45134", "Only isolated positions support this margin operation"),
+    RejectCode.MARGIN_REMOVE_EXCEEDS: ("40711", "Insufficient margin left in the position"),
+    RejectCode.INDEX_STALE: ("40725", "No usable index or mark price for this contract yet"),
+    RejectCode.UNDER_LIQUIDATION: ("45128", "The position is being liquidated"),
+    RejectCode.DUPLICATE_TPSL: ("43023", "A take-profit/stop-loss already exists for this position"),
 }
 
 

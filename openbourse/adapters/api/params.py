@@ -31,6 +31,7 @@ __all__ = [
     "price_units",
     "size_units",
     "amount_units",
+    "check_unique_keys",
 ]
 
 T = TypeVar("T")
@@ -187,6 +188,38 @@ class Params:
         if number < 1:
             raise _bad("limit", "must be at least 1")
         return min(number, maximum)
+
+
+_KEY_COLON_WITH_SPACE = re.compile(rb'"[ \t\r\n]+:')
+
+
+def check_unique_keys(body: bytes, data: Mapping[str, Any]) -> None:
+    """Refuse a JSON body that names a key twice (at any depth) with 40017.
+
+    orjson keeps the last of duplicated keys silently, so ``{"size":"1","size":"100"}``
+    would be read differently by a proxy or log viewer that keeps the first.  Fast path
+    for the usual flat body: every key is followed directly by ``":``, so when the count
+    of ``":`` equals the number of keys parsed, no key can have been repeated (nor can any
+    nested object exist).  Anything else is re-parsed with the standard library, which
+    reports every object's pairs.
+    """
+    if body.count(b'":') == len(data) and not _KEY_COLON_WITH_SPACE.search(body):
+        return
+    import json
+
+    def pairs(items: Any) -> Dict[str, Any]:
+        seen: Dict[str, Any] = {}
+        for key, value in items:
+            if key in seen:
+                raise _bad(key, "is given twice")
+            seen[key] = value
+        return seen
+
+    try:
+        json.loads(body, object_pairs_hook=pairs)
+    except ValueError:
+        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: body is not JSON") \
+            from None
 
 
 def _in_range(key: str, units: int) -> int:

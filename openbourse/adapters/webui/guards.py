@@ -8,6 +8,8 @@
 * Failed log-ins are counted per (client address, email); after ``MAX_FAILURES`` within
   ``WINDOW_S`` seconds further attempts are refused until the window passes, which caps
   online password guessing without letting a stranger lock out an account from elsewhere.
+  An address is also capped across all emails (``MAX_PER_ADDRESS``), so spraying one
+  common password over many accounts is throttled too.
 """
 from __future__ import annotations
 
@@ -36,11 +38,13 @@ def csrf_ok(request: Request, expected: str) -> bool:
 
 class LoginThrottle:
     MAX_FAILURES = 10
+    MAX_PER_ADDRESS = 50
     WINDOW_S = 300.0
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         self._failures: Dict[Tuple[str, str], List[float]] = {}
+        self._by_address: Dict[str, List[float]] = {}
 
     def _recent(self, key: Tuple[str, str]) -> List[float]:
         cutoff = self.clock() - self.WINDOW_S
@@ -52,12 +56,23 @@ class LoginThrottle:
         return times
 
     def blocked(self, ip: str, email: str) -> bool:
+        cutoff = self.clock() - self.WINDOW_S
+        spray = [t for t in self._by_address.get(ip, []) if t > cutoff]
+        if spray:
+            self._by_address[ip] = spray
+        else:
+            self._by_address.pop(ip, None)
+        if len(spray) >= self.MAX_PER_ADDRESS:
+            return True
         return len(self._recent((ip, email.strip().lower()))) >= self.MAX_FAILURES
 
     def failed(self, ip: str, email: str) -> None:
         if len(self._failures) > 50_000:  # an address scan must not grow memory forever
             self._failures.clear()
-        self._failures.setdefault((ip, email.strip().lower()), []).append(self.clock())
+            self._by_address.clear()
+        now = self.clock()
+        self._failures.setdefault((ip, email.strip().lower()), []).append(now)
+        self._by_address.setdefault(ip, []).append(now)
 
     def succeeded(self, ip: str, email: str) -> None:
         self._failures.pop((ip, email.strip().lower()), None)

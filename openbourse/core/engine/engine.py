@@ -49,7 +49,8 @@ def apply(state: EngineState, command: Command) -> List[Any]:
     """Apply one command; return its events (``seq`` continues from the previous command)."""
     ts_ns = command.ts_ns
     valid_ts = type(ts_ns) is int and ts_ns >= 0
-    ctx = Context(ts_ns if valid_ts else state.ts_ns, state.event_seq, state.command_count)
+    ctx = state.context
+    ctx.begin(ts_ns if valid_ts else state.ts_ns, state.event_seq, state.command_count)
     handler = HANDLERS.get(type(command))
     if handler is None or not valid_ts:
         ctx.emit(Rejected, type(command).__name__, 0, int(RejectCode.INVALID_ARGUMENT), "")

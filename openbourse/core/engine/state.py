@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Deque, Dict, Tuple
 
+from ..context import Context
 from ..ledger.ledger import Ledger
 from ..markets import Market
 from ..orderbook.book import OrderBook
@@ -46,3 +47,6 @@ class EngineState:
         self.ts_ns = 0  # timestamp of the last applied command
         # Each plugged-in product's own state (core/product.py), by product name.
         self.products: Dict[str, Any] = {p.name: p.new_state() for p in PRODUCTS}
+        # Scratch of ``apply``, reset for every command (not part of the state proper:
+        # snapshots and the state hash ignore it).
+        self.context = Context(0, 0, 0)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..product import Product
-from . import funding, handlers, margin, state
+from . import handlers, margin, state
 from .commands import FUTURES_COMMANDS
 from .events import FUTURES_EVENTS
 from .invariants import check
@@ -17,7 +17,7 @@ PRODUCT = Product(
     new_state=state.new_state,
     state_tuple=state.state_tuple,
     restore=state.restore,
-    on_tick=funding.on_tick,
+    on_tick=handlers.on_tick,
     holds=margin.holds,
     invariants=check,
     transferable=margin.transferable,

@@ -14,6 +14,7 @@ with ``d`` = +1 long / −1 short and ``sgn`` = +1 linear / −1 inverse.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import deque
 from typing import Any, Deque, Dict, List, Optional, Tuple
 
@@ -47,6 +48,8 @@ class Contract:
         "next_funding_ns", "prem_num", "prem_den", "prem_k", "last_rate_e8",
         # live objects (rebuilt on restore)
         "book", "positions", "long_heap", "short_heap",
+        # derived: tier bounds and maintenance rates (MMR + liquidation fee) for bisect
+        "bounds", "risks",
     )
 
     def __init__(self, spec: ListContract, scale: int) -> None:
@@ -70,6 +73,8 @@ class Contract:
         self.liquidation_fee_ppm = spec.liquidation_fee_ppm
         self.price_band_ppm = spec.price_band_ppm
         self.tiers: Tuple[Tuple[int, int, int], ...] = tuple(tuple(t) for t in spec.tiers)  # type: ignore
+        self.bounds = [t[0] for t in self.tiers]
+        self.risks = [t[2] + spec.liquidation_fee_ppm for t in self.tiers]
         self.funding_interval_h = spec.funding_interval_h
         self.funding_cap_e8 = spec.funding_cap_e8
         self.interest_e8 = spec.interest_e8
@@ -116,10 +121,14 @@ class Contract:
 
     def tier(self, value: int) -> Tuple[int, int, int]:
         """The risk tier of a position value (the last tier beyond the table)."""
-        for tier in self.tiers:
-            if value <= tier[0]:
-                return tier
-        return self.tiers[-1]
+        i = bisect_left(self.bounds, value)
+        return self.tiers[i] if i < len(self.tiers) else self.tiers[-1]
+
+    def risk(self, value: int) -> int:
+        """Maintenance rate (ppm) at a position value: tier MMR + liquidation fee."""
+        risks = self.risks
+        i = bisect_left(self.bounds, value)
+        return risks[i] if i < len(risks) else risks[-1]
 
     def mmr(self, value: int) -> int:
         return self.tier(value)[2]

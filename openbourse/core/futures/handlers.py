@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING, Optional, Tuple
 
 from ..context import Context
 from ..enums import CloseReason, Force, OrderStatus, OrderType, PlanStatus, SystemOwner
-from ..events import Rejected
+from ..admin import CLIENT_OID_WINDOW_NS
+from ..events import Duplicate, Rejected
 from ..ledger.ledger import AVAILABLE, FROZEN
 from ..reject import RejectCode
 from ..units import AMOUNT_MAX, div_ceil, fee_units
@@ -21,7 +22,7 @@ from .events import (AutoMarginSet, ContractListed, ContractStatusChanged, Futur
 from .insurance import emit_fund
 from .liquidation import run_liquidations
 from .margin import refresh_account, refresh_position, transferable
-from .plans import check_plans, close_plan
+from .plans import check_plans, close_plan, index_plan
 from .positions import unrealised
 from .pricing import compute_index, compute_mark, predicted_rate, sample_premium
 from .state import FuturesState, FutOrder, FutPlan, balance_of, fstate
@@ -30,11 +31,18 @@ from .trading import accept, close_order, closable, emit_position, execute, move
 if TYPE_CHECKING:
     from ..engine.state import EngineState
 
-__all__ = ["HANDLERS", "place_from_plan"]
+__all__ = ["HANDLERS", "place_from_plan", "on_tick", "expire_client_oids"]
 
 _CANCELLED = int(OrderStatus.CANCELLED)
 _USER = int(CloseReason.USER)
 _ISO = int(MarginMode.ISOLATED)
+_INT_ONLY = {int}
+_HEDGE = int(PosMode.HEDGE)
+_CLOSE = int(TradeSide.CLOSE)
+_NORMAL = int(ContractStatus.NORMAL)
+_LIMIT = int(OrderType.LIMIT)
+_IOC = int(Force.IOC)
+_NORMAL_KIND = int(OrderKind.NORMAL)
 
 
 def _reject(ctx: Context, name: str, user: int, code: RejectCode, ref: str = "") -> None:
@@ -63,7 +71,7 @@ def list_contract(state: "EngineState", ctx: Context, cmd: ListContract) -> None
         return
     contract = Contract(cmd._replace(ts_ns=ctx.ts), state.assets[cmd.margin_asset])
     fs.contracts[cmd.symbol] = contract
-    ctx.emit(ContractListed, *cmd[1:19], tiers_text(contract.tiers), *cmd[20:],
+    ctx.emit(ContractListed, *cmd[1:18], tiers_text(contract.tiers), *cmd[19:],
              contract.next_funding_ns)
 
 
@@ -84,7 +92,7 @@ def fund_insurance(state: "EngineState", ctx: Context, cmd: FundInsurance) -> No
     if type(cmd.amount) is not int or not 0 < cmd.amount <= AMOUNT_MAX:
         _reject(ctx, "FundInsurance", 0, RejectCode.AMOUNT_OUT_OF_RANGE, cmd.asset)
         return
-    world = state.ledger.system(SystemOwner.EXTERNAL, cmd.asset)
+    world = state.ledger.system(SystemOwner.EXTERNAL, cmd.asset)  # the outside world
     fund = state.ledger.system(SystemOwner.INSURANCE, cmd.asset)
     move(state, ctx, world, AVAILABLE, fund, AVAILABLE, cmd.amount)
     emit_fund(state, ctx, cmd.asset, cmd.amount, int(InsuranceReason.FUNDED), "")
@@ -137,8 +145,8 @@ def set_position_mode(state: "EngineState", ctx: Context, cmd: SetPositionMode) 
         if contract.product_type == cmd.product_type and _busy(fs, cmd.user, contract.symbol):
             _reject(ctx, "SetPositionMode", cmd.user, RejectCode.HAS_POSITIONS_OR_ORDERS)
             return
-    if any(p.user == cmd.user and fs.contracts[p.symbol].product_type == cmd.product_type
-           for p in fs.plans.values()):
+    if any(c.product_type == cmd.product_type and (cmd.user, c.symbol) in fs.user_plans
+           for c in fs.contracts.values()):
         _reject(ctx, "SetPositionMode", cmd.user, RejectCode.HAS_POSITIONS_OR_ORDERS)
         return
     if cmd.pos_mode == 0:
@@ -260,13 +268,14 @@ def set_auto_margin(state: "EngineState", ctx: Context, cmd: SetAutoMargin) -> N
     if contract is None:
         _reject(ctx, "SetAutoMargin", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
         return
-    if not _user_ok(cmd.user) or cmd.on not in (0, 1) or cmd.hold_side not in (-1, 0, 1):
+    if not _user_ok(cmd.user) or cmd.on not in (0, 1) or cmd.hold_side not in (-1, 0, 1) or \
+            type(cmd.on) is not int or type(cmd.hold_side) is not int:
         _reject(ctx, "SetAutoMargin", cmd.user, RejectCode.INVALID_ARGUMENT, cmd.symbol)
         return
-    setting = fs.setting(cmd.user, cmd.symbol)
-    if setting.margin_mode != _ISO:
+    if fs.peek_setting(cmd.user, cmd.symbol).margin_mode != _ISO:
         _reject(ctx, "SetAutoMargin", cmd.user, RejectCode.NOT_ISOLATED, cmd.symbol)
         return
+    setting = fs.setting(cmd.user, cmd.symbol)
     for side in _sides(cmd.hold_side):
         setting.auto_margin[side] = cmd.on
         pos = fs.position(cmd.user, cmd.symbol, side)
@@ -286,7 +295,7 @@ def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
     ints = (cmd.side, cmd.trade_side, cmd.order_type, cmd.force, cmd.price, cmd.size,
             cmd.reduce_only, cmd.stp, cmd.margin_mode, cmd.tp_trigger, cmd.tp_price,
             cmd.sl_trigger, cmd.sl_price)
-    if not _user_ok(cmd.user) or any(type(v) is not int for v in ints) or \
+    if not _user_ok(cmd.user) or set(map(type, ints)) != _INT_ONLY or \
             type(cmd.client_oid) is not str or len(cmd.client_oid) > 64 or \
             cmd.side not in (0, 1) or cmd.trade_side not in (-1, 0, 1) or \
             cmd.order_type not in (0, 1) or cmd.force not in (0, 1, 2, 3) or \
@@ -295,22 +304,20 @@ def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
         return RejectCode.INVALID_ARGUMENT, None, 0
     if cmd.size > AMOUNT_MAX or cmd.price > AMOUNT_MAX:
         return RejectCode.AMOUNT_OUT_OF_RANGE, None, 0
-    hedge = fs.pos_mode(cmd.user, contract.product_type) == PosMode.HEDGE
+    hedge = fs.pos_mode(cmd.user, contract.product_type) == _HEDGE
     if hedge != (cmd.trade_side >= 0) or (hedge and cmd.reduce_only):
         return RejectCode.POSITION_MODE_MISMATCH, None, 0
-    if cmd.client_oid and (0, cmd.user, cmd.client_oid) in fs.client_oids:
-        return RejectCode.DUPLICATE_ORDER_ID, None, 0
     if hedge:
         hold_side = 0 if cmd.side == 0 else 1  # Bitget hedge: side names the position
-        reduce = cmd.trade_side == TradeSide.CLOSE
+        reduce = cmd.trade_side == _CLOSE
         book_side = cmd.side if not reduce else 1 - cmd.side
     else:
         book_side = cmd.side
         reduce = cmd.reduce_only == 1
         hold_side = (1 - cmd.side) if reduce else cmd.side  # the position it closes/opens
-    if contract.status != ContractStatus.NORMAL and not reduce:
+    if contract.status != _NORMAL and not reduce:
         return RejectCode.CONTRACT_HALTED, None, 0
-    if cmd.order_type == OrderType.LIMIT:
+    if cmd.order_type == _LIMIT:
         if cmd.price <= 0 or cmd.price % contract.tick:
             return RejectCode.PRICE_PRECISION, None, 0
     if cmd.size % contract.lot:
@@ -322,16 +329,16 @@ def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
     if contract.mark <= 0:
         return RejectCode.INDEX_STALE, None, 0
     band = contract.price_band_ppm
-    if cmd.order_type == OrderType.LIMIT and band and \
+    if cmd.order_type == _LIMIT and band and \
             abs(cmd.price - contract.mark) * PPM > contract.mark * band:
         return RejectCode.PRICE_OUT_OF_BAND, None, 0
-    setting = fs.setting(cmd.user, cmd.symbol)
+    setting = fs.peek_setting(cmd.user, cmd.symbol)
     margin_mode = setting.margin_mode
     if cmd.margin_mode >= 0 and cmd.margin_mode != margin_mode:
         if _busy(fs, cmd.user, cmd.symbol):
             return RejectCode.HAS_POSITIONS_OR_ORDERS, None, 0
         margin_mode = cmd.margin_mode
-    price = cmd.price if cmd.order_type == OrderType.LIMIT else contract.band_price(book_side)
+    price = cmd.price if cmd.order_type == _LIMIT else contract.band_price(book_side)
     leverage = setting.leverage[hold_side]
     hold = 0
     if reduce:
@@ -364,10 +371,10 @@ def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
     order = FutOrder(order_id=state.next_order_id, user=cmd.user, symbol=cmd.symbol,
                      side=book_side, wire_side=cmd.side, trade_side=cmd.trade_side,
                      hold_side=hold_side, order_type=cmd.order_type,
-                     force=cmd.force if cmd.order_type == OrderType.LIMIT else int(Force.IOC),
+                     force=cmd.force if cmd.order_type == _LIMIT else _IOC,
                      price=price, size=cmd.size, remaining=cmd.size, reduce=1 if reduce else 0,
                      client_oid=cmd.client_oid, stp=cmd.stp, margin_mode=margin_mode,
-                     leverage=leverage, hold=hold, kind=int(OrderKind.NORMAL), ts_ns=0,
+                     leverage=leverage, hold=hold, kind=_NORMAL_KIND, ts_ns=0,
                      tp_trigger=cmd.tp_trigger, tp_price=cmd.tp_price, sl_trigger=cmd.sl_trigger,
                      sl_price=cmd.sl_price)
     return None, order, price
@@ -392,12 +399,68 @@ def _run_order(state: "EngineState", ctx: Context, fs: FuturesState, contract: C
 
 def place_order(state: "EngineState", ctx: Context, cmd: PlaceFuturesOrder) -> None:
     fs = fstate(state)
+    if cmd.client_oid and type(cmd.client_oid) is str and \
+            _idempotent(fs, ctx, 0, cmd, "PlaceFuturesOrder"):
+        return
     code, order, limit = _check_order(state, fs, cmd)
     if code is not None or order is None:
         _reject(ctx, "PlaceFuturesOrder", cmd.user, code or RejectCode.INVALID_ARGUMENT,
                 cmd.client_oid if type(cmd.client_oid) is str else "")
         return
-    _run_order(state, ctx, fs, fs.contracts[cmd.symbol], order, limit)
+    contract = fs.contracts[cmd.symbol]
+    last = contract.last
+    _run_order(state, ctx, fs, contract, order, limit)
+    if cmd.client_oid:
+        _remember(fs, ctx, 0, cmd, order.order_id)
+    if contract.last != last and ((contract.symbol, 0) in fs.triggers or
+                                  contract.symbol in fs.trailing):
+        check_plans(state, ctx, contract)  # last-price plans follow the trades
+
+
+# ---- client order ids (idempotency, like spot: core/spot/handlers.py) ----------------------
+
+def _idempotent(fs: FuturesState, ctx: Context, kind: int, cmd: tuple, name: str) -> bool:
+    """A client id seen within the window: Duplicate for an identical retry, else reject."""
+    key = (kind, cmd.user, cmd.client_oid)  # type: ignore[attr-defined]
+    entry = fs.oid_seen.get(key)
+    if entry is None:
+        return False
+    payload = cmd[1:]
+    # same values AND same types: True == 1, but a retry must be the same command
+    if entry[1] == payload and list(map(type, entry[1])) == list(map(type, payload)):
+        ctx.emit(Duplicate, name, cmd.user, cmd.client_oid, entry[0])  # type: ignore[attr-defined]
+    else:
+        _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_DIFFERENT, cmd.client_oid)  # type: ignore
+    return True
+
+
+def _remember(fs: FuturesState, ctx: Context, kind: int, cmd: tuple, obj_id: int) -> None:
+    key = (kind, cmd.user, cmd.client_oid)  # type: ignore[attr-defined]
+    fs.oid_seen[key] = (obj_id, tuple(cmd[1:]), ctx.ts)
+    fs.oid_expiry.append((ctx.ts, key))
+
+
+def expire_client_oids(state: "EngineState", ctx: Context) -> None:
+    """Forget client ids older than the window (``ClockTick``); live ones are kept."""
+    fs = fstate(state)
+    expiry, horizon = fs.oid_expiry, ctx.ts - CLIENT_OID_WINDOW_NS
+    while expiry and expiry[0][0] <= horizon:
+        ts, key = expiry.popleft()
+        entry = fs.oid_seen.get(key)
+        if entry is None or entry[2] != ts:
+            continue  # superseded by a later use of the same id
+        if key in fs.client_oids:
+            fs.oid_seen[key] = (entry[0], entry[1], ctx.ts)
+            expiry.append((ctx.ts, key))  # still live: look again after another window
+        else:
+            del fs.oid_seen[key]
+
+
+def on_tick(state: "EngineState", ctx: Context) -> None:
+    """``Product.on_tick``: client-id expiry, then funding."""
+    from .funding import on_tick as funding_tick
+    expire_client_oids(state, ctx)
+    funding_tick(state, ctx)
 
 
 def _preset_tpsl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
@@ -441,7 +504,7 @@ def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAllFutures) -> Non
         for order in list((fs.user_orders.get((cmd.user, symbol)) or {}).values()):
             close_order(state, ctx, fs, contract, order, _CANCELLED, _USER)
         if cmd.plans:
-            for plan in [p for p in fs.plans.values() if p.user == cmd.user and p.symbol == symbol]:
+            for plan in list((fs.user_plans.get((cmd.user, symbol)) or {}).values()):
                 close_plan(ctx, fs, plan, int(PlanStatus.CANCELLED), 0)
 
 
@@ -515,7 +578,8 @@ def _add_plan(state: "EngineState", ctx: Context, fs: FuturesState, contract: Co
                        side, trade_side, hold_side, order_type, price, size, reduce_only,
                        callback, client_oid, direction, 0, 0, parent)
     fs.next_plan_id += 1
-    fs.plans[plan.plan_id] = plan
+    fs.add_plan(plan)
+    index_plan(fs, plan)
     if client_oid:
         fs.client_oids[(1, user, client_oid)] = plan.plan_id
     ctx.emit(FuturesPlanPlaced, plan.plan_id, user, contract.symbol, plan_type, trigger,
@@ -529,6 +593,8 @@ def place_plan(state: "EngineState", ctx: Context, cmd: PlaceFuturesPlan) -> Non
     contract = _contract(fs, cmd.symbol)
     name = "PlaceFuturesPlan"
     oid = cmd.client_oid if type(cmd.client_oid) is str else ""
+    if oid and _idempotent(fs, ctx, 1, cmd, name):
+        return
     if contract is None:
         _reject(ctx, name, cmd.user, RejectCode.UNKNOWN_SYMBOL, oid)
         return
@@ -540,9 +606,6 @@ def place_plan(state: "EngineState", ctx: Context, cmd: PlaceFuturesPlan) -> Non
             cmd.price < 0 or cmd.size < 0 or not 0 <= cmd.callback_ppm <= 100_000 or \
             type(cmd.client_oid) is not str:
         _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, oid)
-        return
-    if cmd.client_oid and (1, cmd.user, cmd.client_oid) in fs.client_oids:
-        _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_ORDER_ID, oid)
         return
     if contract.mark <= 0:
         _reject(ctx, name, cmd.user, RejectCode.INDEX_STALE, oid)
@@ -580,18 +643,20 @@ def place_plan(state: "EngineState", ctx: Context, cmd: PlaceFuturesPlan) -> Non
             _reject(ctx, name, cmd.user, RejectCode.TPSL_WRONG_SIDE, oid)
             return
         if plan_type in (1, 2) and any(
-                p.user == cmd.user and p.symbol == cmd.symbol and p.plan_type == plan_type and
-                p.hold_side == hold_side for p in fs.plans.values()):
+                p.plan_type == plan_type and p.hold_side == hold_side
+                for p in (fs.user_plans.get((cmd.user, cmd.symbol)) or {}).values()):
             _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_TPSL, oid)
             return
         side = 1 if hold_side == 0 else 0
     elif cmd.size <= 0 or cmd.size % contract.lot:
         _reject(ctx, name, cmd.user, RejectCode.SIZE_PRECISION, oid)
         return
-    _add_plan(state, ctx, fs, contract, cmd.user, plan_type, cmd.trigger_price, cmd.trigger_type,
-              side, cmd.trade_side, hold_side, cmd.order_type, cmd.price,
-              0 if plan_type in (1, 2) else cmd.size, cmd.reduce_only, cmd.callback_ppm,
-              cmd.client_oid, 0)
+    plan_id = _add_plan(state, ctx, fs, contract, cmd.user, plan_type, cmd.trigger_price,
+                        cmd.trigger_type, side, cmd.trade_side, hold_side, cmd.order_type,
+                        cmd.price, 0 if plan_type in (1, 2) else cmd.size, cmd.reduce_only,
+                        cmd.callback_ppm, cmd.client_oid, 0)
+    if cmd.client_oid:
+        _remember(fs, ctx, 1, cmd, plan_id)
 
 
 def cancel_plan(state: "EngineState", ctx: Context, cmd: CancelFuturesPlan) -> None:

@@ -45,7 +45,7 @@ def clearing_gap(state: "EngineState") -> Dict[Tuple[int, str], int]:
     for key, total in expected.items():
         if not linear[key]:
             continue
-        found = state.ledger.balances.get((int(SystemOwner.EXTERNAL), key[0], key[1]))
+        found = state.ledger.balances.get((int(SystemOwner.CLEARING), key[0], key[1]))
         have = found.available if found is not None else 0
         gaps[key] = have - total + fs.bad_debt.get(key[1], 0)
     return gaps
@@ -76,3 +76,30 @@ def check(state: "EngineState") -> None:
     for key, gap in clearing_gap(state).items():
         if gap:
             _fail(f"clearing account {key} off by {gap}")
+    _check_indexes(fs)
+
+
+def _check_indexes(fs) -> None:  # type: ignore[no-untyped-def]
+    """The derived indexes equal what the primary records give."""
+    held: Dict[Tuple[int, int, str], int] = {}
+    closes: Dict[Tuple[int, str], set] = {}
+    for order in fs.orders.values():
+        contract = fs.contracts[order.symbol]
+        key = (order.user, contract.account, contract.margin_asset)
+        if order.hold:
+            held[key] = held.get(key, 0) + order.hold
+        if order.reduce:
+            closes.setdefault((order.user, order.symbol), set()).add(order.order_id)
+    if held != fs.held:
+        _fail(f"order-hold totals {fs.held} != {held}")
+    if closes != {k: set(v) for k, v in fs.reduce_orders.items()}:
+        _fail("reduce-order index out of step")
+    indexed = sum(len(b.rising) + len(b.falling) for b in fs.triggers.values()) + \
+        sum(len(t) for t in fs.trailing.values())
+    if indexed != len(fs.plans) or fs.firing:
+        _fail(f"plan index holds {indexed} entries for {len(fs.plans)} plans")
+    if sum(len(m) for m in fs.user_plans.values()) != len(fs.plans):
+        _fail("user plan index out of step")
+    for (kind, user, oid), ident in fs.client_oids.items():
+        if (kind, user, oid) not in fs.oid_seen and kind == 0 and ident in fs.orders:
+            _fail(f"live client id {oid} without an idempotency entry")

@@ -39,14 +39,8 @@ def account_key(pos: Position) -> AccountKey:
 
 
 def order_holds(fs: FuturesState, user: int, account: int, asset: str) -> int:
-    total = 0
-    for contract in fs.contracts.values():
-        if contract.account != account or contract.margin_asset != asset:
-            continue
-        mine = fs.user_orders.get((user, contract.symbol))
-        if mine:
-            total += sum(o.hold for o in mine.values())
-    return total
+    """Σ holds of the account's resting orders (kept by ``FuturesState``, O(1))."""
+    return fs.held.get((user, account, asset), 0)
 
 
 def isolated_liquidatable(contract: Contract, pos: Position) -> bool:
@@ -79,10 +73,12 @@ def cross_status(state: "EngineState", fs: FuturesState, key: AccountKey
 def refresh_position(state: "EngineState", fs: FuturesState, pos: Position) -> None:
     """Re-index one position (isolated: its own price; cross: the whole account)."""
     if pos.margin_mode == _CROSS:
-        refresh_account(state, fs, account_key(pos))
+        refresh_account(state, fs, (pos.user, pos.account, pos.asset))
         return
     contract = fs.contracts[pos.symbol]
     price = trigger_price(contract, pos.side, pos.size, pos.cost, pos.margin * PPM)
+    pos.liq = price if 0 < price < 1 << 100 else 0
+    pos.liq_at = (pos.size, pos.cost, pos.margin)
     index_position(contract, pos, _beyond_mark(contract, pos.side, price))
 
 
@@ -99,30 +95,45 @@ def _beyond_mark(contract: Contract, side: int, price: int) -> int:
 
 
 def refresh_account(state: "EngineState", fs: FuturesState, key: AccountKey) -> None:
-    """Recompute the triggers of a cross account and the floor transfers must respect."""
-    equity, maint, upnl, cross = cross_status(state, fs, key)
-    if not cross:
-        fs.floors.pop(key, None)
-        return
+    """Recompute the triggers of a cross account and the floor transfers must respect.
+
+    Same arithmetic as ``cross_status`` (one pass over the account's positions)."""
+    positions = fs.accounts.get(key)
     balance = state.ledger.balances.get(key)
     available = balance.available if balance is not None else 0
+    equity = available + fs.held.get(key, 0)
+    maint = upnl = 0
+    rows = []
+    contracts = fs.contracts
+    for pos in (positions or {}).values():
+        if pos.margin_mode != _CROSS:
+            continue
+        contract = contracts[pos.symbol]
+        mark = contract.mark
+        value = contract.value(pos.size, mark)
+        u = (1 - 2 * pos.side) * contract.sgn * (value - pos.cost) if mark > 0 and pos.size else 0
+        rate = contract.risk(value)
+        equity += pos.margin + u
+        upnl += u
+        maint += value * rate
+        rows.append((pos, contract, value, rate, u))
+    if not rows:
+        fs.floors.pop(key, None)
+        return
     buffer_e6 = equity * PPM - maint
     out = max(0, min(available + min(0, upnl), buffer_e6 // PPM))  # may still leave
     fs.floors[key] = available - out
     share_total = buffer_e6 - out * PPM
-    values = [fs.contracts[p.symbol].value(p.size, fs.contracts[p.symbol].mark) for p in cross]
-    total_value = sum(values) or 1
-    for pos, value in zip(cross, values):
-        contract = fs.contracts[pos.symbol]
-        share = share_total * value // total_value if share_total > 0 else share_total
-        rate = risk_rate(contract, value)
+    if share_total <= 0:  # at or past the threshold: check at the very next tick
+        for pos, contract, _, _, _ in rows:
+            index_position(contract, pos, contract.mark if pos.side == 0 else max(1, contract.mark))
+        return
+    total_value = sum(row[2] for row in rows) or 1
+    for pos, contract, value, rate, u in rows:
+        share = share_total * value // total_value
         # margin such that the position alone has exactly `share` above maintenance now
-        margin_e6 = share + value * rate - unrealised(contract, pos, contract.mark) * PPM
+        margin_e6 = share + value * rate - u * PPM
         price = trigger_price(contract, pos.side, pos.size, pos.cost, margin_e6)
-        if share_total <= 0:
-            price = contract.mark if pos.side == 0 else max(1, contract.mark)
-            index_position(contract, pos, price)
-            continue
         index_position(contract, pos, _beyond_mark(contract, pos.side, price))
 
 

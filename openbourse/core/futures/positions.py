@@ -27,7 +27,7 @@ __all__ = ["Position", "unrealised", "trigger_price", "bankruptcy_price", "risk_
 class Position:
     __slots__ = ("position_id", "user", "symbol", "side", "margin_mode", "pos_mode", "leverage",
                  "size", "cost", "margin", "realised", "fees", "funding", "auto_margin",
-                 "opened_ns", "trigger", "account", "asset")
+                 "opened_ns", "trigger", "account", "asset", "liq", "liq_at")
 
     def __init__(self, position_id: int, user: int, contract: Contract, side: int,
                  margin_mode: int, pos_mode: int, leverage: int, auto_margin: int,
@@ -50,6 +50,8 @@ class Position:
         self.trigger = 0  # current liquidation-index trigger price (0 = not indexed)
         self.account = contract.account
         self.asset = contract.margin_asset
+        self.liq = 0  # isolated: liquidation price at the last re-index, for (size, cost, margin)
+        self.liq_at: Tuple[int, int, int] = (0, 0, 0)
 
     @property
     def d(self) -> int:
@@ -75,7 +77,7 @@ def unrealised(contract: Contract, pos: Position, mark: int) -> int:
 
 def risk_rate(contract: Contract, value: int) -> int:
     """Maintenance rate in ppm at a position value: tier MMR plus the liquidation fee."""
-    return contract.mmr(value) + contract.liquidation_fee_ppm
+    return contract.risk(value)
 
 
 def _solve(contract: Contract, side: int, size: int, cost: int, margin_e6: int,
@@ -104,13 +106,14 @@ def trigger_price(contract: Contract, side: int, size: int, cost: int, margin_e6
     """Liquidation price, using the MMR of the tier the position reaches at that price."""
     if size <= 0:
         return 0
-    rate = risk_rate(contract, contract.value(size, contract.mark or 1))
+    risk, value = contract.risk, contract.value
+    rate = risk(value(size, contract.mark or 1))
     price = 0
     for _ in range(len(contract.tiers) + 1):
         price = _solve(contract, side, size, cost, margin_e6, rate)
         if price <= 0 or price >= 1 << 100:
             return price
-        at = risk_rate(contract, contract.value(size, price))
+        at = risk(value(size, price))
         if at == rate:
             break
         rate = at

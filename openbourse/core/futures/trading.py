@@ -10,8 +10,13 @@ Ledger postings of one fill, per side (user balance ``B`` = the user's futures a
 3. fee ``B.available → FEES`` (capped at what is there);
 4. opening part ``q_o``: initial margin ``ceil(value ÷ leverage)``: ``B.available → B.frozen``.
 
-``clearing`` is ``(EXTERNAL, <futures account type>, asset)``: it pays realised profits and
-receives realised losses, so its balance is Σ unrealised PnL of the open positions.
+``clearing`` is ``(CLEARING, <futures account type>, asset)``: it pays realised profits and
+receives realised losses, so its balance is Σ unrealised PnL of the open positions (it
+may be negative; ``SystemOwner.CLEARING`` is exempt from the no-negative rule).
+
+Hot path: a fill's postings are applied as plain arithmetic on the ``Balance`` records
+(the ledger's batch check would only re-verify what the handler validated); ``move``
+checks the debited bucket and raises ``InsufficientFunds`` like ``Ledger.post``.
 Liquidation orders (``OrderKind.LIQUIDATION``) defer their side's PnL and fee to
 ``liquidation.py``, which settles them against the position's margin and the fund.
 """
@@ -22,12 +27,13 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from ..context import Context
 from ..enums import CloseReason, Force, OrderStatus, OrderType, SystemOwner
 from ..ledger.balances import Balance
-from ..ledger.ledger import AVAILABLE, FROZEN
+from ..ledger.ledger import AVAILABLE, FROZEN, InsufficientFunds
 from ..units import div_ceil, fee_units
 from .contracts import Contract
 from .enums import MarginMode, OrderKind, PositionReason
 from .events import FuturesOrderAccepted, FuturesOrderClosed, FuturesTrade, PositionChanged
 from .margin import refresh_position
+from .plans import drop_position_plans
 from .positions import Position, bankruptcy_price, liquidation_price
 from .state import FuturesState, FutOrder, balance_of
 
@@ -39,8 +45,16 @@ __all__ = ["move", "clearing", "execute", "close_order", "emit_position", "debit
 
 _CROSS = int(MarginMode.CROSSED)
 _LIQ = int(OrderKind.LIQUIDATION)
+_EXTERNAL = int(SystemOwner.EXTERNAL)
+_CLEARING = int(SystemOwner.CLEARING)
 _FILLED = int(OrderStatus.FILLED)
 _CANCELLED = int(OrderStatus.CANCELLED)
+_TRADE = int(PositionReason.TRADE)
+_LIMIT = int(OrderType.LIMIT)
+_MARKET = int(OrderType.MARKET)
+_POST_ONLY = int(Force.POST_ONLY)
+_FOK = int(Force.FOK)
+_IOC = int(Force.IOC)
 
 
 class LiqAcc:
@@ -57,15 +71,34 @@ class LiqAcc:
 
 def move(state: "EngineState", ctx: Context, debit: Balance, debit_bucket: int,
          credit: Balance, credit_bucket: int, amount: int) -> None:
+    """One ledger posting (same rules as ``Ledger.post``; CLEARING may go negative)."""
     if amount <= 0:
         return
-    state.ledger.post([(debit, debit_bucket, credit, credit_bucket, amount)])
+    if debit.asset != credit.asset:
+        raise ValueError("posting across assets")
+    owner = debit.owner
+    if debit_bucket == AVAILABLE:
+        if amount > debit.available and owner != _CLEARING and owner != _EXTERNAL:
+            raise InsufficientFunds(debit.key)
+        debit.available -= amount
+    else:
+        if amount > debit.frozen and owner != _CLEARING and owner != _EXTERNAL:
+            raise InsufficientFunds(debit.key)
+        debit.frozen -= amount
+    if credit_bucket == AVAILABLE:
+        credit.available += amount
+    else:
+        credit.frozen += amount
     ctx.touch(debit)
     ctx.touch(credit)
 
 
 def clearing(state: "EngineState", contract: Contract) -> Balance:
-    return state.ledger.balance(int(SystemOwner.EXTERNAL), contract.account, contract.margin_asset)
+    return state.ledger.balance(_CLEARING, contract.account, contract.margin_asset)
+
+
+def _fees(state: "EngineState", contract: Contract) -> Balance:
+    return state.ledger.balance(int(SystemOwner.FEES), 0, contract.margin_asset)
 
 
 def debit_user(state: "EngineState", ctx: Context, fs: FuturesState, balance: Balance,
@@ -98,11 +131,11 @@ def closable(fs: FuturesState, pos: Optional[Position], exclude: int = 0) -> int
     """Size of ``pos`` not yet promised to resting closing orders."""
     if pos is None:
         return 0
-    mine = fs.user_orders.get((pos.user, pos.symbol))
-    promised = 0
-    if mine:
-        promised = sum(o.remaining for o in mine.values()
-                       if o.reduce and o.hold_side == pos.side and o.order_id != exclude)
+    mine = fs.reduce_orders.get((pos.user, pos.symbol))
+    if not mine:
+        return pos.size
+    promised = sum(o.remaining for o in mine.values()
+                   if o.hold_side == pos.side and o.order_id != exclude)
     return max(0, pos.size - promised)
 
 
@@ -111,6 +144,8 @@ def emit_position(ctx: Context, contract: Contract, pos: Position, reason: int) 
     if pos.size:
         if pos.margin_mode == _CROSS:
             liq = pos.trigger if 0 < pos.trigger < 1 << 100 else 0
+        elif pos.liq_at == (pos.size, pos.cost, pos.margin):
+            liq = pos.liq  # computed by the last re-index (margin.refresh_position)
         else:
             liq = liquidation_price(contract, pos, pos.margin * 1_000_000)
         bank = bankruptcy_price(contract, pos.side, pos.size, pos.cost, pos.margin)
@@ -126,28 +161,36 @@ def emit_position(ctx: Context, contract: Contract, pos: Position, reason: int) 
 
 
 def _settle_side(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
-                 order: FutOrder, q: int, price: int, fee_ppm: int,
-                 acc: Optional[LiqAcc]) -> Tuple[int, int, List[Position]]:
-    """Apply one fill to one order's user.  Returns (realised pnl, fee, touched positions)."""
-    balance = balance_of(state, order.user, contract)
+                 order: FutOrder, q: int, price: int, total_value: int, fee_ppm: int,
+                 acc: Optional[LiqAcc], before: int) -> Tuple[int, int, List[Position]]:
+    """Apply one fill of ``q`` (value ``total_value``) to one order's user; ``before`` is the
+    order's remaining size before this fill.  Returns (realised pnl, fee, touched positions)."""
     user = order.user
+    symbol = contract.symbol
+    balance = state.ledger.balance(user, contract.account, contract.margin_asset)
+    ctx.touch(balance)
     # 1. hold share
-    if order.hold:
-        share = order.hold if q >= order.remaining else order.hold * q // order.remaining
-        order.hold -= share
-        move(state, ctx, balance, FROZEN, balance, AVAILABLE, share)
+    hold = order.hold
+    if hold:
+        share = hold if q >= before else hold * q // before
+        order.hold = hold - share
+        balance.frozen -= share
+        balance.available += share
+        if order.resting:
+            fs.release_hold(order, share)
     # which position(s) the fill closes / opens
     touched: List[Position] = []
     close_q, open_q = 0, q
     pos_close: Optional[Position] = None
     open_side = order.hold_side
+    sides = fs.by_user.get((user, symbol))
     if order.trade_side >= 0:  # hedge mode
         if order.reduce:
-            pos_close = fs.position(user, contract.symbol, order.hold_side)
+            pos_close = sides.get(order.hold_side) if sides else None
             close_q, open_q = (min(q, pos_close.size) if pos_close else 0), 0
     else:
-        open_side = 0 if order.side == 0 else 1
-        existing = fs.position(user, contract.symbol, 1 - open_side)
+        open_side = order.side  # one-way: buy opens/adds long (0), sell short (1)
+        existing = sides.get(1 - open_side) if sides else None
         if existing is not None:
             pos_close = existing
             close_q = min(q, existing.size)
@@ -155,62 +198,74 @@ def _settle_side(state: "EngineState", ctx: Context, fs: FuturesState, contract:
         if order.reduce:
             open_q = 0
     pnl = 0
-    total_value = contract.value(q, price)
     # 2. closing part
     if close_q and pos_close is not None:
         pos = pos_close
         value = total_value if close_q == q else contract.value(close_q, price)
-        if close_q >= pos.size:
+        size = pos.size
+        if close_q >= size:
             removed, released = pos.cost, pos.margin
         else:
-            removed, released = pos.cost * close_q // pos.size, pos.margin * close_q // pos.size
-        pos.size -= close_q
+            removed, released = pos.cost * close_q // size, pos.margin * close_q // size
+        pos.size = size - close_q
         pos.cost -= removed
         pos.margin -= released
-        move(state, ctx, balance, FROZEN, balance, AVAILABLE, released)
-        pnl = pos.d * contract.sgn * (value - removed)
+        balance.frozen -= released
+        balance.available += released
+        pnl = (1 - 2 * pos.side) * contract.sgn * (value - removed)
         pos.realised += pnl
-        clear = clearing(state, contract)
+        if pnl > 0 or acc is None:
+            if pnl > 0:
+                clear = clearing(state, contract)
+                clear.available -= pnl
+                balance.available += pnl
+                ctx.touch(clear)
+                if acc is not None:
+                    acc.pool += pnl
+            elif pnl < 0:
+                got = debit_user(state, ctx, fs, balance, pos, -pnl, clearing(state, contract))
+                if got < -pnl:
+                    _cover_deficit(state, ctx, fs, contract, -pnl - got)
+        else:
+            acc.loss -= pnl
         if acc is not None:
             acc.pool += released
             acc.book_size += close_q
-            if pnl > 0:
-                move(state, ctx, clear, AVAILABLE, balance, AVAILABLE, pnl)
-                acc.pool += pnl
-            else:
-                acc.loss += -pnl
-        elif pnl > 0:
-            move(state, ctx, clear, AVAILABLE, balance, AVAILABLE, pnl)
-        elif pnl < 0:
-            got = debit_user(state, ctx, fs, balance, pos, -pnl, clear)
-            if got < -pnl:
-                _cover_deficit(state, ctx, fs, contract, -pnl - got)
         touched.append(pos)
     # 3. fee
-    fee = fee_units(total_value, fee_ppm)
+    fee = -((-total_value * fee_ppm) // 1_000_000)  # fee_units: rounded up
     if acc is not None:
         acc.fee += fee
     elif fee:
-        fee = min(fee, balance.available)
-        move(state, ctx, balance, AVAILABLE, state.ledger.system(SystemOwner.FEES,
-                                                                  contract.margin_asset), AVAILABLE, fee)
+        if fee > balance.available:
+            fee = balance.available
+        if fee:
+            fees = _fees(state, contract)
+            balance.available -= fee
+            fees.available += fee
+            ctx.touch(fees)
     # 4. opening part
     if open_q:
-        pos = fs.position(user, contract.symbol, open_side)
-        setting = fs.setting(user, contract.symbol)
+        pos = sides.get(open_side) if sides else None
         if pos is None:
+            setting = fs.setting(user, symbol)
             pos = Position(fs.next_position_id, user, contract, open_side, order.margin_mode,
                            fs.pos_mode(user, contract.product_type), order.leverage,
                            setting.auto_margin[open_side], ctx.ts)
             fs.next_position_id += 1
             fs.add_position(pos, contract)
         value = total_value if open_q == q else contract.value(open_q, price)
-        margin = min(div_ceil(value, pos.leverage), balance.available)
-        move(state, ctx, balance, AVAILABLE, balance, FROZEN, margin)
+        margin = -(-value // pos.leverage)
+        if margin > balance.available:
+            margin = balance.available
+        balance.available -= margin
+        balance.frozen += margin
         pos.margin += margin
         pos.size += open_q
         pos.cost += value
         touched.append(pos)
+    if balance.available < 0 or balance.frozen < 0:
+        raise InsufficientFunds(balance.key)
     if touched:
         touched[-1].fees += fee
     return pnl, fee, touched
@@ -228,8 +283,8 @@ def _finish_position(state: "EngineState", ctx: Context, fs: FuturesState, contr
     if pos.size == 0:
         fs.remove_position(pos, contract)
         emit_position(ctx, contract, pos, reason)
-        from .plans import drop_position_plans
-        drop_position_plans(state, ctx, fs, pos)
+        if (pos.user, pos.symbol) in fs.user_plans:
+            drop_position_plans(state, ctx, fs, pos)
         if pos.margin_mode == _CROSS:
             refresh_position(state, fs, pos)  # re-index the rest of the account
         return
@@ -240,13 +295,13 @@ def _finish_position(state: "EngineState", ctx: Context, fs: FuturesState, contr
 def trim_reduce_orders(state: "EngineState", ctx: Context, fs: FuturesState,
                        contract: Contract, user: int) -> None:
     """Resting closing orders may not exceed what their position still holds (newest go first)."""
-    mine = fs.user_orders.get((user, contract.symbol))
+    mine = fs.reduce_orders.get((user, contract.symbol))
     if not mine:
         return
     for side in (0, 1):
         pos = fs.position(user, contract.symbol, side)
         size = pos.size if pos is not None else 0
-        reducing = [o for o in mine.values() if o.reduce and o.hold_side == side]
+        reducing = [o for o in mine.values() if o.hold_side == side]
         excess = sum(o.remaining for o in reducing) - size
         for order in reversed(reducing):
             if excess <= 0:
@@ -283,7 +338,7 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
             want: int = 0) -> None:
     """Match a new (accepted) order, settle its fills, then rest or close it."""
     book = contract.book
-    if order.order_type == OrderType.LIMIT and order.force == Force.POST_ONLY and \
+    if order.order_type == _LIMIT and order.force == _POST_ONLY and \
             book.crosses(order.side, order.price):
         close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.POST_ONLY))
         return
@@ -291,47 +346,53 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
     if order.reduce and acc is None:
         pos = fs.position(order.user, contract.symbol, order.hold_side)
         want = min(want, pos.size if pos is not None else 0)
-    if order.force == Force.FOK and order.order_type == OrderType.LIMIT and \
+    if order.force == _FOK and order.order_type == _LIMIT and \
             (want < order.remaining or not book.fillable(order, limit, want)):
         close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.FOK))
         return
     fills, stp_makers, taker_stp = book.match(order, limit, want)
     for maker in stp_makers:
-        maker.remaining = 0  # already out of the book
         maker_resting_cleanup(state, ctx, fs, contract, maker, int(CloseReason.STP))
     touched_users: Dict[int, None] = {}
+    maker_fee_ppm = contract.maker_fee_ppm
+    t_fee_ppm = contract.liquidation_fee_ppm if order.kind == _LIQ else contract.taker_fee_ppm
+    liq_flag = 1 if order.kind == _LIQ else 0
+    symbol = contract.symbol
+    value_of = contract.value
     for maker, q in fills:
         price = maker.price
-        value = contract.value(q, price)
-        m_pnl, m_fee, m_pos = _settle_side(state, ctx, fs, contract, maker, q, price,
-                                           contract.maker_fee_ppm, None)
-        t_fee_ppm = contract.liquidation_fee_ppm if order.kind == _LIQ else contract.taker_fee_ppm
-        t_pnl, t_fee, t_pos = _settle_side(state, ctx, fs, contract, order, q, price,
-                                           t_fee_ppm, acc)
+        value = value_of(q, price)
+        m_pnl, m_fee, m_pos = _settle_side(state, ctx, fs, contract, maker, q, price, value,
+                                           maker_fee_ppm, None, maker.remaining + q)
+        t_pnl, t_fee, t_pos = _settle_side(state, ctx, fs, contract, order, q, price, value,
+                                           t_fee_ppm, acc, order.remaining)
         order.remaining -= q
-        for o, pnl, fee in ((maker, m_pnl, m_fee), (order, t_pnl, t_fee)):
-            o.filled_size += q
-            o.filled_value += value
-            o.fee += fee
-            o.pnl += pnl
+        maker.filled_size += q
+        maker.filled_value += value
+        maker.fee += m_fee
+        maker.pnl += m_pnl
+        order.filled_size += q
+        order.filled_value += value
+        order.fee += t_fee
+        order.pnl += t_pnl
         contract.last = price
         trade_id = state.next_trade_id
-        state.next_trade_id += 1
-        ctx.emit(FuturesTrade, trade_id, contract.symbol, price, q, order.side, maker.order_id,
+        state.next_trade_id = trade_id + 1
+        ctx.emit(FuturesTrade, trade_id, symbol, price, q, order.side, maker.order_id,
                  order.order_id, maker.user, order.user, value, m_fee, t_fee, m_pnl, t_pnl,
-                 1 if order.kind == _LIQ else 0)
-        seen: Dict[int, Position] = {}
-        for pos in m_pos + t_pos:
-            seen[pos.position_id] = pos
-        for pos in seen.values():
-            reason = int(PositionReason.TRADE)
-            if acc is not None and pos.user == order.user:
+                 liq_flag)
+        for pos in m_pos:
+            _finish_position(state, ctx, fs, contract, pos, _TRADE)
+        for pos in t_pos:
+            if pos in m_pos:
+                continue  # a self-trade touched the same position
+            if acc is not None:
                 # the liquidated side is finished by liquidation.py (its margin is settled there)
                 if pos.size == 0:
                     fs.remove_position(pos, contract)
                     emit_position(ctx, contract, pos, int(PositionReason.LIQUIDATION))
                 continue
-            _finish_position(state, ctx, fs, contract, pos, reason)
+            _finish_position(state, ctx, fs, contract, pos, _TRADE)
         if maker.remaining == 0:
             maker_resting_cleanup(state, ctx, fs, contract, maker, 0)
         touched_users[maker.user] = None
@@ -342,7 +403,7 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
         close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.STP))
     elif order.remaining == 0:
         close_order(state, ctx, fs, contract, order, _FILLED, 0)
-    elif order.order_type == OrderType.MARKET or order.force in (Force.IOC, Force.FOK) or \
+    elif order.order_type == _MARKET or order.force == _IOC or order.force == _FOK or \
             acc is not None:
         reason = CloseReason.NO_LIQUIDITY if order.order_type == OrderType.MARKET else CloseReason.IOC
         close_order(state, ctx, fs, contract, order, _CANCELLED, int(reason))
@@ -362,6 +423,8 @@ def maker_resting_cleanup(state: "EngineState", ctx: Context, fs: FuturesState,
                           contract: Contract, maker: FutOrder, reason: int) -> None:
     """A maker left the book inside ``match`` (filled or STP): unindex it and close it."""
     if maker.resting:
+        if reason:  # STP: the book took it out whole; its promise to close is gone too
+            maker.remaining = 0
         fs.drop_order(maker)
         if maker.client_oid:
             fs.client_oids.pop((0, maker.user, maker.client_oid), None)

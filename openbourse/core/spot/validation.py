@@ -22,8 +22,11 @@ __all__ = ["check_order", "band_limits"]
 _BUY = int(Side.BUY)
 _LIMIT = int(OrderType.LIMIT)
 _SPOT = int(AccountType.SPOT)
-_FORCE_MAX = int(Force.POST_ONLY)
-_STP_MAX = int(Stp.CANCEL_BOTH)
+# Valid enum values (the types are checked first, so bools never reach these sets).
+_SIDES = frozenset(int(side) for side in Side)
+_ORDER_TYPES = frozenset(int(order_type) for order_type in OrderType)
+_FORCES = frozenset(range(int(Force.POST_ONLY) + 1))
+_STPS = frozenset(range(int(Stp.CANCEL_BOTH) + 1))
 _ONLINE = int(MarketStatus.ONLINE)
 _GTC, _POST_ONLY = int(Force.GTC), int(Force.POST_ONLY)
 _DEN = FEE_RATE_DENOMINATOR
@@ -122,12 +125,11 @@ def check_order(state: "EngineState", cmd: PlaceOrder, *, check_funds: bool = Tr
             or type(tp_price) is not _int or type(sl_trigger) is not _int
             or type(sl_price) is not _int):
         return RejectCode.INVALID_ARGUMENT, 0
-    if (user <= 0 or not 0 <= side <= 1 or not 0 <= order_type <= 1
-            or not 0 <= force <= _FORCE_MAX or not 0 <= stp <= _STP_MAX
-            or price < 0 or size < 0 or quote_size < 0 or len(client_oid) > _CLIENT_OID_MAX
-            or tp_trigger < 0 or tp_price < 0 or sl_trigger < 0 or sl_price < 0):
+    if (user <= 0 or side not in _SIDES or order_type not in _ORDER_TYPES
+            or force not in _FORCES or stp not in _STPS or len(client_oid) > _CLIENT_OID_MAX
+            or min(price, size, quote_size, tp_trigger, tp_price, sl_trigger, sl_price) < 0):
         return RejectCode.INVALID_ARGUMENT, 0
-    if price > AMOUNT_MAX or size > AMOUNT_MAX or quote_size > AMOUNT_MAX:
+    if max(price, size, quote_size) > AMOUNT_MAX:
         return RejectCode.AMOUNT_OUT_OF_RANGE, 0
     market = state.markets.get(symbol)
     if market is None:

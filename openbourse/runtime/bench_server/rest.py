@@ -1,14 +1,14 @@
 """(a) REST: signed place+cancel round trips and the public time endpoint, same clients.
 
 A minimal keep-alive HTTP/1.1 client, because a general-purpose Python client saturates
-before the server does and would measure itself.
+before the server does and would measure itself (client and server share the machine).
 """
 from __future__ import annotations
 
 import asyncio
 import re
 import time
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 import orjson
@@ -18,40 +18,95 @@ from ...adapters.api.auth import sign
 __all__ = ["RawHttp", "Signer", "rest_phase", "public_phase", "order_price", "pct"]
 
 
+class _Reader(asyncio.Protocol):
+    """Collects one Content-Length framed response at a time for ``RawHttp``."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+        self.waiter: Optional[asyncio.Future] = None
+        self.transport: Any = None
+        self.lost: Optional[BaseException] = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buf = self.buf + data if self.buf else data
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            return
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        match = _LENGTH.search(self.buf, 0, end)
+        total = end + 4 + (int(match.group(1)) if match else 0)
+        if len(self.buf) < total:
+            return
+        reply, self.buf = self.buf[:total], self.buf[total:]
+        self.waiter = None
+        waiter.set_result((int(reply[9:12]), reply[end + 4:]))
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        self.lost = exc or ConnectionResetError("connection closed by the server")
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(self.lost)
+
+
+_LENGTH = re.compile(rb"(?i)\r\ncontent-length:[ \t]*(\d+)")
+
+
 class RawHttp:
-    """One keep-alive HTTP/1.1 connection; responses must carry Content-Length."""
+    """One keep-alive HTTP/1.1 connection; responses must carry Content-Length.
+
+    An ``asyncio.Protocol`` rather than streams: one write and one future per request,
+    so the load generator spends as little of the shared CPU as it can."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.reader: Any = None
-        self.writer: Any = None
+        self.protocol: Optional[_Reader] = None
+        self._host_line = f"Host: {host}\r\n"
 
     async def request(self, method: str, path: str, headers: Dict[str, str] = {},
                       body: bytes = b"") -> Tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n" + "".join(
+        protocol = self.protocol
+        if protocol is None or protocol.lost is not None:
+            loop = asyncio.get_running_loop()
+            _, protocol = await loop.create_connection(_Reader, self.host, self.port)
+            self.protocol = protocol
+        head = f"{method} {path} HTTP/1.1\r\n{self._host_line}" + "".join(
             f"{k}: {v}\r\n" for k, v in headers.items()) + f"Content-Length: {len(body)}\r\n\r\n"
-        self.writer.write(head.encode() + body)
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(raw[9:12])
-        match = re.search(rb"(?i)content-length:\s*(\d+)", raw)
-        return status, await self.reader.readexactly(int(match.group(1)) if match else 0)
+        waiter = protocol.waiter = asyncio.get_running_loop().create_future()
+        protocol.transport.write(head.encode() + body)
+        return await waiter
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        if self.protocol is not None and self.protocol.transport is not None:
+            self.protocol.transport.close()
 
 
 class Signer:
+    """Signs as ccxt does.  Identical requests (same path and body) signed in the same
+    millisecond get distinct timestamps: the server refuses a replayed signature."""
+
     def __init__(self, creds: Dict[str, str]) -> None:
         self.key, self.secret, self.phrase = creds["apiKey"], creds["secretKey"], creds["passphrase"]
+        self._last: Dict[str, int] = {}  # prehash tail -> last timestamp used
+
+    def _stamp(self, tail: str) -> int:
+        now = time.time_ns() // 1_000_000
+        last = self._last.get(tail, 0)
+        stamp = now if now > last else last + 1
+        if len(self._last) > 4096:
+            self._last = {k: v for k, v in self._last.items() if v >= now}
+        self._last[tail] = stamp
+        return stamp
 
     def post(self, path: str, payload: Dict[str, Any]) -> Tuple[Dict[str, str], bytes]:
         body = orjson.dumps(payload)
-        ts = str(time.time_ns() // 1_000_000)
+        tail = "POST" + path + body.decode()
+        ts = str(self._stamp(tail))
         return {"ACCESS-KEY": self.key, "ACCESS-TIMESTAMP": ts, "ACCESS-PASSPHRASE": self.phrase,
-                "ACCESS-SIGN": sign(self.secret, ts + "POST" + path + body.decode()),
+                "ACCESS-SIGN": sign(self.secret, ts + tail),
                 "Content-Type": "application/json"}, body
 
 
@@ -91,14 +146,16 @@ async def rest_phase(url: str, creds: Dict[str, str], symbol: str, clients: int,
     errors = [0]
     budget = [max_requests]
 
-    async def trader() -> None:
+    async def trader(index: int) -> None:
         http = RawHttp(host, port)
+        # each client its own size, so no two clients sign the same request body
+        own_size = f"{float(size) + index * 0.0001:.4f}"
         deadline = time.perf_counter() + duration
         while time.perf_counter() < deadline and budget[0] > 0:
             budget[0] -= 2
             headers, body = signer.post("/api/v2/spot/trade/place-order", {
                 "symbol": symbol, "side": "buy", "orderType": "limit", "force": "gtc",
-                "price": price, "size": size})
+                "price": price, "size": own_size})
             t0 = time.perf_counter()
             status, raw = await http.request("POST", "/api/v2/spot/trade/place-order", headers, body)
             t1 = time.perf_counter()
@@ -115,7 +172,7 @@ async def rest_phase(url: str, creds: Dict[str, str], symbol: str, clients: int,
         http.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(trader() for _ in range(clients)))
+    await asyncio.gather(*(trader(index) for index in range(clients)))
     order_elapsed = time.perf_counter() - started
     public = await public_phase(host, port, clients, duration, max_requests)
     place = _summary(len(place_lat), order_elapsed, place_lat, errors[0])

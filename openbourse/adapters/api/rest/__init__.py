@@ -19,6 +19,18 @@ def endpoints() -> List[Endpoint]:
     out: List[Endpoint] = []
     for module in (public, market, account, wallet, trade, queries, plans, admin):
         out.extend(module.registry.endpoints)
+    from . import convert, margin, margin_trade  # issue 6: margin and convert
+
+    for module in (margin, margin_trade, convert):
+        out.extend(module.registry.endpoints)
+    try:  # issue 5: futures (they replace the "nothing listed" placeholders that
+        # public.py/account.py declare for the same paths)
+        from . import mix_account, mix_market, mix_trade
+    except ImportError:  # the futures product is not in this tree
+        return out
+    mix = [e for m in (mix_market, mix_account, mix_trade) for e in m.registry.endpoints]
+    taken = {e.path for e in mix}
+    out = [e for e in out if e.path not in taken] + mix
     return out
 
 

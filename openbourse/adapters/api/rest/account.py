@@ -2,22 +2,18 @@
 
 Balances come from the private read model, which mirrors the engine's ledger exactly
 (``BalanceChanged`` carries absolute amounts), so ``available``/``frozen`` here are the
-engine's numbers to the last minor unit.  Transfers move funds between the caller's own
-account types through the sequencer; only spot ↔ funding is open for now, the core
-refuses the rest (``ACCOUNT_TYPE_NOT_ALLOWED``).
+engine's numbers to the last minor unit.  Transfers between the caller's own
+account types are in ``wallet.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from ....core import events as ev
-from ....core.commands import Transfer
 from ....core.enums import AccountType, TransferCode
 from ....core.units import from_units
 from ..errors import ApiError, E
-from ..params import amount_units
-from .context import ApiContext, Req, created_id
+from .context import ApiContext, Req
 from .public import PRODUCT_TYPES
 from .queries import page_args
 from .registry import Registry
@@ -112,49 +108,6 @@ async def mix_accounts(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     if text.lower() not in PRODUCT_TYPES:
         raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: productType {text}")
     return []
-
-
-@route(
-    "POST",
-    "spot/wallet/transfer",
-    family="wallet",
-    permission="transfer",
-    params=(
-        "fromType",
-        "toType",
-        "amount",
-        "coin",
-        "symbol",
-        "clientOid",
-        "requestTime",
-        "receiveWindow",
-    ),
-    required=("fromType", "toType", "amount", "coin"),
-)
-async def transfer(ctx: ApiContext, req: Req) -> Dict[str, Any]:
-    """Move available funds between the caller's account types (spot ↔ funding)."""
-    p = req.params
-    from_account = p.choice("fromType", ACCOUNT_TYPES)
-    to_account = p.choice("toType", ACCOUNT_TYPES)
-    coin = p.text("coin")
-    assert coin is not None
-    scale = ctx.asset_scale(coin)
-    amount_text = p.decimal("amount")
-    assert amount_text is not None
-    amount = amount_units("amount", amount_text, scale, truncate=False)
-    client_oid = p.client_oid()
-    events = await ctx.execute(
-        Transfer(0, req.user, coin, amount, from_account, to_account, client_oid)
-    )
-    transfer_id, _ = created_id(events, ev.TransferPosted, "transfer_id")
-    # a retried clientOid is a Duplicate that carries no transfer id: nothing moved twice
-    return {
-        "transferId": str(transfer_id) if transfer_id else None,
-        "clientOid": client_oid or None,
-        "status": "successful",  # ccxt maps it to "ok"; the move is final once acked
-        "fromType": p.raw("fromType"),
-        "toType": p.raw("toType"),
-    }
 
 
 _RECORD_PARAMS = ("coin", "startTime", "endTime", "idLessThan", "limit", "orderId", "clientOid")

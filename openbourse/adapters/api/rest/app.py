@@ -1,16 +1,25 @@
-"""The REST front door: a raw ASGI dispatcher for ``/api/*`` in front of a Starlette app.
+"""The REST front door: ``/api/*`` dispatch shared by the lean HTTP protocol and ASGI.
 
 ``/api/*`` is the hot path (≥ 3,000 signed orders/s is the target), so it skips Starlette's
-regex router and request objects: one dict lookup by path, headers read once from the
-ASGI scope, the body read with a size cap, orjson in and out.  Everything else (the
-WebSocket gateway, ``/docs``, ``/health``) is delegated to the Starlette app.  Every answer
-under ``/api`` is the Bitget envelope, errors and unknown routes included.
+regex router and request objects: one dict lookup by path, the few headers the API reads,
+the body read with a size cap, orjson in and out.  Every answer under ``/api`` is the
+Bitget envelope, errors and unknown routes included.
+
+Two front ends call the same two steps, ``begin`` (route, per-IP rate limit, method: the
+checks that need no headers or body) and ``respond`` (signature, per-key rate limit,
+parameters, handler, envelope):
+
+* ``openbourse serve`` parses plain HTTP/1.1 requests itself (``..http.LeanHttpProtocol``)
+  and calls them directly, with no ASGI scope, messages or task per request;
+* as an ASGI app (``__call__``) for everything that protocol hands to uvicorn (a
+  connection that also asks for the web UI, a WebSocket upgrade, chunked bodies, HTTP/1.0)
+  and for in-process test clients.  Everything else is delegated to ``fallback``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, MutableMapping
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, MutableMapping, Tuple
 from urllib.parse import parse_qsl
 
 import orjson
@@ -23,7 +32,7 @@ from .context import ApiContext, Req
 from .ratelimit import RateLimiter
 from .registry import Endpoint
 
-__all__ = ["RestApp"]
+__all__ = ["RestApp", "WANTED_HEADERS"]
 
 _log = logging.getLogger(__name__)
 
@@ -35,8 +44,19 @@ ASGIApp = Callable[
 _HEADERS = [(b"content-type", b"application/json")]
 _RATE_LIMITED = ApiError(E.RATE_LIMIT, "Request Frequency Is Too High", 429)
 
+#: The request headers the API reads (lower-case); every front end passes these only.
+WANTED_HEADERS = frozenset(
+    ("access-key", "access-sign", "access-timestamp", "access-passphrase", "content-length")
+)
+
 
 class RestApp:
+    """``/api/*`` dispatcher (``begin`` + ``respond``) and its ASGI face (``__call__``)."""
+
+    prefix = "/api/"
+    headers = WANTED_HEADERS
+    content_type = b"application/json"
+
     def __init__(
         self,
         ctx: ApiContext,
@@ -53,6 +73,59 @@ class RestApp:
         self.fallback = fallback
         self.max_body = max_body
 
+    # -- the two steps every front end runs ---------------------------------------------
+
+    def begin(self, method: str, path: str, ip: str) -> Endpoint:
+        """The endpoint for ``path``, or the ApiError of an unknown route (404), a
+        throttled address (429) or a wrong method (405), in that order."""
+        endpoint = self.table.get(path)
+        if endpoint is None:
+            raise ApiError(E.NOT_FOUND, "Request URL NOT FOUND", 404)
+        if not self.limiter.allow(ip, "ip:" + endpoint.family):
+            raise _RATE_LIMITED
+        if method != endpoint.method:
+            raise ApiError(E.NOT_FOUND, f"Request method {method} not supported here", 405)
+        return endpoint
+
+    async def respond(
+        self,
+        endpoint: Endpoint,
+        path: str,
+        query: bytes,
+        headers: Mapping[str, str],
+        body: bytes,
+        ip: str,
+    ) -> Tuple[int, bytes]:
+        """(status, envelope bytes) of a request that passed ``begin``; never raises."""
+        try:
+            key = None
+            if endpoint.permission is not None:
+                key = self.auth.verify(
+                    headers, endpoint.method, path, query, body, ip, endpoint.permission
+                )
+                if not self.limiter.allow(key.api_key, endpoint.family):
+                    raise _RATE_LIMITED
+            params = Params(_parse_params(endpoint.method, query, body), endpoint.params)
+            data = await endpoint.handler(self.ctx, Req(params, key, ip))
+            return 200, ok_bytes(data)
+        except ApiError as exc:
+            return exc.status, error_body(exc)
+        except Exception:  # noqa: BLE001 - a bug must still answer with the envelope
+            _log.exception("unhandled error on %s", path)
+            return 500, error_body(ApiError(E.SYSTEM, "System error", 500))
+
+    def too_large(self) -> ApiError:
+        return ApiError(E.PARAM_INVALID, f"Request body larger than {self.max_body} bytes", 413)
+
+    def refusal(self, exc: BaseException) -> Tuple[int, bytes]:
+        """(status, envelope) for what ``begin`` raised (or a front end's own failure)."""
+        if isinstance(exc, ApiError):
+            return exc.status, error_body(exc)
+        _log.error("unhandled error on the REST path", exc_info=exc)
+        return 500, error_body(ApiError(E.SYSTEM, "System error", 500))
+
+    # -- ASGI ---------------------------------------------------------------------------
+
     async def __call__(
         self,
         scope: Scope,
@@ -62,54 +135,37 @@ class RestApp:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.fallback(scope, receive, send)
             return
+        path: str = scope["path"]
+        client = scope.get("client")
+        ip = client[0] if client else ""
         try:
-            status, body = 200, await self._handle(scope, receive)
+            endpoint = self.begin(scope["method"], path, ip)
+            headers = _headers(scope)
+            body = await self._read_body(headers, receive)
         except ApiError as exc:
-            status, body = exc.status, _error_body(exc)
+            status, reply = exc.status, error_body(exc)
         except Exception:  # noqa: BLE001 - a bug must still answer with the envelope
-            _log.exception("unhandled error on %s", scope["path"])
-            status, body = 500, _error_body(ApiError(E.SYSTEM, "System error", 500))
+            _log.exception("unhandled error on %s", path)
+            status, reply = 500, error_body(ApiError(E.SYSTEM, "System error", 500))
+        else:
+            status, reply = await self.respond(
+                endpoint, path, scope["query_string"], headers, body, ip
+            )
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": _HEADERS + [(b"content-length", str(len(body)).encode())],
+                "headers": _HEADERS + [(b"content-length", str(len(reply)).encode())],
             }
         )
-        await send({"type": "http.response.body", "body": body})
-
-    async def _handle(self, scope: Scope, receive: Callable[[], Awaitable[Any]]) -> bytes:
-        path: str = scope["path"]
-        client = scope.get("client")
-        ip = client[0] if client else ""
-        endpoint = self.table.get(path)
-        if endpoint is None:
-            raise ApiError(E.NOT_FOUND, "Request URL NOT FOUND", 404)
-        if not self.limiter.allow(ip, "ip:" + endpoint.family):
-            raise _RATE_LIMITED
-        if scope["method"] != endpoint.method:
-            raise ApiError(E.NOT_FOUND, f"Request method {scope['method']} not supported here", 405)
-        headers = _headers(scope)
-        body = await self._read_body(headers, receive)
-        key = None
-        if endpoint.permission is not None:
-            key = self.auth.verify(
-                headers, endpoint.method, path, scope["query_string"], body, ip, endpoint.permission
-            )
-            if not self.limiter.allow(key.api_key, endpoint.family):
-                raise _RATE_LIMITED
-        params = Params(
-            _parse_params(endpoint.method, scope["query_string"], body), endpoint.params
-        )
-        data = await endpoint.handler(self.ctx, Req(params, key, ip))
-        return ok_bytes(data)
+        await send({"type": "http.response.body", "body": reply})
 
     async def _read_body(
         self, headers: Dict[str, str], receive: Callable[[], Awaitable[Any]]
     ) -> bytes:
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            raise ApiError(E.PARAM_INVALID, f"Request body larger than {self.max_body} bytes", 413)
+            raise self.too_large()
         chunks: List[bytes] = []
         size = 0
         while True:
@@ -119,25 +175,14 @@ class RestApp:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                raise ApiError(
-                    E.PARAM_INVALID, f"Request body larger than {self.max_body} bytes", 413
-                )
+                raise self.too_large()
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
 
 
-_WANTED = {
-    name: name.decode()
-    for name in (
-        b"access-key",
-        b"access-sign",
-        b"access-timestamp",
-        b"access-passphrase",
-        b"content-length",
-    )
-}
+_WANTED = {name.encode(): name for name in WANTED_HEADERS}
 
 
 def _headers(scope: Scope) -> Dict[str, str]:
@@ -179,5 +224,5 @@ def _parse_params(method: str, query: bytes, body: bytes) -> Dict[str, Any]:
     return data
 
 
-def _error_body(exc: ApiError) -> bytes:
+def error_body(exc: ApiError) -> bytes:
     return orjson.dumps({"code": exc.code, "msg": exc.msg, "requestTime": now_ms(), "data": None})

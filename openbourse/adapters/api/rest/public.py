@@ -113,8 +113,10 @@ def _rate(ppm: int) -> str:
 
 @route("GET", "margin/currencies", family="public", response="list")
 async def margin_currencies(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
-    """Margin-enabled pairs: none yet (an empty list keeps ccxt's spot markets intact)."""
-    return []
+    """Margin-enabled pairs (``isBorrowable`` is a JSON bool, as ccxt's load_markets needs)."""
+    from .margin import margin_currencies_json  # margin imports this module's neighbours
+
+    return margin_currencies_json(ctx)
 
 
 def _product_type(req: Req) -> str:

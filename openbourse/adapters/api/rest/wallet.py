@@ -1,4 +1,9 @@
-"""Wallet endpoints: funding balances, transfer history, withdrawals and their records.
+"""Wallet endpoints: funding balances, transfers and their history, withdrawals and records.
+
+Transfers move available funds between the caller's own account types: spot, funding
+(``p2p``), cross margin, isolated margin (one account per pair: ``symbol`` names it) and
+the futures accounts.  The core checks the risk rules of the account the money leaves
+(a margin account in debt keeps what holds it above its margin-call line).
 
 There is no chain behind this exchange: a withdrawal holds the funds (available → frozen)
 and stays ``pending`` until an operator completes it (the funds leave the ledger) or fails
@@ -10,28 +15,61 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ....core import events as ev
-from ....core.commands import RequestWithdrawal
+from ....core.commands import RequestWithdrawal, Transfer
 from ....core.enums import AccountType, TransferCode
 from ....core.units import from_units
 from ..errors import ApiError, E
 from ..params import amount_units
 from .account import ACCOUNT_TYPES
-from .context import ApiContext, Req
+from .context import ApiContext, Req, created_id
+from .margin import isolated_symbol_of, margin_account
 from .public import CHAIN
 from .queries import page_args
 from .registry import Registry
 from .withdrawal_ids import key_prefix, withdrawal_id, withdrawal_json
 
-__all__ = ["registry", "ACCOUNT_NAMES"]
+__all__ = ["registry", "ACCOUNT_NAMES", "account_name"]
 
 registry = Registry()
 route = registry.route
 
 #: account type → Bitget's name for it in transfer records (funding is "p2p" on Bitget)
-ACCOUNT_NAMES = {int(AccountType.SPOT): "spot", int(AccountType.FUNDING): "p2p"}
+ACCOUNT_NAMES = {
+    int(AccountType.SPOT): "spot",
+    int(AccountType.FUNDING): "p2p",
+    int(AccountType.CROSS_MARGIN): "crossed_margin",
+    int(AccountType.ISOLATED_MARGIN): "isolated_margin",
+    int(AccountType.USDT_FUTURES): "usdt_futures",
+    int(AccountType.USDC_FUTURES): "usdc_futures",
+    int(AccountType.COIN_FUTURES): "coin_futures",
+}
+_ISOLATED = int(AccountType.ISOLATED_MARGIN)
+
+
+def account_name(ctx: ApiContext, account: int) -> Tuple[str, str]:
+    """(Bitget account type name, isolated symbol or "") of a ledger account number."""
+    name = ACCOUNT_NAMES.get(account)
+    if name is not None:
+        return name, ""
+    symbol = isolated_symbol_of(ctx, account)
+    if symbol is not None:
+        return "isolated_margin", symbol
+    return str(account), ""
+
+
+def _ledger_account(ctx: ApiContext, req: Req, key: str) -> int:
+    """The ledger account of ``fromType``/``toType``; an isolated account needs ``symbol``."""
+    account = req.params.choice(key, ACCOUNT_TYPES)
+    if account != _ISOLATED:
+        return account
+    symbol = req.params.text("symbol", required=False)
+    if symbol is None:
+        raise ApiError(E.PARAM_EMPTY, "Parameter symbol cannot be empty (isolated margin)")
+    account, _ = margin_account(ctx, req, _ISOLATED)
+    return account
 
 
 def _coin(ctx: ApiContext, req: Req, required: bool = False) -> Optional[str]:
@@ -85,6 +123,49 @@ async def funding_assets(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
 
 
 @route(
+    "POST",
+    "spot/wallet/transfer",
+    family="wallet",
+    permission="transfer",
+    params=(
+        "fromType",
+        "toType",
+        "amount",
+        "coin",
+        "symbol",
+        "clientOid",
+        "requestTime",
+        "receiveWindow",
+    ),
+    required=("fromType", "toType", "amount", "coin"),
+)
+async def transfer(ctx: ApiContext, req: Req) -> Dict[str, Any]:
+    """Move available funds between the caller's own account types (isolated: with symbol)."""
+    p = req.params
+    from_account = _ledger_account(ctx, req, "fromType")
+    to_account = _ledger_account(ctx, req, "toType")
+    coin = p.text("coin")
+    assert coin is not None
+    scale = ctx.asset_scale(coin)
+    amount_text = p.decimal("amount")
+    assert amount_text is not None
+    amount = amount_units("amount", amount_text, scale, truncate=False)
+    client_oid = p.client_oid()
+    events = await ctx.execute(
+        Transfer(0, req.user, coin, amount, from_account, to_account, client_oid)
+    )
+    transfer_id, _ = created_id(events, ev.TransferPosted, "transfer_id")
+    # a retried clientOid is a Duplicate that carries no transfer id: nothing moved twice
+    return {
+        "transferId": str(transfer_id) if transfer_id else None,
+        "clientOid": client_oid or None,
+        "status": "successful",  # ccxt maps it to "ok"; the move is final once acked
+        "fromType": p.raw("fromType"),
+        "toType": p.raw("toType"),
+    }
+
+
+@route(
     "GET",
     "spot/account/transferRecords",
     family="wallet",
@@ -98,27 +179,41 @@ async def transfer_records(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     p = req.params
     coin = _coin(ctx, req, required=True)
     from_account = p.choice("fromType", ACCOUNT_TYPES) if p.has("fromType") else None
+    isolated_only = from_account == _ISOLATED
+    if isolated_only:
+        from_account = None  # isolated pair accounts have numbers of their own: filter below
     client_oid = p.client_oid()
     start, end, id_lt = page_args(p)
     limit = p.limit(100, 500)
     codes = (TransferCode.INTERNAL,)
     rows = ctx.views.ledger(req.user, codes, coin, start, end, id_lt, limit, from_account)
-    return [
-        {
-            "coin": r.asset,
-            "status": "Successful",
-            "toType": ACCOUNT_NAMES.get(r.to_account, str(r.to_account)),
-            "toSymbol": "",
-            "fromType": ACCOUNT_NAMES.get(r.from_account, str(r.from_account)),
-            "fromSymbol": "",
-            "size": ctx.catalog.amount_str(r.asset, r.amount),
-            "ts": str(r.c_ms),
-            "clientOid": r.ref or None,
-            "transferId": str(r.transfer_id),
-        }
-        for r in rows
-        if not client_oid or r.ref == client_oid
-    ]
+    out = []
+    for r in rows:
+        if client_oid and r.ref != client_oid:
+            continue
+        to_type, to_symbol = account_name(ctx, r.to_account)
+        from_type, from_symbol = account_name(ctx, r.from_account)
+        if isolated_only and from_type != "isolated_margin":
+            continue
+        out.append(_record(ctx, r, to_type, to_symbol, from_type, from_symbol))
+    return out
+
+
+def _record(
+    ctx: ApiContext, r: Any, to_type: str, to_symbol: str, from_type: str, from_symbol: str
+) -> Dict[str, Any]:
+    return {
+        "coin": r.asset,
+        "status": "Successful",
+        "toType": to_type,
+        "toSymbol": to_symbol,
+        "fromType": from_type,
+        "fromSymbol": from_symbol,
+        "size": ctx.catalog.amount_str(r.asset, r.amount),
+        "ts": str(r.c_ms),
+        "clientOid": r.ref or None,
+        "transferId": str(r.transfer_id),
+    }
 
 
 @route(

@@ -32,6 +32,7 @@ Frame = Union[str, Shared]
 
 CLOSE_SLOW = 1008  # policy violation: the client does not read fast enough
 CLOSE_ABUSE = 1008
+CLOSE_REVOKED = 1008  # the API key it logged in with was revoked
 
 
 class Connection:
@@ -42,6 +43,7 @@ class Connection:
         self.ws = ws
         self.private = private
         self.user: Optional[int] = None
+        self.api_key = ""  # the key the connection logged in with (revocation drops it)
         self.public_subs: Set[Tuple[Any, str]] = set()
         self.private_subs: Set[Tuple[str, str, str]] = set()  # (channel, filter, arg_json)
         self.closed = False

@@ -19,7 +19,9 @@ from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
 from ....core import events as ev
 from ...readmodels.catalog import Catalog
 from ...readmodels.market import MarketData
-from .conn import Connection
+from .conn import CLOSE_REVOKED, Connection
+from .extensions import attach as attach_extensions
+from .frames import ERR_KEY, error_frame
 from .private import PrivateFeed
 from .protocol import Protocol
 from .public import PublicFeed
@@ -69,6 +71,10 @@ class WsGateway(Protocol):
         self._flushed_seq = -1
         self._db_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="md-flush")
         self.batches = 0
+        self.extensions = attach_extensions(self)  # product channels (ws/extensions.py)
+        self._extension_list = list({id(e): e for e in self.extensions.values()}.values())
+        self.revalidate_s = 1.0  # how often logged-in keys are checked for revocation
+        self._revalidator: Optional[asyncio.TimerHandle] = None
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -77,8 +83,25 @@ class WsGateway(Protocol):
         self._loop.call_soon(self._drain)
         if self.market.store is not None and self._flusher is None:
             self._flusher = self._loop.create_task(self._flush_loop())
+        if self._revalidator is None:
+            self._revalidator = self._loop.call_later(self.revalidate_s, self._revalidate)
+
+    def _revalidate(self) -> None:
+        """Drop private connections whose API key was revoked (or deleted) since login."""
+        self._revalidator = None
+        lookup = self.key_lookup
+        if lookup is not None:
+            for conn in list(self.connections):
+                if conn.api_key and not conn.closed and lookup(conn.api_key) is None:
+                    conn.push(error_frame(ERR_KEY, "the API key was revoked"))
+                    conn.kill(CLOSE_REVOKED, "API key revoked")
+        if self._loop is not None and not self._loop.is_closed():
+            self._revalidator = self._loop.call_later(self.revalidate_s, self._revalidate)
 
     async def stop(self) -> None:
+        if self._revalidator is not None:
+            self._revalidator.cancel()
+            self._revalidator = None
         for conn in list(self.connections):
             conn.kill(1001, "server shutting down")
         if self._flusher is not None:
@@ -140,6 +163,8 @@ class WsGateway(Protocol):
             if frames >= self.frame_budget:
                 public.publish(market.take_changes(), now)
             private.flush(now)
+            for extension in self._extension_list:
+                extension.flush(now)
             self.batches += 1
         return bool(inbox)
 

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .conn import CLOSE_ABUSE, Connection
 from .frames import (ERR_CHANNEL, ERR_NEED_LOGIN, ERR_OP, ERR_PARAM, ERR_RATE, dumps,
                      error_frame, event_frame)
-from .login import verify_login
+from .login import LoginGuard, verify_login
 from .private import PRIVATE_CHANNELS
 from .public import PUBLIC_CHANNELS
 
@@ -30,6 +30,7 @@ MAX_SUBS = 1000  # per connection
 class Protocol:
     def __init__(self) -> None:
         self.connections: Set[Connection] = set()
+        self.login_guard = LoginGuard()
 
     async def serve(self: "WsGateway", ws: WebSocket, private: bool) -> None:
         """Run one client until it disconnects (the Starlette route handler)."""
@@ -53,6 +54,8 @@ class Protocol:
             self.connections.discard(conn)
             self.public.drop(conn)
             self.private.drop(conn)
+            for extension in self._extension_list:
+                extension.drop(conn)
             await conn.stop()
 
     def handle_text(self: "WsGateway", conn: Connection, text: str) -> None:
@@ -90,8 +93,16 @@ class Protocol:
             conn.push(error_frame(ERR_OP, "login is only available on /v2/ws/private",
                                   op="login"))
             return
-        result = verify_login(args, self.key_lookup, self.clock_ms() // 1000)
+        client = getattr(conn.ws, "client", None)
+        ip = client.host if client is not None else ""
+        guard = self.login_guard
+        if guard.blocked(ip):
+            conn.push(error_frame(ERR_RATE, "too many failed logins from this address; "
+                                  "try again later", op="login"))
+            return
+        result = verify_login(args, self.key_lookup, self.clock_ms() // 1000, ip, guard)
         if isinstance(result, tuple):
+            guard.failed(ip)
             code, msg = result
             conn.push(error_frame(code, msg, op="login"))
             return
@@ -99,9 +110,15 @@ class Protocol:
             conn.push(error_frame(ERR_PARAM, "already logged in as another user", op="login"))
             return
         conn.user = result
+        conn.api_key = str(args[0]["apiKey"])
         conn.push(event_frame("login", code=0, msg=""))
 
     def _one_arg(self: "WsGateway", conn: Connection, op: str, arg: Any) -> None:
+        inst_type = arg.get("instType") if isinstance(arg, dict) else None
+        extension = self.extensions.get(inst_type.upper()) if isinstance(inst_type, str) else None
+        if extension is not None:  # a product's channels (ws/extensions.py)
+            extension.handle(conn, op, arg, self.clock_ms())
+            return
         parsed = self._parse_arg(conn, op, arg)
         if parsed is None:
             return

@@ -60,7 +60,7 @@ export class CandleChart {
     if (this.unsubscribe) this.unsubscribe();
     this.interval = tf;
     const [granularity, channel] = INTERVALS[tf];
-    const rows = await publicGet('/api/v2/spot/market/candles', { symbol: this.market.symbol, granularity, limit: 500 });
+    const rows = await publicGet(this.market.candlesPath || '/api/v2/spot/market/candles', { symbol: this.market.symbol, granularity, limit: 500, ...(this.market.candleParams || {}) });
     if (this.interval !== tf) return; // the user switched again meanwhile
     const bars = rows.map((r) => this.bar(r));
     this.candles.setData(bars.map((b) => b.candle));
@@ -68,7 +68,7 @@ export class CandleChart {
     this.lastTime = bars.length ? bars[bars.length - 1].candle.time : 0;
     this.last = rows[rows.length - 1] || null;
     this.showLegend(null);
-    const arg = { instType: 'SPOT', channel, instId: this.market.symbol };
+    const arg = { instType: this.market.instType || 'SPOT', channel, instId: this.market.symbol };
     this.unsubscribe = this.feed.subscribe(arg, (action, data) => {
       if (this.interval === tf) for (const row of data) this.upsert(row);
     });

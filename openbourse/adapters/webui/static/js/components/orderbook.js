@@ -24,7 +24,7 @@ export class OrderBook {
     this.asksRows = this.buildRows(asksEl, 'sell');
     this.bidsRows = this.buildRows(bidsEl, 'buy');
     this.buildGroups(groupSelect);
-    this.arg = { instType: 'SPOT', channel: 'books', instId: market.symbol };
+    this.arg = { instType: market.instType || 'SPOT', channel: 'books', instId: market.symbol };
     this.pending = false;
   }
 

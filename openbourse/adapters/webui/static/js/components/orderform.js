@@ -153,7 +153,8 @@ export class OrderForm {
     }
     await busy($('#submit-order', this.panel), async () => {
       try {
-        await privatePost(request.path, request.body);
+        const sent = this.margin ? this.margin.transform(request) : request; // margin mode
+        await privatePost(sent.path, sent.body);
         const what = this.type === 'trigger' ? 'Trigger order placed' : `${this.side === 'buy' ? 'Buy' : 'Sell'} order placed`;
         toast(what);
         this.form.elements.size.value = '';

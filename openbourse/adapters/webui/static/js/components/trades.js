@@ -21,7 +21,7 @@ export class RecentTrades {
   }
 
   start() {
-    const arg = { instType: 'SPOT', channel: 'trade', instId: this.market.symbol };
+    const arg = { instType: this.market.instType || 'SPOT', channel: 'trade', instId: this.market.symbol };
     this.feed.subscribe(arg, (action, data) => this.add(action, data));
     return this;
   }

@@ -79,9 +79,14 @@ export async function publicGet(path, params = {}) {
   return parse(response);
 }
 
+// The server accepts each signature once (replay protection): two identical requests in
+// the same millisecond would share one, so every request gets a later timestamp.
+let lastTimestamp = 0;
+
 async function signedHeaders(method, path, rawQuery, body) {
   if (!credentials) throw new ApiError('login', 'Log in to continue');
-  const timestamp = String(serverNowMs());
+  lastTimestamp = Math.max(Math.round(serverNowMs()), lastTimestamp + 1);
+  const timestamp = String(lastTimestamp);
   const prehash = timestamp + method + path + (rawQuery ? `?${rawQuery}` : '') + body;
   return {
     'ACCESS-KEY': credentials.apiKey,

@@ -13,6 +13,7 @@ import { OrderBook } from '../components/orderbook.js';
 import { OrderForm } from '../components/orderform.js';
 import { Orders } from '../components/orders.js';
 import { RecentTrades } from '../components/trades.js';
+import { MarginPanel } from '../components/marginpanel.js';
 
 const symbol = decodeURIComponent(location.pathname.split('/').pop());
 
@@ -113,6 +114,11 @@ async function main() {
     onOpenChange: (open) => book.setMine(open.filter((o) => o.orderType === 'limit').map((o) => o.price)),
   });
   await Promise.all([balances.start(), orders.start()]);
+  const marginPairs = await publicGet('/api/v2/margin/currencies');
+  if (marginPairs.some((p) => p.symbol === symbol)) {
+    $('#margin-panel').hidden = false;
+    new MarginPanel({ market, panel: $('#margin-panel'), form }).start();
+  }
 }
 
 main();

@@ -1,0 +1,102 @@
+"""Futures WebSocket channels through the real, unmodified ccxt.pro.
+
+Public: ticker (with mark/index/funding), books (ccxt verifies every checksum), trades.
+Private: watch_positions, watch_orders, watch_my_trades and watch_balance on USDT-M,
+driven by two users trading against each other over REST.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from .conftest import client, mark
+
+SYM = "BTC/USDT:USDT"
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, timeout=90))
+
+
+def test_public_channels(fserver: Any, fuser: Any) -> None:
+    creds = [fuser(), fuser()]
+
+    async def scenario() -> None:
+        ex = client(fserver, None, pro=True)
+        a, b = client(fserver, creds[0], pro=True), client(fserver, creds[1], pro=True)
+        try:
+            await ex.load_markets()
+            for c in (a, b):
+                await c.load_markets()
+                await c.transfer("USDT", 3000, "spot", "swap")
+            ticker = await ex.watch_ticker(SYM)
+            assert ticker["symbol"] == SYM
+            price = float(ex.price_to_precision(SYM, mark(fserver)))
+            book_task = asyncio.ensure_future(ex.watch_order_book(SYM))
+            await asyncio.sleep(0.5)
+            await a.create_order(SYM, "limit", "buy", 0.002, round(price * 0.99, 1))
+            await a.create_order(SYM, "limit", "sell", 0.003, round(price * 1.01, 1))
+            book = await book_task
+            for _ in range(3):  # updates: ccxt checks each checksum
+                book = await ex.watch_order_book(SYM)
+                if book["bids"] and book["asks"]:
+                    break
+                await a.create_order(SYM, "limit", "buy", 0.001, round(price * 0.98, 1))
+            assert book["bids"][0][0] <= price and book["asks"][0][0] >= price
+            assert await ex.watch_trades(SYM) == []  # the subscription snapshot: none yet
+            trades_task = asyncio.ensure_future(ex.watch_trades(SYM))
+            await asyncio.sleep(0.2)
+            await b.create_order(SYM, "limit", "sell", 0.002, round(price * 0.99, 1))
+            trades = await trades_task
+            assert trades[-1]["symbol"] == SYM and trades[-1]["amount"] == 0.002
+        finally:
+            for c in (ex, a, b):
+                await c.close()
+
+    _run(scenario())
+
+
+def test_private_channels(fserver: Any, fuser: Any) -> None:
+    creds = [fuser(), fuser()]
+
+    async def scenario() -> None:
+        a, b = client(fserver, creds[0], pro=True), client(fserver, creds[1], pro=True)
+        try:
+            for c in (a, b):
+                await c.load_markets()
+                await c.transfer("USDT", 3000, "spot", "swap")
+            price = float(a.price_to_precision(SYM, mark(fserver)))
+            positions_task = asyncio.ensure_future(a.watch_positions())
+            orders_task = asyncio.ensure_future(a.watch_orders(SYM))
+            trades_task = asyncio.ensure_future(a.watch_my_trades(SYM))
+            balance_task = asyncio.ensure_future(a.watch_balance({"type": "swap"}))
+            await asyncio.sleep(1.0)
+            await b.create_order(SYM, "limit", "sell", 0.01, price)
+            placed = await a.create_order(SYM, "limit", "buy", 0.01, price)
+
+            orders = await orders_task
+            while orders[-1]["status"] != "closed":
+                orders = await a.watch_orders(SYM)
+            order = orders[-1]
+            assert order["id"] == placed["id"] and order["symbol"] == SYM
+            assert order["filled"] == 0.01 and order["amount"] == 0.01
+
+            positions = await positions_task
+            while not positions:
+                positions = await a.watch_positions()
+            pos = positions[-1]
+            assert pos["symbol"] == SYM and pos["side"] == "long" and pos["contracts"] == 0.01
+            assert pos["entryPrice"] == price
+
+            trades = await trades_task
+            assert trades[-1]["symbol"] == SYM and trades[-1]["amount"] == 0.01
+
+            balance = await balance_task
+            while balance.get("USDT", {}).get("total") in (None, 3000):
+                balance = await a.watch_balance({"type": "swap"})
+            assert 0 < balance["USDT"]["free"] < 3000
+        finally:
+            for c in (a, b):
+                await c.close()
+
+    _run(scenario())

@@ -1,0 +1,89 @@
+"""The futures page in a real browser, against a server without market makers.
+
+Sign up, claim demo funds, move USDT into the futures account, set leverage, open a long
+against an ask the demo user (a REST client) rests, see the position (size, entry, mark,
+liquidation price, PnL), set a stop-loss from the positions panel, and close the position
+at market against a bid the demo user rests.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from .conftest import UiServer, shot, sign_up, unique_email
+
+
+def _mark(server: UiServer) -> Decimal:
+    rows = httpx.get(server.url + "/api/v2/mix/market/symbol-price",
+                     params={"symbol": "BTCUSDT", "productType": "USDT-FUTURES"}).json()["data"]
+    return Decimal(rows[0]["markPrice"])
+
+
+def _demo_order(server: UiServer, side: str, price: Decimal, size: str) -> None:
+    reply = server.signed(server.demo_credentials(), "POST", "/api/v2/mix/order/place-order",
+                          {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT",
+                           "side": side, "orderType": "limit", "force": "gtc",
+                           "price": str(price), "size": size})
+    assert reply["code"] == "00000", reply
+
+
+def test_futures_page(page: Page, quiet_server: UiServer) -> None:
+    base = quiet_server.url
+    sign_up(page, base, unique_email("futures"))
+    page.click("#demo-funds")
+    expect(page.locator("#toasts")).to_contain_text("Demo funds credited")
+
+    page.goto(base + "/futures?symbol=BTCUSDT")
+    expect(page.locator("#t-mark")).not_to_have_text("--")
+    expect(page.locator("#t-index")).not_to_have_text("--")
+    expect(page.locator("#t-funding")).to_contain_text("%")
+    expect(page.locator("#pair-select option")).to_have_count(4)
+
+    # -- transfer spot -> futures, leverage ------------------------------------------------
+    page.click("#transfer-btn")
+    page.fill("#transfer-form input[name=amount]", "2000")
+    page.click("#transfer-form button[type=submit]")
+    expect(page.locator("#avbl")).to_have_text("2,000 USDT")
+    page.fill("#leverage", "20")
+    page.click("#set-leverage")
+    expect(page.locator("#toasts")).to_contain_text("Leverage set to 20x")
+    expect(page.locator("#leverage")).to_have_value("20")
+
+    # -- open a long against the demo user's ask -------------------------------------------
+    price = _mark(quiet_server).quantize(Decimal("0.1"))
+    _demo_order(quiet_server, "sell", price, "0.01")
+    page.fill("#order-form input[name=price]", str(price))
+    page.fill("#order-form input[name=size]", "0.01")
+    expect(page.locator("#order-cost")).to_contain_text("USDT")
+    page.click("#submit-long")
+    row = page.locator('#positions tr[data-symbol="BTCUSDT"]')
+    expect(row).to_have_count(1)
+    expect(row.locator(".pos-size")).to_have_text("0.01")
+    expect(row).to_contain_text("Long")
+    expect(row).to_contain_text("20x")
+    expect(row.locator(".pos-liq")).not_to_have_text("--")
+    expect(row.locator(".pos-pnl")).to_contain_text("%")
+    expect(page.locator("#avbl")).not_to_have_text("2,000 USDT")  # margin and fee are held
+
+    # -- a stop-loss on the position -------------------------------------------------------
+    stop = (price * Decimal("0.9")).quantize(Decimal("0.1"))
+    row.locator('input[aria-label="Stop-loss price"]').fill(str(stop))
+    row.get_by_role("button", name="Set TP/SL").click()
+    expect(page.locator("#toasts")).to_contain_text("TP/SL set")
+    expect(row.locator(".pos-tpsl")).to_contain_text(f"{stop:,}")
+    page.click('#order-tabs .tab[data-tab="plans"]')
+    expect(page.locator("#plan-orders")).to_contain_text("pos_loss")
+    shot(page, "futures")
+
+    # -- close at market against the demo user's bid ---------------------------------------
+    _demo_order(quiet_server, "buy", price, "0.01")
+    page.click('#order-tabs .tab[data-tab="positions"]')
+    row.get_by_role("button", name="Close").click()
+    expect(page.locator("#toasts")).to_contain_text("Position closed")
+    expect(page.locator('#positions tr[data-symbol="BTCUSDT"]')).to_have_count(0)
+    expect(page.locator("#plan-orders")).to_contain_text("No TP/SL or trigger orders")
+    expect(page.locator("#pos-count")).to_have_text("")
+    page.click('#order-tabs .tab[data-tab="fills"]')
+    expect(page.locator("#trade-history tr")).to_have_count(2)
