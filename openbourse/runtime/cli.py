@@ -90,6 +90,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         market_makers=not args.no_market_makers,
         rate_limit_scale=0.0 if args.no_rate_limit else 1.0,
         snapshot_every=args.snapshot_every,
+        tick_interval_s=args.tick_interval,
     )
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -199,6 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=100_000,
         metavar="N",
         help="write an engine snapshot every N commands (0 = never)",
+    )
+    serve.add_argument(
+        "--tick-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="journaled clock tick period: interest, funding, expiries (0 = none)",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -31,6 +31,7 @@ class Config:
     snapshot_every: int = 100_000  # commands between engine snapshots
     max_queue: int = 10_000  # sequencer inbound queue (Overloaded beyond)
     seed: int = 1  # market-maker randomness
+    tick_interval_s: float = 1.0  # ClockTick pulse (interest, funding, expiries); 0 = none
     access_log: bool = False
 
     @property

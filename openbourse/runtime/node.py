@@ -32,6 +32,7 @@ from .clock import WallClock
 from .config import Config
 from .product_views import open_product_views
 from .sequencer import Overloaded, Sequencer, SequencerStopped
+from .ticker import Ticker
 
 __all__ = ["Node", "DataDirLocked", "catalog_from_state"]
 
@@ -79,6 +80,7 @@ class Node:
         self.sequencer: Optional[Sequencer] = None
         self.recovery: Optional[Recovery] = None
         self._lock_fd: Optional[int] = None
+        self.ticker: Optional[Ticker] = None
         self.extra_views: List[Any] = []  # product read models (runtime/product_views.py)
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -141,12 +143,16 @@ class Node:
         gc.collect()
         gc.freeze()
         self.sequencer.start()
+        self.ticker = Ticker(self.sequencer, self.config.tick_interval_s).start()
         self.views.start()
         for extra in self.extra_views:
             extra.start()
 
     def close(self) -> None:
         """Drain and stop the sequencer, flush every read model, release the lock."""
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
         if self.sequencer is not None:
             try:
                 self.sequencer.stop()
