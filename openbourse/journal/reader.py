@@ -23,7 +23,7 @@ can recover those records.
 from __future__ import annotations
 
 import zlib
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from .format import (
     FRAME,
@@ -33,7 +33,6 @@ from .format import (
     HEADER_SIZE,
     MAGIC,
     MAX_PAYLOAD,
-    RECORD_HEAD,
     RECORD_OVERHEAD,
     TORN_WINDOW,
     JournalCorrupt,
@@ -82,51 +81,83 @@ class JournalScan:
         self.torn_bytes = self.file_size
 
     def __iter__(self) -> Iterator[Tuple[int, bytes]]:
+        return self._records(self._start())
+
+    def batches(self) -> Iterator[Tuple[int, List[bytes]]]:
+        """Iterate as ``(seq of the first, [command_bytes, ...])``: one list per read chunk
+        (replay decodes a batch at once).  A scan is iterated once, either way."""
+        return self._batches(self._start())
+
+    def _start(self) -> bool:
         if self._consumed:
             raise RuntimeError("a JournalScan can be iterated only once")
         self._consumed = True
-        if self.header is None:
-            return iter(())
-        return self._records()
+        return self.header is not None
 
-    def _records(self) -> Iterator[Tuple[int, bytes]]:
+    def _records(self, has_header: bool) -> Iterator[Tuple[int, bytes]]:
+        if not has_header:
+            return
+        for first, bodies in self._batches(True):
+            yield from zip(range(first, first + len(bodies)), bodies)
+
+    def _batches(self, has_header: bool) -> Iterator[Tuple[int, List[bytes]]]:
+        """Verify records chunk by chunk; each chunk's verified records form one batch.
+
+        The common case (a whole record inside the chunk, sane length, matching CRC) is
+        checked inline; anything else (a record across the chunk end, damage) goes through
+        ``_check_frame`` on a buffer starting at that record, as the slow path.
+        """
+        if not has_header:
+            return
         offset, size = self.end_offset, self.file_size
-        buffer, view, buffer_start = b"", memoryview(b""), offset
         expected = self.last_seq + 1
-        unpack_frame, unpack_head = FRAME.unpack_from, RECORD_HEAD.unpack_from
-        try:
-            while offset < size:
-                position = offset - buffer_start
-                if len(buffer) - position < RECORD_OVERHEAD:
-                    buffer, buffer_start, position = self._refill(offset, RECORD_OVERHEAD)
-                    view = memoryview(buffer)
-                problem = _check_frame(buffer, position, size - offset)
-                if problem is None:
-                    length, crc = unpack_frame(buffer, position)
-                    end = position + FRAME_SIZE + length
-                    if end > len(buffer):
-                        buffer, buffer_start, position = self._refill(offset, FRAME_SIZE + length)
-                        view, end = memoryview(buffer), FRAME_SIZE + length
-                    if _crc32(view[position + FRAME_SIZE : end]) != crc:
-                        problem = "checksum mismatch"
-                if problem is not None:
-                    self._damaged(offset, expected, problem)
-                    return
-                seq = unpack_head(buffer, position + FRAME_SIZE)[0]
-                if seq != expected:
-                    raise JournalCorrupt(
-                        f"journal record at offset {offset} has seq {seq}, expected {expected}"
-                    )
-                yield seq, buffer[position + RECORD_OVERHEAD : end]
-                offset += FRAME_SIZE + length
+        unpack = FRAME_AND_HEAD.unpack_from
+        read, chunk_size = self._storage.read, self._chunk_size
+        while offset < size:
+            buffer = read(offset, chunk_size)
+            view, limit = memoryview(buffer), min(len(buffer), size - offset)
+            position, first, bodies = 0, expected, []
+            while limit - position >= RECORD_OVERHEAD:
+                length, crc, seq, _ = unpack(buffer, position)
+                end = position + FRAME_SIZE + length
+                if not (HEAD_SIZE <= length <= MAX_PAYLOAD and end <= limit
+                        and _crc32(view[position + FRAME_SIZE : end]) == crc
+                        and seq == expected):
+                    break
+                bodies.append(buffer[position + RECORD_OVERHEAD : end])
+                position = end
                 expected += 1
-        finally:  # bookkeeping once, not per record: this loop is the replay's floor
-            self.record_count += expected - 1 - self.last_seq
-            self.end_offset, self.last_seq = offset, expected - 1
+            if bodies:
+                offset += position
+                self._advance(offset, expected)
+                yield first, bodies
+                continue
+            # Slow path: the record at ``offset`` is larger than a chunk, damaged or out of
+            # sequence (the records before it in the chunk were yielded first).
+            buffer = read(offset, max(chunk_size, RECORD_OVERHEAD))
+            problem = _check_frame(buffer, 0, size - offset)
+            if problem is None:
+                length, crc, seq, _ = unpack(buffer, 0)
+                end = FRAME_SIZE + length
+                if end > len(buffer):
+                    buffer = read(offset, end)
+                if _crc32(memoryview(buffer)[FRAME_SIZE:end]) != crc:
+                    problem = "checksum mismatch"
+            if problem is not None:
+                self._damaged(offset, expected, problem)
+                return
+            if seq != expected:
+                raise JournalCorrupt(
+                    f"journal record at offset {offset} has seq {seq}, expected {expected}")
+            offset += end
+            self._advance(offset, expected + 1)
+            yield expected, [buffer[RECORD_OVERHEAD:end]]
+            expected += 1
 
-    def _refill(self, offset: int, need: int) -> Tuple[bytes, int, int]:
-        """Read a chunk starting at ``offset`` holding at least ``need`` bytes if they exist."""
-        return self._storage.read(offset, max(self._chunk_size, need)), offset, 0
+    def _advance(self, offset: int, next_seq: int) -> None:
+        """Bookkeeping after a batch: everything before ``offset`` was read and verified."""
+        self.record_count += next_seq - 1 - self.last_seq
+        self.end_offset, self.last_seq = offset, next_seq - 1
 
     def _damaged(self, offset: int, expected: int, problem: str) -> None:
         """Classify a bad record at ``offset``: torn tail (remember it) or corruption."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, List, Optional
 
 from ..core.commands import Command
-from ..core.engine.codec import decode_command
+from ..core.engine.codec import decode_commands
 from .format import JournalError
 from .machine import StateMachine, engine_machine
 from .reader import JournalScan
@@ -87,15 +87,17 @@ def replay_storage(
         raise RecoveryError(
             f"journal starts at seq {scan.header.start_seq}, state is at seq {snapshot_seq}"
         )
-    for seq, body in scan:
-        if seq <= snapshot_seq:
-            continue  # verified by the scan, already in the snapshot
-        command = decode_command(body)
-        events = apply(state, command)
-        if on_events is not None:
-            on_events(seq, command, events)
-        last_ts_ns = command.ts_ns
-        replayed += 1
+    for seq, bodies in scan.batches():
+        if seq <= snapshot_seq:  # verified by the scan, already in the snapshot
+            skip = min(len(bodies), snapshot_seq + 1 - seq)
+            bodies, seq = bodies[skip:], seq + skip
+        for command in decode_commands(bodies):
+            events = apply(state, command)
+            if on_events is not None:
+                on_events(seq, command, events)
+            last_ts_ns = command.ts_ns
+            seq += 1
+        replayed += len(bodies)
     if scan.last_seq < snapshot_seq:
         raise RecoveryError(
             f"snapshot at seq {snapshot_seq} but the journal ends at seq {scan.last_seq}:"

@@ -142,11 +142,13 @@ class GroupCommitter:
                 raise JournalWriteFailed("journal writer failed earlier") from self.error
             if self._closing:
                 raise JournalWriteFailed("journal writer is closed")
+            wake = not self._pending or (urgent and not self._urgent)
             if not self._pending:
                 self._first_pending_at = time.monotonic()
             self._pending.append((data, last_seq, on_durable))
             self._urgent = self._urgent or urgent
-            self._cond.notify()
+            if wake:  # the thread waits for a first batch, or for urgency within the window
+                self._cond.notify()
 
     def flush(self, timeout: Optional[float] = None) -> None:
         """Block until everything submitted so far is durable (or raise why it is not)."""

@@ -93,6 +93,15 @@ class AdminOps:
                 raise reject_error(event.code)
         return {"userId": user.id, "asset": asset.upper(), "amount": amount, "ref": ref}
 
+    async def op_clock_tick(self) -> Dict[str, Any]:
+        """Submit one ``ClockTick`` now (interest, margin calls, liquidations, expiries):
+        for operators and tests until the sequencer ticks periodically."""
+        events = await self.node.submit(c.ClockTick(0))
+        names: Dict[str, int] = {}
+        for event in events:
+            names[type(event).__name__] = names.get(type(event).__name__, 0) + 1
+        return {"events": names}
+
     async def op_withdrawal_list(self) -> Any:
         """Pending withdrawals of every user, oldest first."""
         node = self.node

@@ -301,7 +301,7 @@ class FuturesMakers:
 
 
 #: what the demo user finds in its futures accounts (USDT-M, USDC-M, Coin-M)
-DEMO_FUTURES_FUNDS = (("USDT", "10000"), ("USDC", "10000"), ("BTC", "0.5"))
+DEMO_FUTURES_FUNDS = (("USDT", "10000"), ("USDC", "10000"), ("BTC", "0.5"), ("ETH", "5"))
 
 
 async def bootstrap_futures(node: Any, user_id: int) -> None:
@@ -311,7 +311,7 @@ async def bootstrap_futures(node: Any, user_id: int) -> None:
 
     await list_demo_contracts(node)
     accounts = {"USDT": ProductType.USDT_FUTURES, "USDC": ProductType.USDC_FUTURES,
-                "BTC": ProductType.COIN_FUTURES}
+                "BTC": ProductType.COIN_FUTURES, "ETH": ProductType.COIN_FUTURES}
     for asset, amount in DEMO_FUTURES_FUNDS:
         scale = node.catalog.assets.get(asset)
         if scale is None:

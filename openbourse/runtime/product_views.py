@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, List
 
 from ..adapters.readmodels.convert import CONVERT_HANDLERS
-from ..adapters.readmodels.margin import MARGIN_HANDLERS, on_command
+from ..adapters.readmodels.margin import MARGIN_HANDLERS, migrate_legacy, on_command
 from ..adapters.readmodels.product_store import ProductProjection, ProductStore
 from ..adapters.readmodels.products import ProductViews
 
@@ -20,5 +20,37 @@ __all__ = ["open_product_views"]
 def open_product_views(node: Any) -> List[Any]:
     store = ProductStore(node.config.data_dir / "products.sqlite")
     history = ProductProjection(store, {**MARGIN_HANDLERS, **CONVERT_HANDLERS}, (on_command,))
+    migrate_legacy(history)
     node.views.products = ProductViews(history, node)
+    _wire_ws(node)
     return [history]
+
+
+class _SpotAccountHook:
+    """Not a channel set: lets the gateway's spot private feed tell, after a restart, the
+    margin orders it did not see placed (``PrivateViews.order_account``)."""
+
+    inst_types: tuple = ()
+
+    def __init__(self, gateway: Any, views: Any) -> None:
+        private = getattr(gateway, "private", None)
+        if private is not None and hasattr(private, "order_account"):
+            private.order_account = views.order_account
+
+    def handle(self, conn: Any, op: str, arg: Any, now_ms: int) -> None:  # pragma: no cover
+        pass
+
+    def drop(self, conn: Any) -> None:  # pragma: no cover
+        pass
+
+    def flush(self, now_ms: int) -> None:  # pragma: no cover
+        pass
+
+
+def _wire_ws(node: Any) -> None:
+    market, views = getattr(node, "market", None), getattr(node, "views", None)
+    if market is None or not hasattr(views, "order_account"):
+        return
+    from ..adapters.api.ws.extensions import register
+
+    register(market, lambda gateway: _SpotAccountHook(gateway, views))

@@ -8,4 +8,7 @@
 * ``workload`` — seeded command streams: ``MatchingStream`` (matching only, mirrored by
   the reference book) and ``Workload`` (every command type, some malformed).
 * ``auditor`` — predicts every balance from the event stream alone and checks it.
+* ``sim`` — deterministic simulation of the node: the real sequencer and journal over a
+  disk that loses power on a seeded schedule (``openbourse sim``; docs/reliability.md).
+* ``torture`` — SIGKILL torture of a real ``openbourse serve`` (``openbourse torture``).
 """

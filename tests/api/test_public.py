@@ -23,7 +23,8 @@ def test_load_markets_and_currencies(server: Server) -> None:
     assert btc["maker"] == 0.001 and btc["taker"] == 0.001
     # the demo perpetuals (tests/futures_api covers them); no delivery futures
     assert {s for s, m in markets.items() if m["swap"]} == {
-        "BTC/USDT:USDT", "ETH/USDT:USDT", "BTC/USDC:USDC", "BTC/USD:BTC"}
+        "BTC/USDT:USDT", "ETH/USDT:USDT", "BTC/USDC:USDC", "ETH/USDC:USDC", "BTC/USD:BTC",
+        "ETH/USD:ETH"}
     assert not any(m["future"] for m in markets.values())
     currencies = ex.fetch_currencies()
     assert set(currencies) >= {"BTC", "ETH", "SOL", "USDT", "USDC"}

@@ -152,7 +152,10 @@ def test_insurance_fund_covers_a_deficit_exactly() -> None:
     f = _isolated_long(1_000 * 10**6)
     margin = f.fs().position(1, "BTCUSDT", 0).margin
     assert margin == 272_495_000
+    f.price(250000)  # above the liquidation price (≈ 24,637.8): nothing happens yet
+    assert f.fs().position(1, "BTCUSDT", 0) is not None
     f.order(3, 0, 240000, 100)  # the only bid: below the bankruptcy price (≈ 24,524.6)
+    assert f.fs().orders
     fund = f.state.ledger.balances[(int(SystemOwner.INSURANCE), 0, "USDT")]
     before_fund = fund.available
     user = f.state.ledger.balances[(1, 5, "USDT")]

@@ -89,3 +89,43 @@ def test_partially_filled_maker_releases_hold_in_proportion() -> None:
     f.apply(PlaceFuturesOrder(0, 2, "BTCUSDT", 1, -1, 0, 0, P, 25))  # fills a quarter
     assert order.remaining == 75
     assert order.hold == full - full * 25 // 100
+
+
+def test_reindexing_at_an_unchanged_trigger_adds_no_heap_entry() -> None:
+    """Regression: re-pushing an unchanged trigger made duplicate heap entries that the
+    compaction kept, so heaps grew and were compacted on every push (O(n) per fill)."""
+    from openbourse.core.futures.margin import refresh_position
+    f = _funded()
+    f.isolated(1)
+    f.order(2, 1, P, 10)
+    f.order(1, 0, P, 10)  # user 1 isolated long, user 2 cross short
+    fs = f.fs()
+    contract = fs.contracts["BTCUSDT"]
+    for _ in range(500):
+        for pos in list(fs.positions.values()):
+            refresh_position(f.state, fs, pos)
+    assert len(contract.long_heap) + len(contract.short_heap) <= 2 * len(fs.positions) + 2
+
+
+def test_snapshot_restore_keeps_client_ids_plans_and_indexes() -> None:
+    from openbourse.core.engine.snapshot import decode_state, encode_state
+    from openbourse.core.futures.commands import UpdatePrices
+    f = _funded()
+    f.apply(_order("keep"))  # resting, with a client id
+    f.order(2, 1, P, 10)
+    f.order(1, 0, P, 10)  # a position for TP/SL
+    f.apply(PlaceFuturesPlan(0, 1, "BTCUSDT", 1, P + 5000, 1, hold_side=0, client_oid="tp"))
+    f.apply(PlaceFuturesPlan(0, 1, "BTCUSDT", 5, 0, 1, side=1, size=5, reduce_only=1,
+                             callback_ppm=10_000))  # active trailing stop
+    f.apply(PlaceFuturesPlan(0, 2, "BTCUSDT", 0, P - 3000, 0, side=0, size=3))
+    restored = decode_state(encode_state(f.state))
+    assert encode_state(restored) == encode_state(f.state)
+    later = [_order("keep"), UpdatePrices(0, "BTCUSDT", (("ext", P + 3000, 1),)),
+             UpdatePrices(0, "BTCUSDT", (("ext", P - 4000, 1),)),
+             UpdatePrices(0, "BTCUSDT", (("ext", P + 6000, 1),))]
+    for cmd in later:
+        cmd = cmd._replace(ts_ns=f.ts + 10**6)
+        a = f.apply(cmd, cmd.ts_ns)
+        b = apply(restored, cmd)
+        assert a == b
+    assert encode_state(restored) == encode_state(f.state)

@@ -38,7 +38,7 @@ def test_load_markets_lists_the_three_families(fserver: Any) -> None:
     assert usdt["swap"] and usdt["linear"] and usdt["settle"] == "USDT" and usdt["id"] == "BTCUSDT"
     assert usdc["swap"] and usdc["linear"] and usdc["settle"] == "USDC" and usdc["id"] == "BTCPERP"
     assert coin["swap"] and coin["inverse"] and coin["settle"] == "BTC" and coin["id"] == "BTCUSD"
-    assert usdt["precision"]["price"] == 0.1 and usdt["precision"]["amount"] == 0.0001
+    assert usdt["precision"]["price"] == 0.1 and usdt["precision"]["amount"] == 0.001
     assert usdt["limits"]["leverage"]["max"] == 125
     assert markets["BTC/USDT"]["spot"]  # the spot market with the same id is intact
     ticker = ex.fetch_ticker(USDT_SYM)
@@ -183,11 +183,13 @@ def test_hedge_mode_and_isolated_margin(fserver: Any, fuser: Any) -> None:
     a.set_margin_mode("isolated", USDT_SYM)
     a.set_leverage(10, USDT_SYM)
     price = _price(a, USDT_SYM, fserver, "USDT-FUTURES", "BTCUSDT")
-    # hedge mode: a long and a short side by side
+    # hedge mode: a long and a short side by side.  ccxt always sends ``marginMode``
+    # (default cross), and an order's margin mode is authoritative, so say isolated.
+    iso = {"hedged": True, "marginMode": "isolated"}
     b.create_order(USDT_SYM, "limit", "sell", 0.02, price)
-    a.create_order(USDT_SYM, "limit", "buy", 0.02, price, {"hedged": True})
+    a.create_order(USDT_SYM, "limit", "buy", 0.02, price, iso)
     b.create_order(USDT_SYM, "limit", "buy", 0.01, price)
-    a.create_order(USDT_SYM, "limit", "sell", 0.01, price, {"hedged": True})
+    a.create_order(USDT_SYM, "limit", "sell", 0.01, price, iso)
     sides = {p["side"]: p for p in a.fetch_positions([USDT_SYM])}
     assert set(sides) == {"long", "short"} and sides["long"]["hedged"] is True
     assert sides["long"]["marginMode"] == "isolated" and sides["long"]["contracts"] == 0.02
@@ -196,14 +198,40 @@ def test_hedge_mode_and_isolated_margin(fserver: Any, fuser: Any) -> None:
     a.add_margin(USDT_SYM, 50, {"holdSide": "long"})
     after = {p["side"]: p for p in a.fetch_positions([USDT_SYM])}
     assert round(after["long"]["initialMargin"] - margin, 6) == 50
-    a.reduce_margin(USDT_SYM, 20, {"holdSide": "long"})
+    a.reduce_margin(USDT_SYM, -20, {"holdSide": "long"})  # ccxt wants it negative
     after = {p["side"]: p for p in a.fetch_positions([USDT_SYM])}
     assert round(after["long"]["initialMargin"] - margin, 6) == 30
     # close the long only: ccxt sends side=buy + tradeSide=close (Bitget's hedge semantics)
     b.create_order(USDT_SYM, "limit", "buy", 0.02, price)
-    a.create_order(USDT_SYM, "limit", "sell", 0.02, price, {"hedged": True, "reduceOnly": True})
+    a.create_order(USDT_SYM, "limit", "sell", 0.02, price, {**iso, "reduceOnly": True})
     left = a.fetch_positions([USDT_SYM])
     assert [(p["side"], p["contracts"]) for p in left] == [("short", 0.01)]
     # the position mode cannot change while a position is open
     with pytest.raises(ccxt.ExchangeError):
         a.set_position_mode(False, USDT_SYM)
+
+
+def test_edit_orders(fserver: Any, fuser: Any) -> None:
+    a, b = _pair(fserver, fuser, "swap", "USDT", 3000)
+    price = _price(a, USDT_SYM, fserver, "USDT-FUTURES", "BTCUSDT")
+    low = round(price * 0.97, 1)
+    order = a.create_order(USDT_SYM, "limit", "buy", 0.002, low)
+    edited = a.edit_order(order["id"], USDT_SYM, "limit", "buy", 0.003, round(low - 1, 1))
+    assert edited["id"] != order["id"]
+    (live,) = a.fetch_open_orders(USDT_SYM)
+    assert live["id"] == edited["id"] and live["amount"] == 0.003 and live["price"] == round(low - 1, 1)
+    assert a.fetch_order(order["id"], USDT_SYM)["status"] == "canceled"
+    # a trigger order: new trigger price
+    trig = a.create_order(USDT_SYM, "market", "buy", 0.001, None, {"triggerPrice": round(price * 1.05, 1)})
+    a.edit_order(trig["id"], USDT_SYM, "market", "buy", 0.001, None, {"triggerPrice": round(price * 1.06, 1)})
+    (plan,) = a.fetch_open_orders(USDT_SYM, None, None, {"trigger": True})
+    assert plan["triggerPrice"] == round(price * 1.06, 1)
+    # a position stop-loss: new trigger
+    b.create_order(USDT_SYM, "limit", "sell", 0.002, price)
+    a.create_order(USDT_SYM, "limit", "buy", 0.002, price)
+    sl = a.create_order(USDT_SYM, "market", "sell", 0.002, None, {"stopLossPrice": round(price * 0.9, 1)})
+    a.edit_order(sl["id"], USDT_SYM, "market", "sell", 0.002, None, {"stopLossPrice": round(price * 0.85, 1)})
+    plans = a.fetch_open_orders(USDT_SYM, None, None, {"trigger": True, "planType": "profit_loss"})
+    assert [p["stopLossPrice"] for p in plans] == [round(price * 0.85, 1)]
+    a.cancel_all_orders(USDT_SYM)
+    assert a.fetch_open_orders(USDT_SYM) == []

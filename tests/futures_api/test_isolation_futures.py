@@ -29,7 +29,8 @@ FUTURES_PRIVATE = {
     "/api/v2/mix/order/detail", "/api/v2/mix/order/orders-pending",
     "/api/v2/mix/order/orders-history", "/api/v2/mix/order/orders-plan-pending",
     "/api/v2/mix/order/orders-plan-history", "/api/v2/mix/order/fills",
-    "/api/v2/mix/order/fill-history",
+    "/api/v2/mix/order/fill-history", "/api/v2/mix/order/modify-plan-order",
+    "/api/v2/mix/order/modify-tpsl-order",
 }
 
 
@@ -69,6 +70,12 @@ def test_intruder_cannot_see_or_touch(fserver: Any, fuser: Any) -> None:
     with pytest.raises(ccxt.OrderNotFound):
         intruder.privateMixPostV2MixOrderModifyOrder({**SYM, "orderId": order_id,
                                                       "newClientOid": "x", "newPrice": low})
+    with pytest.raises(ccxt.InvalidOrder):  # 43025: plan order does not exist
+        intruder.privateMixPostV2MixOrderModifyPlanOrder({**SYM, "orderId": plan_id,
+                                                          "newTriggerPrice": low})
+    with pytest.raises(ccxt.InvalidOrder):
+        intruder.privateMixPostV2MixOrderModifyTpslOrder({**SYM, "orderId": tpsl_id,
+                                                          "triggerPrice": low})
     failed = _data(intruder.privateMixPostV2MixOrderCancelPlanOrder(
         {**SYM, "orderIdList": [{"orderId": plan_id}, {"orderId": tpsl_id}]}))
     assert failed["successList"] == [] and len(failed["failureList"]) == 2

@@ -33,7 +33,7 @@ def test_restart_keeps_everything(fserver: Any, fuser: Any) -> None:
     price = float(a.price_to_precision(SYM, mark(fserver)))
     b.create_order(SYM, "limit", "sell", 0.01, price)
     a.create_order(SYM, "limit", "buy", 0.01, price)
-    a.create_order(SYM, "limit", "buy", 0.002, round(price * 0.95, 1))
+    a.create_order(SYM, "limit", "buy", 0.002, round(price * 0.97, 1))
     a.create_order(SYM, "market", "buy", 0.001, None, {"triggerPrice": round(price * 1.05, 1)})
     before = _state(a)
     assert before[0] and before[1] and before[2] and before[3]

@@ -15,7 +15,7 @@ SYM = "BTC/USDT:USDT"
 
 
 def _run(coro: Any) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout=90))
+    return asyncio.run(asyncio.wait_for(coro, timeout=240))  # the CI machine may be busy
 
 
 def test_public_channels(fserver: Any, fuser: Any) -> None:
@@ -50,6 +50,8 @@ def test_public_channels(fserver: Any, fuser: Any) -> None:
             trades = await trades_task
             assert trades[-1]["symbol"] == SYM and trades[-1]["amount"] == 0.002
         finally:
+            for c in (a, b):  # leave the shared book clean for the other tests
+                await c.cancel_all_orders(SYM)
             for c in (ex, a, b):
                 await c.close()
 
@@ -82,7 +84,7 @@ def test_private_channels(fserver: Any, fuser: Any) -> None:
             assert order["filled"] == 0.01 and order["amount"] == 0.01
 
             positions = await positions_task
-            while not positions:
+            while not positions or positions[-1]["contracts"] != 0.01:
                 positions = await a.watch_positions()
             pos = positions[-1]
             assert pos["symbol"] == SYM and pos["side"] == "long" and pos["contracts"] == 0.01

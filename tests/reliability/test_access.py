@@ -82,12 +82,7 @@ def world(harness: Harness, logs: _Collect) -> Dict[str, Any]:
         "revoked": h.key(full, ALL_PERMS),
         "fenced": h.key(full, ALL_PERMS, ips=("10.9.8.7",)),
         "lacking": {perm: h.key(full, [p for p in ALL_PERMS if p != perm]) for perm in ALL_PERMS},
-        "secrets": [],
     }
-
-
-def _params(path: str) -> Dict[str, Any]:
-    return {}
 
 
 def _refused(h: Harness, path: str, expect: str, **kw: Any) -> None:

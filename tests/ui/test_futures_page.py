@@ -39,7 +39,7 @@ def test_futures_page(page: Page, quiet_server: UiServer) -> None:
     expect(page.locator("#t-mark")).not_to_have_text("--")
     expect(page.locator("#t-index")).not_to_have_text("--")
     expect(page.locator("#t-funding")).to_contain_text("%")
-    expect(page.locator("#pair-select option")).to_have_count(4)
+    expect(page.locator("#pair-select option")).to_have_count(6)
 
     # -- transfer spot -> futures, leverage ------------------------------------------------
     page.click("#transfer-btn")

@@ -29,8 +29,10 @@ class VenueConfig:
     outlier_probability: float = 0.01  # per pair per step: one venue starts misquoting
     outlier_bp: Tuple[int, int] = (700, 1500)  # how far off a misquoting venue is
     outlier_steps: Tuple[int, int] = (3, 10)  # for how many steps
-    weights: Dict[str, int] = field(default_factory=lambda: {"ext-alpha": 40, "ext-beta": 35,
-                                                             "ext-gamma": 25})
+    # index weights (any integer scale, like 24 h volumes); the demo contracts give the
+    # exchange's own spot price weight 1, so the three venues carry 80 % of the index
+    weights: Dict[str, int] = field(default_factory=lambda: {"ext-alpha": 2, "ext-beta": 1,
+                                                             "ext-gamma": 1})
 
 
 class ExternalVenues:

@@ -3,7 +3,9 @@
 Open orders and live plans always stay in memory; closed ones and fills stay only until
 the flusher has written them to SQLite (``PrivateViews`` merges both sources when it
 answers).  Every change marks the row dirty so that one flush writes one consistent
-state.  Not thread-safe by itself: ``PrivateViews`` serialises access with its lock.
+state.  Orders of other accounts than spot (margin) carry their account type in
+``accounts`` while they are in memory and in the store's ``order_accounts`` table once
+flushed; an order without one is a spot order.  Not thread-safe by itself: ``PrivateViews`` serialises access with its lock.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from ...core import events as ev
 from ...core.enums import OrderStatus, PlanStatus, Side
 from .records import Fill, OrderView, PlanView
 
-__all__ = ["OrderProjection"]
+__all__ = ["OrderProjection", "SPOT"]
+
+SPOT = 1  # AccountType.SPOT: the account of every order without an ``accounts`` entry
 
 
 class OrderProjection:
@@ -30,6 +34,8 @@ class OrderProjection:
         self.fills_pending: List[Fill] = []
         self.dirty_orders: Set[int] = set()
         self.dirty_plans: Set[int] = set()
+        self.accounts: Dict[int, int] = {}  # order id → account type, non-spot orders in memory
+        self.new_accounts: List[Tuple[int, int, int]] = []  # (order_id, user, type) to write
 
     # loading --------------------------------------------------------------------------
     def load(self, orders: List[OrderView], plans: List[PlanView]) -> None:
@@ -43,14 +49,29 @@ class OrderProjection:
         self.open[order.order_id] = order
         self.open_by_user.setdefault(order.user, {})[order.order_id] = order
 
+    def load_accounts(self, rows: List[Tuple[int, int]]) -> None:
+        self.accounts.update((int(o), int(a)) for o, a in rows)
+
     def find(self, order_id: int) -> Optional[OrderView]:
         return self.open.get(order_id) or self.closed_pending.get(order_id)
 
+    def account_of(self, order_id: int) -> Optional[int]:
+        """The account type of an order in memory (None if the order is not in memory)."""
+        if order_id in self.accounts:
+            return self.accounts[order_id]
+        return SPOT if self.find(order_id) is not None else None
+
     # events ---------------------------------------------------------------------------
-    def accepted(self, e: ev.OrderAccepted, tpsl: Tuple[int, int, int, int]) -> None:
-        """``tpsl``: the (tp trigger, tp price, sl trigger, sl price) the PlaceOrder carried."""
+    def accepted(
+        self, e: ev.OrderAccepted, tpsl: Tuple[int, int, int, int], account_type: int = SPOT
+    ) -> None:
+        """``tpsl``: the (tp trigger, tp price, sl trigger, sl price) the PlaceOrder carried;
+        ``account_type``: the account the order trades on (margin orders: 3 or 4)."""
         if not self.tracked(e.user):
             return
+        if account_type != SPOT:
+            self.accounts[e.order_id] = account_type
+            self.new_accounts.append((e.order_id, e.user, account_type))
         ms = e.ts_ns // 1_000_000
         tp = tpsl
         order = OrderView(
@@ -188,11 +209,16 @@ class OrderProjection:
         fills = [f.to_row() for f in self.fills_pending]
         return orders, plans, fills, len(self.fills_pending)
 
+    def take_accounts(self) -> List[Tuple[int, int, int]]:
+        rows, self.new_accounts = self.new_accounts, []
+        return rows
+
     def forget_flushed(self, order_ids: List[int], plan_ids: List[int], n_fills: int) -> None:
         """Drop closed rows that are now in SQLite (unless they changed again meanwhile)."""
         for order_id in order_ids:
             if order_id not in self.dirty_orders:
-                self.closed_pending.pop(order_id, None)
+                if self.closed_pending.pop(order_id, None) is not None:
+                    self.accounts.pop(order_id, None)
         for plan_id in plan_ids:
             if plan_id not in self.dirty_plans:
                 self.plans_closed_pending.pop(plan_id, None)

@@ -6,6 +6,15 @@ ccxt's ``create_order`` → ``fetch_order`` relies on).  A flusher thread copies
 rows to SQLite under the lock and writes them outside it, one transaction per flush with
 the sequence number it covers; closed orders and fills leave memory only after their
 commit, so every row is always visible in at least one of the two places.
+
+Spot and margin orders are kept apart as on Bitget: an order placed by
+``PlaceMarginOrder``, a liquidation order (between ``LiquidationStarted`` and its closing
+``LiquidationFinished``) and the replacement of a margin order (``ModifyOrder``) belong to
+the margin account type (3 cross, 4 isolated); every other order is a spot order.  The
+order and fill queries take ``account_type`` (default spot), so ``/spot/trade/*`` lists
+only spot orders and ``/margin/{crossed,isolated}/*`` only that mode's.  The account type
+of non-spot orders is persisted (``order_accounts``) with the orders, so it survives a
+restart and a replay rebuilds it from the commands in the journal.
 """
 
 from __future__ import annotations
@@ -15,9 +24,11 @@ from typing import Callable, Any, List, Optional, Tuple
 
 from ...core import commands as cmd
 from ...core import events as ev
-from ...core.enums import PlanStatus
+from ...core.enums import CloseReason, PlanStatus
+from ...core.margin import commands as mc
+from ...core.margin import events as me
 from .accounts import AccountProjection
-from .orders import OrderProjection
+from .orders import SPOT, OrderProjection
 from .private_store import Batch, PrivateStore
 from .paging import keep as _keep
 from .paging import merge as _merge
@@ -52,6 +63,7 @@ class PrivateViews(WalletQueries):
         self.accounts = AccountProjection(tracked)
         self.last_seq = store.last_seq()
         self.orders.load(store.load_open_orders(), store.load_live_plans())
+        self.orders.load_accounts(store.load_open_order_accounts())
         self.accounts.load(store.load_balances())
         self.withdrawals = WithdrawalProjection(tracked)
         self.withdrawals.load(store.load_pending_withdrawals())
@@ -66,6 +78,11 @@ class PrivateViews(WalletQueries):
         items = _place_items(command)
         next_item = 0
         orders, accounts = self.orders, self.accounts
+        # (user, account type) the next own order of ``user`` is placed on (not spot)
+        tag: Optional[Tuple[int, int]] = None
+        if type(command) is mc.PlaceMarginOrder:
+            tag = (command.user, command.account_type)
+        liquidating: Optional[Tuple[int, int]] = None
         with self.lock:
             for e in events:
                 kind = type(e)
@@ -75,13 +92,29 @@ class PrivateViews(WalletQueries):
                     orders.traded(e)
                 elif kind is ev.OrderAccepted:
                     tpsl = _NO_TPSL
-                    if e.plan_id == 0 and next_item < len(items):
-                        item = items[next_item]
-                        next_item += 1
-                        tpsl = (item.tp_trigger, item.tp_price, item.sl_trigger, item.sl_price)
-                    orders.accepted(e, tpsl)
+                    account_type = SPOT
+                    if e.plan_id == 0:
+                        if tag is not None and tag[0] == e.user:
+                            account_type = tag[1]
+                            tag = None
+                        elif liquidating is not None and liquidating[0] == e.user:
+                            account_type = liquidating[1]
+                        elif next_item < len(items):
+                            item = items[next_item]
+                            next_item += 1
+                            tpsl = (item.tp_trigger, item.tp_price, item.sl_trigger, item.sl_price)
+                    orders.accepted(e, tpsl, account_type)
                 elif kind is ev.OrderClosed:
+                    if e.reason == CloseReason.REPLACED:  # ModifyOrder: the new one inherits
+                        replaced = orders.accounts.get(e.order_id, SPOT)
+                        if replaced != SPOT:
+                            tag = (e.user, replaced)
                     orders.closed(e)
+                elif kind is me.LiquidationStarted:
+                    liquidating = (e.user, e.account_type)
+                elif kind is me.LiquidationFinished:
+                    if not e.asset:
+                        liquidating = None
                 elif kind is ev.Rejected or kind is ev.Duplicate:
                     if e.command == "PlaceOrder":
                         next_item += 1
@@ -110,6 +143,7 @@ class PrivateViews(WalletQueries):
             batch.orders, batch.plans, batch.fills, n_fills = self.orders.take_dirty()
             batch.balances, batch.ledger, n_ledger = self.accounts.take_dirty()
             batch.withdrawals, withdrawals = self.withdrawals.take_dirty()
+            batch.accounts = self.orders.take_accounts()
         self.store.write(batch)
         with self.lock:
             self.orders.forget_flushed(
@@ -139,27 +173,45 @@ class PrivateViews(WalletQueries):
         with self.lock:
             return self.accounts.of(user, account)
 
-    def order(self, user: int, order_id: int = 0, client_oid: str = "") -> Optional[OrderView]:
-        """One of ``user``'s orders by id or clientOid; another user's order is not found."""
+    def order(
+        self, user: int, order_id: int = 0, client_oid: str = "",
+        account_type: Optional[int] = SPOT,
+    ) -> Optional[OrderView]:
+        """One of ``user``'s orders by id or clientOid; another user's order, or an order of
+        another account type (``None``: any), is not found."""
         with self.lock:
-            found = self._find_in_memory(user, order_id, client_oid)
+            found = self._find_in_memory(user, order_id, client_oid, account_type)
         if found is not None:
             return found
         if order_id:
-            return self.store.order(user, order_id)
-        return self.store.order_by_client_oid(user, client_oid)
+            return self.store.order(user, order_id, account_type)
+        return self.store.order_by_client_oid(user, client_oid, account_type)
 
-    def _find_in_memory(self, user: int, order_id: int, client_oid: str) -> Optional[OrderView]:
+    def order_account(self, order_id: int) -> int:
+        """The account type of an order (``SPOT`` for spot orders and unknown ids)."""
+        with self.lock:
+            found = self.orders.account_of(order_id)
+        return found if found is not None else self.store.order_account(order_id)
+
+    def _in(self, order_id: int, account_type: Optional[int]) -> bool:
+        return account_type is None or self.orders.accounts.get(order_id, SPOT) == account_type
+
+    def _find_in_memory(
+        self, user: int, order_id: int, client_oid: str, account_type: Optional[int]
+    ) -> Optional[OrderView]:
         if order_id:
             order = self.orders.find(order_id)
-            return order if order is not None and order.user == user else None
+            if order is None or order.user != user or not self._in(order_id, account_type):
+                return None
+            return order
         best = None
         for pool in (
             self.orders.open_by_user.get(user, {}).values(),
             self.orders.closed_pending.values(),
         ):
             for order in pool:
-                if order.user == user and order.client_oid == client_oid:
+                if order.user == user and order.client_oid == client_oid and \
+                        self._in(order.order_id, account_type):
                     if best is None or order.order_id > best.order_id:
                         best = order
         return best
@@ -172,9 +224,14 @@ class PrivateViews(WalletQueries):
         end_ms: Optional[int],
         id_less_than: Optional[int],
         limit: int,
+        account_type: Optional[int] = SPOT,
     ) -> List[OrderView]:
         with self.lock:
-            pool = list(self.orders.open_by_user.get(user, {}).values())
+            pool = [
+                o
+                for o in self.orders.open_by_user.get(user, {}).values()
+                if self._in(o.order_id, account_type)
+            ]
         return _page(pool, "order_id", symbol, start_ms, end_ms, id_less_than, limit)
 
     def history_orders(
@@ -185,10 +242,17 @@ class PrivateViews(WalletQueries):
         end_ms: Optional[int],
         id_less_than: Optional[int],
         limit: int,
+        account_type: Optional[int] = SPOT,
     ) -> List[OrderView]:
         with self.lock:
-            pending = [o for o in self.orders.closed_pending.values() if o.user == user]
-        stored = self.store.orders(user, True, symbol, start_ms, end_ms, id_less_than, limit)
+            pending = [
+                o
+                for o in self.orders.closed_pending.values()
+                if o.user == user and self._in(o.order_id, account_type)
+            ]
+        stored = self.store.orders(
+            user, True, symbol, start_ms, end_ms, id_less_than, limit, account_type
+        )
         return _merge(pending, stored, "order_id", symbol, start_ms, end_ms, id_less_than, limit)
 
     def fills(
@@ -200,6 +264,7 @@ class PrivateViews(WalletQueries):
         end_ms: Optional[int],
         id_less_than: Optional[int],
         limit: int,
+        account_type: Optional[int] = SPOT,
     ) -> List[Fill]:
         with self.lock:
             pending = [
@@ -207,7 +272,17 @@ class PrivateViews(WalletQueries):
                 for f in self.orders.fills_pending
                 if f.user == user and (order_id is None or f.order_id == order_id)
             ]
-        stored = self.store.fills(user, symbol, order_id, start_ms, end_ms, id_less_than, limit)
+            kinds = {f.order_id: self.orders.account_of(f.order_id) for f in pending}
+        if account_type is not None:
+            pending = [
+                f
+                for f in pending
+                if (kinds[f.order_id] if kinds[f.order_id] is not None
+                    else self.store.order_account(f.order_id)) == account_type
+            ]
+        stored = self.store.fills(
+            user, symbol, order_id, start_ms, end_ms, id_less_than, limit, account_type
+        )
         seen = {(f.trade_id, f.order_id) for f in stored}
         rows = [f for f in pending if (f.trade_id, f.order_id) not in seen] + stored
         rows = [f for f in rows if _keep(f, "trade_id", symbol, start_ms, end_ms, id_less_than)]

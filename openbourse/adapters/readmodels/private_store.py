@@ -51,7 +51,15 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS withdrawals (order_id PRIMARY KEY, withdrawal_id UNIQUE, user,"
     " asset, amount TEXT, status, c_ms, u_ms)",
     "CREATE INDEX IF NOT EXISTS withdrawals_user ON withdrawals(user, order_id)",
+    # the account type of every order that is not a spot-account order (margin: 3 cross,
+    # 4 isolated); an order without a row here is a spot order
+    "CREATE TABLE IF NOT EXISTS order_accounts (order_id INTEGER PRIMARY KEY, user,"
+    " account_type)",
 ]
+
+#: ``account_type`` filter of the order and fill queries: spot orders have no row in
+#: ``order_accounts``; ``None`` means every account.
+SPOT = 1
 
 _ORDER_INSERT = f"INSERT OR REPLACE INTO orders VALUES ({','.join('?' * len(ORDER_COLUMNS))})"
 _PLAN_INSERT = f"INSERT OR REPLACE INTO plans VALUES ({','.join('?' * len(PLAN_COLUMNS))})"
@@ -60,7 +68,8 @@ _PLAN_INSERT = f"INSERT OR REPLACE INTO plans VALUES ({','.join('?' * len(PLAN_C
 class Batch:
     """Everything that changed up to ``seq``, already turned into rows under the views' lock."""
 
-    __slots__ = ("seq", "orders", "plans", "fills", "balances", "ledger", "withdrawals")
+    __slots__ = ("seq", "orders", "plans", "fills", "balances", "ledger", "withdrawals",
+                 "accounts")
 
     def __init__(self, seq: int) -> None:
         self.seq = seq
@@ -70,6 +79,7 @@ class Batch:
         self.balances: List[tuple] = []
         self.ledger: List[tuple] = []
         self.withdrawals: List[tuple] = []
+        self.accounts: List[tuple] = []  # (order_id, user, account_type), non-spot orders
 
 
 class PrivateStore:
@@ -79,11 +89,13 @@ class PrivateStore:
         self.path = path
         self._writer = self._connect()
         had_withdrawals = self._has_table("withdrawals")
+        had_accounts = self._has_table("order_accounts")
         for ddl in _SCHEMA:
             self._writer.execute(ddl)
-        if not had_withdrawals and self.last_seq():
-            # made before withdrawals were projected: rebuild from the journal so that
-            # earlier withdrawals appear (the node replays from seq 1 when last_seq is 0)
+        if not (had_withdrawals and had_accounts) and self.last_seq():
+            # made before withdrawals (or order accounts) were projected: rebuild from the
+            # journal so that earlier ones appear (the node replays from seq 1 when
+            # last_seq is 0)
             self.reset()
         self._reader = self._connect()
         self._read_lock = threading.Lock()
@@ -117,6 +129,7 @@ class PrivateStore:
             db.executemany(
                 "INSERT OR REPLACE INTO withdrawals VALUES (?,?,?,?,?,?,?,?)", batch.withdrawals
             )
+            db.executemany("INSERT OR REPLACE INTO order_accounts VALUES (?,?,?)", batch.accounts)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('last_seq', ?)", (str(batch.seq),))
             db.execute("COMMIT")
         except BaseException:
@@ -125,7 +138,8 @@ class PrivateStore:
 
     def reset(self) -> None:
         """Forget everything (``openbourse replay`` rebuilds from the journal)."""
-        for table in ("orders", "plans", "fills", "balances", "ledger", "withdrawals", "meta"):
+        for table in ("orders", "plans", "fills", "balances", "ledger", "withdrawals",
+                      "order_accounts", "meta"):
             self._writer.execute(f"DELETE FROM {table}")
 
     # loading at start-up ------------------------------------------------------------
@@ -136,6 +150,18 @@ class PrivateStore:
     def load_open_orders(self) -> List[OrderView]:
         rows = self._writer.execute("SELECT * FROM orders WHERE status < 2").fetchall()
         return [OrderView.from_row(r) for r in rows]
+
+    def load_open_order_accounts(self) -> List[Tuple[int, int]]:
+        """(order_id, account_type) of the open orders that are not spot orders."""
+        return self._writer.execute(
+            "SELECT a.order_id, a.account_type FROM order_accounts a"
+            " JOIN orders o ON o.order_id = a.order_id WHERE o.status < 2"
+        ).fetchall()
+
+    def order_account(self, order_id: int) -> int:
+        """The account type of a flushed order (``SPOT`` when it has no row)."""
+        rows = self._query("SELECT account_type FROM order_accounts WHERE order_id = ?", (order_id,))
+        return int(rows[0][0]) if rows else SPOT
 
     def load_live_plans(self) -> List[PlanView]:
         rows = self._writer.execute("SELECT * FROM plans WHERE status = 0").fetchall()
@@ -154,15 +180,23 @@ class PrivateStore:
         with self._read_lock:
             return self._reader.execute(sql, tuple(args)).fetchall()
 
-    def order(self, user: int, order_id: int) -> Optional[OrderView]:
-        rows = self._query("SELECT * FROM orders WHERE order_id = ? AND user = ?", (order_id, user))
+    def order(
+        self, user: int, order_id: int, account_type: Optional[int] = None
+    ) -> Optional[OrderView]:
+        sql, args = _account_clause(
+            "SELECT * FROM orders WHERE order_id = ? AND user = ?", [order_id, user], account_type
+        )
+        rows = self._query(sql, args)
         return OrderView.from_row(rows[0]) if rows else None
 
-    def order_by_client_oid(self, user: int, client_oid: str) -> Optional[OrderView]:
-        rows = self._query(
-            "SELECT * FROM orders WHERE user = ? AND client_oid = ? ORDER BY order_id DESC LIMIT 1",
-            (user, client_oid),
+    def order_by_client_oid(
+        self, user: int, client_oid: str, account_type: Optional[int] = None
+    ) -> Optional[OrderView]:
+        sql, args = _account_clause(
+            "SELECT * FROM orders WHERE user = ? AND client_oid = ?", [user, client_oid],
+            account_type,
         )
+        rows = self._query(sql + " ORDER BY order_id DESC LIMIT 1", args)
         return OrderView.from_row(rows[0]) if rows else None
 
     def orders(
@@ -174,8 +208,10 @@ class PrivateStore:
         end_ms: Optional[int],
         id_less_than: Optional[int],
         limit: int,
+        account_type: Optional[int] = None,
     ) -> List[OrderView]:
         sql, args = _filtered("orders", "order_id", user, symbol, start_ms, end_ms, id_less_than)
+        sql, args = _account_clause(sql, args, account_type)
         sql += " AND status >= 2" if closed else " AND status < 2"
         rows = self._query(sql + " ORDER BY order_id DESC LIMIT ?", args + [limit])
         return [OrderView.from_row(r) for r in rows]
@@ -204,8 +240,10 @@ class PrivateStore:
         end_ms: Optional[int],
         id_less_than: Optional[int],
         limit: int,
+        account_type: Optional[int] = None,
     ) -> List[Fill]:
         sql, args = _filtered("fills", "trade_id", user, symbol, start_ms, end_ms, id_less_than)
+        sql, args = _account_clause(sql, args, account_type)
         if order_id is not None:
             sql += " AND order_id = ?"
             args.append(order_id)
@@ -297,3 +335,15 @@ def _filtered(
             sql += " AND " + clause
             args.append(value)
     return sql, args
+
+
+def _account_clause(
+    sql: str, args: List[object], account_type: Optional[int]
+) -> Tuple[str, List[object]]:
+    """Keep only the orders (or fills of orders) of one account type (``None``: all)."""
+    if account_type is None:
+        return sql, args
+    if account_type == SPOT:
+        return sql + " AND order_id NOT IN (SELECT order_id FROM order_accounts)", args
+    sql += " AND order_id IN (SELECT order_id FROM order_accounts WHERE account_type = ?)"
+    return sql, args + [account_type]

@@ -11,7 +11,7 @@ a future format change is detected instead of misread.
 from __future__ import annotations
 
 import marshal
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from ..commands import BatchCancel, BatchPlace, Command
 from .products import COMMAND_TAGS, EVENT_TAGS
@@ -20,6 +20,7 @@ __all__ = [
     "CODEC_VERSION",
     "encode_command",
     "decode_command",
+    "decode_commands",
     "encode_event",
     "decode_event",
     "command_to_tuple",
@@ -71,6 +72,37 @@ def encode_command(command: Command) -> bytes:
 
 def decode_command(data: bytes) -> Command:
     return command_from_tuple(marshal.loads(data))
+
+
+_FIELD_COUNT: Dict[type, int] = {cls: len(cls._fields) for cls in COMMAND_TAGS.values()}
+_END = marshal.dumps(None, _MARSHAL_VERSION)
+
+
+def decode_commands(bodies: Sequence[bytes]) -> List[Command]:
+    """``decode_command`` of each body, with one ``marshal.loads`` for all (replay).
+
+    The bodies are framed as the items of one marshal tuple, followed by a ``None``
+    sentinel: a body that is not exactly one object would shift the items and the
+    sentinel, and the batch is then decoded record by record (which raises where
+    ``decode_command`` would).
+    """
+    count = len(bodies) + 1
+    try:
+        records = marshal.loads(b"(" + count.to_bytes(4, "little") + b"".join(bodies) + _END)
+    except (EOFError, ValueError, TypeError):
+        records = None
+    if records is None or records[-1] is not None:
+        return [decode_command(body) for body in bodies]
+    commands: List[Command] = []
+    append = commands.append
+    for index in range(count - 1):
+        record = records[index]
+        cls = COMMAND_TAGS.get(record[0]) if type(record) is tuple and record else None
+        if cls is None or cls in _NESTED or len(record) - 1 != _FIELD_COUNT[cls]:
+            append(decode_command(bodies[index]))  # batches; a bad record raises here
+        else:
+            append(_tuple_new(cls, record[1:]))
+    return commands
 
 
 def encode_event(event: Any) -> bytes:

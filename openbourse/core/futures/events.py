@@ -8,7 +8,7 @@ Balances: every money movement is a ledger posting; each command ends with the c
 ``BalanceChanged`` for every touched balance (user futures accounts
 ``(user, USDT_FUTURES|USDC_FUTURES|COIN_FUTURES, asset)``, the insurance fund
 ``(INSURANCE, SYSTEM, asset)``, fees ``(FEES, SYSTEM, asset)`` and the clearing account
-``(EXTERNAL, <futures account type>, asset)``: the counterpart of open positions'
+``(CLEARING = -7, <futures account type>, asset)``: the counterpart of open positions'
 unrealised PnL, see docs/futures.md).  ``frozen`` of a user's futures balance = position
 margins + margin held by open orders.
 

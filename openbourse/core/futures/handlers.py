@@ -9,7 +9,7 @@ from ..admin import CLIENT_OID_WINDOW_NS
 from ..events import Duplicate, Rejected
 from ..ledger.ledger import AVAILABLE, FROZEN
 from ..reject import RejectCode
-from ..units import AMOUNT_MAX, div_ceil, fee_units
+from ..units import AMOUNT_MAX, div_ceil
 from .commands import (AdjustMargin, CancelAllFutures, CancelFuturesOrder, CancelFuturesPlan,
                        ClosePositions, FundInsurance, ListContract, PlaceFuturesOrder,
                        PlaceFuturesPlan, SetAutoMargin, SetContractStatus, SetLeverage,
@@ -25,7 +25,7 @@ from .margin import refresh_account, refresh_position, transferable
 from .plans import check_plans, close_plan, index_plan
 from .positions import unrealised
 from .pricing import compute_index, compute_mark, predicted_rate, sample_premium
-from .state import FuturesState, FutOrder, FutPlan, balance_of, fstate
+from .state import _DEFAULT_SETTING, FuturesState, FutOrder, FutPlan, balance_of, fstate
 from .trading import accept, close_order, closable, emit_position, execute, move
 
 if TYPE_CHECKING:
@@ -289,94 +289,91 @@ def set_auto_margin(state: "EngineState", ctx: Context, cmd: SetAutoMargin) -> N
 def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
                  ) -> Tuple[Optional[RejectCode], Optional[FutOrder], int]:
     """Validation in reject-code order.  Returns (code, order to execute, match limit)."""
-    contract = _contract(fs, cmd.symbol)
+    (_, user, symbol, side, trade_side, order_type, force, price, size, reduce_only,
+     client_oid, stp, margin_mode, tp_trigger, tp_price, sl_trigger, sl_price) = cmd
+    contract = fs.contracts.get(symbol) if type(symbol) is str else None
     if contract is None:
         return RejectCode.UNKNOWN_SYMBOL, None, 0
-    ints = (cmd.side, cmd.trade_side, cmd.order_type, cmd.force, cmd.price, cmd.size,
-            cmd.reduce_only, cmd.stp, cmd.margin_mode, cmd.tp_trigger, cmd.tp_price,
-            cmd.sl_trigger, cmd.sl_price)
-    if not _user_ok(cmd.user) or set(map(type, ints)) != _INT_ONLY or \
-            type(cmd.client_oid) is not str or len(cmd.client_oid) > 64 or \
-            cmd.side not in (0, 1) or cmd.trade_side not in (-1, 0, 1) or \
-            cmd.order_type not in (0, 1) or cmd.force not in (0, 1, 2, 3) or \
-            cmd.reduce_only not in (0, 1) or cmd.stp not in (0, 1, 2, 3) or \
-            cmd.margin_mode not in (-1, 0, 1) or cmd.price < 0 or cmd.size <= 0:
+    if type(user) is not int or user <= 0 or set(map(type, cmd[3:10])) != _INT_ONLY or \
+            set(map(type, cmd[11:])) != _INT_ONLY or \
+            type(client_oid) is not str or len(client_oid) > 64 or \
+            side not in (0, 1) or trade_side not in (-1, 0, 1) or \
+            order_type not in (0, 1) or force not in (0, 1, 2, 3) or \
+            reduce_only not in (0, 1) or stp not in (0, 1, 2, 3) or \
+            margin_mode not in (-1, 0, 1) or price < 0 or size <= 0:
         return RejectCode.INVALID_ARGUMENT, None, 0
-    if cmd.size > AMOUNT_MAX or cmd.price > AMOUNT_MAX:
+    if size > AMOUNT_MAX or price > AMOUNT_MAX:
         return RejectCode.AMOUNT_OUT_OF_RANGE, None, 0
-    hedge = fs.pos_mode(cmd.user, contract.product_type) == _HEDGE
-    if hedge != (cmd.trade_side >= 0) or (hedge and cmd.reduce_only):
+    hedge = fs.pos_modes.get((user, contract.product_type), 0) == _HEDGE
+    if hedge != (trade_side >= 0) or (hedge and reduce_only):
         return RejectCode.POSITION_MODE_MISMATCH, None, 0
     if hedge:
-        hold_side = 0 if cmd.side == 0 else 1  # Bitget hedge: side names the position
-        reduce = cmd.trade_side == _CLOSE
-        book_side = cmd.side if not reduce else 1 - cmd.side
+        hold_side = side  # Bitget hedge: side names the position (buy = long)
+        reduce = trade_side == _CLOSE
+        book_side = 1 - side if reduce else side
     else:
-        book_side = cmd.side
-        reduce = cmd.reduce_only == 1
-        hold_side = (1 - cmd.side) if reduce else cmd.side  # the position it closes/opens
+        book_side = side
+        reduce = reduce_only == 1
+        hold_side = (1 - side) if reduce else side  # the position it closes/opens
     if contract.status != _NORMAL and not reduce:
         return RejectCode.CONTRACT_HALTED, None, 0
-    if cmd.order_type == _LIMIT:
-        if cmd.price <= 0 or cmd.price % contract.tick:
-            return RejectCode.PRICE_PRECISION, None, 0
-    if cmd.size % contract.lot:
+    limit = order_type == _LIMIT
+    if limit and (price <= 0 or price % contract.tick):
+        return RejectCode.PRICE_PRECISION, None, 0
+    if size % contract.lot:
         return RejectCode.SIZE_PRECISION, None, 0
-    if cmd.size < contract.min_size:
+    if size < contract.min_size:
         return RejectCode.SIZE_TOO_SMALL, None, 0
-    if cmd.size > contract.max_size:
+    if size > contract.max_size:
         return RejectCode.SIZE_TOO_LARGE, None, 0
-    if contract.mark <= 0:
+    mark = contract.mark
+    if mark <= 0:
         return RejectCode.INDEX_STALE, None, 0
     band = contract.price_band_ppm
-    if cmd.order_type == _LIMIT and band and \
-            abs(cmd.price - contract.mark) * PPM > contract.mark * band:
+    if limit and band and abs(price - mark) * PPM > mark * band:
         return RejectCode.PRICE_OUT_OF_BAND, None, 0
-    setting = fs.peek_setting(cmd.user, cmd.symbol)
-    margin_mode = setting.margin_mode
-    if cmd.margin_mode >= 0 and cmd.margin_mode != margin_mode:
-        if _busy(fs, cmd.user, cmd.symbol):
+    setting = fs.settings.get((user, symbol)) or _DEFAULT_SETTING
+    mode = setting.margin_mode
+    if margin_mode >= 0 and margin_mode != mode:
+        if _busy(fs, user, symbol):
             return RejectCode.HAS_POSITIONS_OR_ORDERS, None, 0
-        margin_mode = cmd.margin_mode
-    price = cmd.price if cmd.order_type == _LIMIT else contract.band_price(book_side)
+        mode = margin_mode
+    if not limit:
+        price = contract.band_price(book_side)
     leverage = setting.leverage[hold_side]
     hold = 0
+    sides = fs.by_user.get((user, symbol))
     if reduce:
-        pos = fs.position(cmd.user, cmd.symbol, hold_side)
+        pos = sides.get(hold_side) if sides else None
         if pos is None:
             return RejectCode.NO_POSITION, None, 0
-        if cmd.size > closable(fs, pos):
+        if size > closable(fs, pos):
             return RejectCode.REDUCE_EXCEEDS_POSITION, None, 0
     else:
-        opening = cmd.size
-        if not hedge:
-            opposite = fs.position(cmd.user, cmd.symbol, 1 - hold_side)
-            opening = max(0, cmd.size - (opposite.size if opposite is not None else 0))
+        opening = size
+        if not hedge and sides:
+            opposite = sides.get(1 - hold_side)
+            if opposite is not None:
+                opening = max(0, size - opposite.size)
         if opening:
             value = contract.value(opening, price)
-            if contract.min_notional and contract.value(cmd.size, price) < contract.min_notional:
+            if contract.min_notional and contract.value(size, price) < contract.min_notional:
                 return RejectCode.NOTIONAL_TOO_SMALL, None, 0
-            pos = fs.position(cmd.user, cmd.symbol, hold_side)
+            pos = sides.get(hold_side) if sides else None
             after = contract.value(opening + (pos.size if pos is not None else 0),
-                                   max(price, contract.mark) if not contract.inverse
-                                   else min(price, contract.mark))
-            if after > contract.tiers[-1][0]:
+                                   max(price, mark) if not contract.inverse else min(price, mark))
+            if after > contract.bounds[-1]:
                 return RejectCode.POSITION_TIER_EXCEEDED, None, 0
             if contract.tier(after)[1] < leverage:
                 return RejectCode.LEVERAGE_TOO_HIGH, None, 0
-            hold = div_ceil(value, leverage) + fee_units(value, contract.taker_fee_ppm)
-            balance = balance_of(state, cmd.user, contract)
-            if hold > balance.available:
+            hold = -(-value // leverage) - ((-value * contract.taker_fee_ppm) // PPM)
+            balance = state.ledger.balances.get((user, contract.account, contract.margin_asset))
+            if balance is None or hold > balance.available:
                 return RejectCode.INSUFFICIENT_MARGIN, None, 0
-    order = FutOrder(order_id=state.next_order_id, user=cmd.user, symbol=cmd.symbol,
-                     side=book_side, wire_side=cmd.side, trade_side=cmd.trade_side,
-                     hold_side=hold_side, order_type=cmd.order_type,
-                     force=cmd.force if cmd.order_type == _LIMIT else _IOC,
-                     price=price, size=cmd.size, remaining=cmd.size, reduce=1 if reduce else 0,
-                     client_oid=cmd.client_oid, stp=cmd.stp, margin_mode=margin_mode,
-                     leverage=leverage, hold=hold, kind=_NORMAL_KIND, ts_ns=0,
-                     tp_trigger=cmd.tp_trigger, tp_price=cmd.tp_price, sl_trigger=cmd.sl_trigger,
-                     sl_price=cmd.sl_price)
+    order = FutOrder(state.next_order_id, user, symbol, book_side, side, trade_side, hold_side,
+                     order_type, force if limit else _IOC, price, size, size, 1 if reduce else 0,
+                     client_oid, stp, mode, leverage, hold, 0, 0, 0, 0, _NORMAL_KIND, 0, 0,
+                     tp_trigger, tp_price, sl_trigger, sl_price)
     return None, order, price
 
 

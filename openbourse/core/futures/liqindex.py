@@ -27,7 +27,13 @@ NEVER_SHORT = 1 << 120
 
 
 def index_position(contract: Contract, pos: Position, trigger: int) -> None:
-    """(Re)index ``pos`` at ``trigger`` (0 / huge = never)."""
+    """(Re)index ``pos`` at ``trigger`` (0 / huge = never).
+
+    An unchanged trigger keeps its entry: pushing it again would add a duplicate that the
+    compaction cannot drop (both copies look valid), and the heaps would grow without
+    bound and be compacted on every push."""
+    if pos.trigger == trigger:
+        return  # already indexed there (a popped or removed position has trigger 0)
     pos.trigger = trigger
     if pos.side == 0:
         if trigger <= 0:
@@ -44,11 +50,12 @@ def index_position(contract: Contract, pos: Position, trigger: int) -> None:
 
 
 def _compact(contract: Contract) -> None:
+    """Keep exactly one entry per indexed position (the one matching its trigger)."""
     positions = contract.positions
-    contract.long_heap = [(k, i) for k, i in contract.long_heap
-                          if i in positions and positions[i].trigger == -k]
-    contract.short_heap = [(k, i) for k, i in contract.short_heap
-                           if i in positions and positions[i].trigger == k]
+    contract.long_heap = list(dict.fromkeys(
+        (k, i) for k, i in contract.long_heap if i in positions and positions[i].trigger == -k))
+    contract.short_heap = list(dict.fromkeys(
+        (k, i) for k, i in contract.short_heap if i in positions and positions[i].trigger == k))
     heapify(contract.long_heap)
     heapify(contract.short_heap)
 

@@ -79,11 +79,23 @@ def refresh_position(state: "EngineState", fs: FuturesState, pos: Position) -> N
     price = trigger_price(contract, pos.side, pos.size, pos.cost, pos.margin * PPM)
     pos.liq = price if 0 < price < 1 << 100 else 0
     pos.liq_at = (pos.size, pos.cost, pos.margin)
+    mark = contract.mark
+    if mark > 0 and ((pos.side == 0 and price >= mark) or (pos.side == 1 and 0 < price <= mark)) \
+            and pos.size and isolated_liquidatable(contract, pos):
+        # already past its threshold (e.g. opened or funded into it between ticks): keep
+        # the exact price, so the next tick pops it unless the mark moved back to safety
+        index_position(contract, pos, price)
+        return
     index_position(contract, pos, _beyond_mark(contract, pos.side, price))
 
 
+#: cross triggers of an account already at or past its threshold: popped by any tick
+ALWAYS_LONG = 1 << 100
+ALWAYS_SHORT = 1
+
+
 def _beyond_mark(contract: Contract, side: int, price: int) -> int:
-    """A trigger found safe at the current mark must lie strictly beyond it."""
+    """A trigger found safe at the current mark must lie strictly beyond it (rounding)."""
     mark = contract.mark
     if mark <= 0:
         return price
@@ -102,7 +114,7 @@ def refresh_account(state: "EngineState", fs: FuturesState, key: AccountKey) -> 
     balance = state.ledger.balances.get(key)
     available = balance.available if balance is not None else 0
     equity = available + fs.held.get(key, 0)
-    maint = upnl = 0
+    maint = upnl = total_value = 0
     rows = []
     contracts = fs.contracts
     for pos in (positions or {}).values():
@@ -116,6 +128,7 @@ def refresh_account(state: "EngineState", fs: FuturesState, key: AccountKey) -> 
         equity += pos.margin + u
         upnl += u
         maint += value * rate
+        total_value += value
         rows.append((pos, contract, value, rate, u))
     if not rows:
         fs.floors.pop(key, None)
@@ -126,9 +139,9 @@ def refresh_account(state: "EngineState", fs: FuturesState, key: AccountKey) -> 
     share_total = buffer_e6 - out * PPM
     if share_total <= 0:  # at or past the threshold: check at the very next tick
         for pos, contract, _, _, _ in rows:
-            index_position(contract, pos, contract.mark if pos.side == 0 else max(1, contract.mark))
+            index_position(contract, pos, ALWAYS_LONG if pos.side == 0 else ALWAYS_SHORT)
         return
-    total_value = sum(row[2] for row in rows) or 1
+    total_value = total_value or 1
     for pos, contract, value, rate, u in rows:
         share = share_total * value // total_value
         # margin such that the position alone has exactly `share` above maintenance now

@@ -16,6 +16,7 @@ the liquidation fee like Bitget's liquidation-price formula):
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any, Tuple
 
 from .contracts import PPM, Contract
@@ -106,14 +107,18 @@ def trigger_price(contract: Contract, side: int, size: int, cost: int, margin_e6
     """Liquidation price, using the MMR of the tier the position reaches at that price."""
     if size <= 0:
         return 0
-    risk, value = contract.risk, contract.value
-    rate = risk(value(size, contract.mark or 1))
+    bounds, risks = contract.bounds, contract.risks
+    last = len(risks) - 1
+    value = contract.value
+    i = bisect_left(bounds, value(size, contract.mark or 1))
+    rate = risks[i if i <= last else last]
     price = 0
-    for _ in range(len(contract.tiers) + 1):
+    for _ in range(last + 2):
         price = _solve(contract, side, size, cost, margin_e6, rate)
         if price <= 0 or price >= 1 << 100:
             return price
-        at = risk(value(size, price))
+        i = bisect_left(bounds, value(size, price))
+        at = risks[i if i <= last else last]
         if at == rate:
             break
         rate = at

@@ -22,13 +22,12 @@ Liquidation orders (``OrderKind.LIQUIDATION``) defer their side's PnL and fee to
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from ..context import Context
 from ..enums import CloseReason, Force, OrderStatus, OrderType, SystemOwner
 from ..ledger.balances import Balance
 from ..ledger.ledger import AVAILABLE, FROZEN, InsufficientFunds
-from ..units import div_ceil, fee_units
 from .contracts import Contract
 from .enums import MarginMode, OrderKind, PositionReason
 from .events import FuturesOrderAccepted, FuturesOrderClosed, FuturesTrade, PositionChanged
@@ -140,23 +139,25 @@ def closable(fs: FuturesState, pos: Optional[Position], exclude: int = 0) -> int
 
 
 def emit_position(ctx: Context, contract: Contract, pos: Position, reason: int) -> None:
-    liq = bank = 0
-    if pos.size:
+    liq = bank = entry = 0
+    size, cost, margin = pos.size, pos.cost, pos.margin
+    if size:
         if pos.margin_mode == _CROSS:
-            liq = pos.trigger if 0 < pos.trigger < 1 << 100 else 0
-        elif pos.liq_at == (pos.size, pos.cost, pos.margin):
+            trigger = pos.trigger
+            liq = trigger if 1 < trigger < 1 << 100 else 0  # 1 / 2**100: "check next tick"
+        elif pos.liq_at == (size, cost, margin):
             liq = pos.liq  # computed by the last re-index (margin.refresh_position)
         else:
-            liq = liquidation_price(contract, pos, pos.margin * 1_000_000)
-        bank = bankruptcy_price(contract, pos.side, pos.size, pos.cost, pos.margin)
+            liq = liquidation_price(contract, pos, margin * 1_000_000)
+        bank = bankruptcy_price(contract, pos.side, size, cost, margin)
         if bank >= 1 << 60:
             bank = 0
-    if contract.inverse:
-        entry = pos.size * contract.big_k // pos.cost if pos.cost else 0
-    else:
-        entry = pos.cost // (pos.size * contract.k) if pos.size else 0
+        if contract.inverse:
+            entry = size * contract.big_k // cost if cost else 0
+        else:
+            entry = cost // (size * contract.k)
     ctx.emit(PositionChanged, pos.position_id, pos.user, pos.symbol, pos.side, pos.margin_mode,
-             pos.pos_mode, pos.leverage, pos.size, pos.cost, entry, pos.margin, pos.realised,
+             pos.pos_mode, pos.leverage, size, cost, entry, margin, pos.realised,
              pos.fees, pos.funding, liq, bank, pos.auto_margin, reason, pos.opened_ns)
 
 

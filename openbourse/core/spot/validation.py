@@ -127,9 +127,10 @@ def check_order(state: "EngineState", cmd: PlaceOrder, *, check_funds: bool = Tr
         return RejectCode.INVALID_ARGUMENT, 0
     if (user <= 0 or side not in _SIDES or order_type not in _ORDER_TYPES
             or force not in _FORCES or stp not in _STPS or len(client_oid) > _CLIENT_OID_MAX
-            or min(price, size, quote_size, tp_trigger, tp_price, sl_trigger, sl_price) < 0):
+            or price < 0 or size < 0 or quote_size < 0
+            or tp_trigger < 0 or tp_price < 0 or sl_trigger < 0 or sl_price < 0):
         return RejectCode.INVALID_ARGUMENT, 0
-    if max(price, size, quote_size) > AMOUNT_MAX:
+    if price > AMOUNT_MAX or size > AMOUNT_MAX or quote_size > AMOUNT_MAX:
         return RejectCode.AMOUNT_OUT_OF_RANGE, 0
     market = state.markets.get(symbol)
     if market is None:

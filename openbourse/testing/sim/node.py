@@ -52,11 +52,6 @@ class MemorySnapshots:
     def add(self, seq: int, ts_ns: int, state_bytes: bytes, digest: str) -> None:
         self.taken[seq] = (ts_ns, state_bytes, digest)
 
-    def drop_above(self, seq: int) -> None:
-        """Forget snapshots the journal no longer covers (never needed; kept for safety)."""
-        for key in [k for k in self.taken if k > seq]:
-            del self.taken[key]
-
     def load_latest(self, max_seq: Optional[int] = None) -> Optional[LoadedSnapshot]:
         usable = [s for s in self.taken if max_seq is None or s <= max_seq]
         if not usable:

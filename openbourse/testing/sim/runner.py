@@ -29,7 +29,6 @@ import hashlib
 import random
 import time
 import zlib
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 

@@ -117,6 +117,7 @@ def check_outcomes(view: JournalView, outcomes: List[Outcome], problems: Violati
                 if found != [int(o.order_id)]:
                     problems.add(f"{where}: acknowledged as {o.order_id}, journal has {found}")
             elif o.status == "unknown":
+                counts["in_flight_applied"] += len(found) == 1
                 if len(found) > 1:
                     problems.add(f"{where}: in flight at the kill, journaled {len(found)} times")
             elif found:  # rejected, invalid or busy: must have left no order

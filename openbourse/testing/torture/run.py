@@ -7,6 +7,8 @@ One cycle::
         funding balances, open orders of every torture user)
     N concurrent signed clients place / cancel / batch / transfer / withdraw
     SIGKILL at a random moment (sometimes during start-up, before it even listens)
+    after the restart, every request that was in flight is sent again with its clientOid
+      (a client that never got its answer retries): it must take effect once in total
     offline, on the dead server's files:
       → every acknowledged order, cancel, transfer and withdrawal is in the journal
         exactly once, with the id the client was told; nothing refused is; nothing in
@@ -35,7 +37,7 @@ from typing import Callable, Dict, List, Optional
 
 from .checks import JournalView, Violations, check_outcomes, check_read_models, check_recovery
 from .client import ServerProcess, SignedClient, admin, free_port
-from .traders import Trader
+from .traders import Outcome, Trader, classify
 
 __all__ = ["TortureResult", "run"]
 
@@ -53,6 +55,8 @@ class TortureResult:
     acknowledged: int = 0  # answered 00000 (each checked: present exactly once)
     refused: int = 0  # business or edge refusals (each checked: no effect)
     in_flight_at_kill: int = 0  # no answer (each checked: at most once)
+    in_flight_applied: int = 0  # of the in-flight orders, those the journal did keep (once)
+    retried: int = 0  # in-flight requests sent again after the restart (same clientOid)
     commands_checked: int = 0  # journal length at the end, every command audited
     read_model_values: int = 0  # balances and open-order lists compared after restarts
     snapshot_recoveries: int = 0  # restarts that started from a snapshot
@@ -83,6 +87,32 @@ def _setup_users(data_dir: Path, count: int, tag: str) -> List[Dict[str, object]
     return users
 
 
+def _retry_unknown(outcomes: List[Outcome], port: int, users: List[Dict[str, object]]
+                   ) -> List[Outcome]:
+    """Send again, with the same clientOid, every order, transfer and withdrawal that was
+    in flight at the kill, as a client that never got its answer would.  Idempotency must
+    make each take effect exactly once in total (checked with the next cycle's outcomes)."""
+    by_user = {int(u["user"]): u["creds"] for u in users}
+    clients: Dict[int, SignedClient] = {}
+    retried: List[Outcome] = []
+    for o in outcomes:
+        params = o.detail.get("params")
+        if o.status != "unknown" or o.kind == "cancel" or not params:
+            continue
+        client = clients.get(o.user)
+        if client is None:
+            client = clients[o.user] = SignedClient(port, by_user[o.user])  # type: ignore[arg-type]
+        status, body = client.request("POST", str(o.detail["path"]), params)
+        outcome = Outcome(o.kind, o.user, o.client_oid, classify(status, body),
+                          str(body.get("code", "")), detail={"retry": True, "body": body})
+        if outcome.status == "ok" and o.kind == "order":
+            outcome.order_id = str(body["data"]["orderId"])
+        retried.append(outcome)
+    for client in clients.values():
+        client.close()
+    return retried
+
+
 def run(cycles: int = 20, clients: int = 8, seed: int = 1, data_dir: Optional[Path] = None,
         min_run_s: float = 0.3, max_run_s: float = 2.5, snapshot_every: int = 400,
         log: Callable[[str], None] = print, keep: bool = False) -> TortureResult:
@@ -100,6 +130,7 @@ def run(cycles: int = 20, clients: int = 8, seed: int = 1, data_dir: Optional[Pa
                            directory / "torture-server.log")
     counts: Counter = Counter()
     view: Optional[JournalView] = None
+    outcomes: List[Outcome] = []
     try:
         result.max_start_s = server.start()
         users = _setup_users(directory, clients, f"{seed}-{int(time.time())}")
@@ -112,11 +143,14 @@ def run(cycles: int = 20, clients: int = 8, seed: int = 1, data_dir: Optional[Pa
                     server.kill()
                     result.early_kills += 1
                 result.max_start_s = max(result.max_start_s, server.start())
+            retried: List[Outcome] = []
             if view is not None:
                 readers = {int(u["user"]): SignedClient(port, u["creds"]) for u in users}
                 result.read_model_values += check_read_models(view, readers, problems)
                 for reader in readers.values():
                     reader.close()
+                retried = _retry_unknown(outcomes, port, users)
+                result.retried += len(retried)
             stop = threading.Event()
             traders = [Trader(f"s{seed}c{cycle}u{i}", port, u["creds"], int(u["user"]),
                               f"{seed}-{cycle}-{i}", stop) for i, u in enumerate(users)]
@@ -128,7 +162,7 @@ def run(cycles: int = 20, clients: int = 8, seed: int = 1, data_dir: Optional[Pa
             stop.set()
             for trader in traders:
                 trader.join(60)
-            outcomes = [o for t in traders for o in t.outcomes]
+            outcomes = retried + [o for t in traders for o in t.outcomes]
             view = JournalView.load(directory)
             counts += check_outcomes(view, outcomes, problems)
             if check_recovery(directory, view, problems):
@@ -153,6 +187,7 @@ def run(cycles: int = 20, clients: int = 8, seed: int = 1, data_dir: Optional[Pa
                 problems.add("the server did not stop cleanly on SIGTERM")
     finally:
         server.kill()
+    result.in_flight_applied = counts.pop("in_flight_applied", 0)
     result.by_outcome = dict(sorted(counts.items()))
     result.requests = sum(counts.values())
     result.acknowledged = sum(v for k, v in counts.items() if k.endswith(":ok"))

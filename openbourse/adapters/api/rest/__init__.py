@@ -23,14 +23,10 @@ def endpoints() -> List[Endpoint]:
 
     for module in (margin, margin_trade, convert):
         out.extend(module.registry.endpoints)
-    try:  # issue 5: futures (they replace the "nothing listed" placeholders that
-        # public.py/account.py declare for the same paths)
-        from . import mix_account, mix_market, mix_trade
-    except ImportError:  # the futures product is not in this tree
-        return out
-    mix = [e for m in (mix_market, mix_account, mix_trade) for e in m.registry.endpoints]
-    taken = {e.path for e in mix}
-    out = [e for e in out if e.path not in taken] + mix
+    from . import mix_account, mix_market, mix_trade  # issue 5: perpetual futures
+
+    for module in (mix_market, mix_account, mix_trade):
+        out.extend(module.registry.endpoints)
     return out
 
 

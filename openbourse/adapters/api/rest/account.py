@@ -14,7 +14,6 @@ from ....core.enums import AccountType, TransferCode
 from ....core.units import from_units
 from ..errors import ApiError, E
 from .context import ApiContext, Req
-from .public import PRODUCT_TYPES
 from .queries import page_args
 from .registry import Registry
 
@@ -91,23 +90,6 @@ async def assets(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
             }
         )
     return out
-
-
-@route(
-    "GET",
-    "mix/account/accounts",
-    family="account",
-    permission="read",
-    params=("productType",),
-    required=("productType",),
-    response="list",
-)
-async def mix_accounts(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
-    """Futures accounts: none until futures are listed."""
-    text = req.params.text("productType") or ""
-    if text.lower() not in PRODUCT_TYPES:
-        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: productType {text}")
-    return []
 
 
 _RECORD_PARAMS = ("coin", "startTime", "endTime", "idLessThan", "limit", "orderId", "clientOid")

@@ -242,6 +242,8 @@ async def dust_coins(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 async def dust_convert(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Convert the whole small balance of each listed coin into ``toCoin`` (default USDT)."""
     raw = req.params.raw("coinList")
+    if raw is None or raw == "" or raw == []:
+        raise ApiError(E.PARAM_EMPTY, "Parameter coinList cannot be empty")
     if isinstance(raw, str):
         coins = [c for c in raw.split(",") if c]
     elif isinstance(raw, list) and all(isinstance(c, str) for c in raw):

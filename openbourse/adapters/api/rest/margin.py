@@ -33,7 +33,9 @@ from .context import ApiContext, Req, created_id
 from .queries import page_args
 from .registry import Registry
 
-__all__ = ["registry", "MODES", "margin_account", "history_of", "rate_text", "ppm_text"]
+__all__ = [
+    "registry", "MODES", "margin_account", "margin_symbol", "history_of", "rate_text", "ppm_text",
+]
 
 registry = Registry()
 route = registry.route
@@ -56,11 +58,19 @@ def history_of(ctx: ApiContext) -> ProductProjection:
     return products_of(ctx.views).history
 
 
+def margin_symbol(text: Optional[str]) -> Optional[str]:
+    """Bitget's symbol id; also takes the unified ``BTC/USDT`` that ccxt passes through
+    unchanged in ``fetch_balance({'marginMode': 'isolated', 'symbol': 'BTC/USDT'})``."""
+    if text is None or "/" not in text:
+        return text
+    return text.split(":", 1)[0].replace("/", "").upper()
+
+
 def margin_account(ctx: ApiContext, req: Req, mode: int, required: bool = True) -> Tuple[int, str]:
     """(ledger account, symbol) of the request: cross → (3, ""); isolated → the pair's."""
     if mode == CROSS:
         return CROSS, ""
-    symbol = req.params.text("symbol", required=required)
+    symbol = margin_symbol(req.params.text("symbol", required=required))
     if symbol is None:
         return 0, ""
     ctx.market_info(symbol)
@@ -703,7 +713,8 @@ async def liquidation_history(ctx: ApiContext, req: Req, mode: int) -> Dict[str,
                 "liqRiskRatio": ppm_text(r["risk_ratio_ppm"]),
                 "totalAssets": _amount(ctx, valuation, r["assets_value"]),
                 "totalDebt": _amount(ctx, valuation, r["liabilities_value"]),
-                "liqFee": "0",
+                # the taker fees its orders paid (the liquidation fee), valued like the rest
+                "liqFee": _amount(ctx, valuation, int(r.get("fee", 0))),
                 "cTime": str(r["start_ms"]),
                 "uTime": str(r.get("u_ms", r["start_ms"])),
             }

@@ -13,7 +13,6 @@ from ...readmodels.futures import ContractInfo, FuturesViews
 from ...readmodels.market import parse_granularity
 from ..envelope import now_ms
 from ..errors import ApiError, E
-from ..params import Params
 from .context import ApiContext, Req
 from .market import _merged
 from .mix_common import contract, e8_str, ppm_str, product_type, views_of
@@ -96,7 +95,7 @@ def ticker_row(views: FuturesViews, info: ContractInfo, now: int) -> Dict[str, A
     t = views.market.ticker(info.symbol, now)
     prices = views.price(info.symbol)
     p = info.price_str
-    px = (lambda v: p(v) if v else None)
+    px = (lambda v: p(v) if v else None)  # noqa: E731
     last = (t.last if t else 0) or prices.last
     quote = info.amount_str(t.quote_volume) if t else "0"
     oi = _open_interest(views, info.symbol)

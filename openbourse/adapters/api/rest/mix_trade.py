@@ -659,3 +659,91 @@ async def plans_history(ctx: ApiContext, req: Req) -> Dict[str, Any]:
         rows = sorted(data.closed_plans, key=lambda r: -r.plan_id) if data else []
         keep = _plan_keep(views, product, symbol, req)
         return _plan_list(views, _page(rows, req, lambda r: r.plan_id, lambda r: r.c_ns, keep))
+
+
+def _live_plan(views: FuturesViews, user: int, p: Params, symbol: str) -> Any:
+    plan_id, client_oid = _order_ref(p)
+    with views.lock:
+        data = views.users.get(user)
+        for rec in (data.open_plans.values() if data else ()):
+            if rec.symbol == symbol and ((plan_id and rec.plan_id == plan_id)
+                                         or (client_oid and rec.client_oid == client_oid)):
+                return rec
+    raise ApiError("43025", "Plan order does not exist")
+
+
+async def _replace_plan(ctx: ApiContext, user: int, old: Any, new: Any) -> Dict[str, Any]:
+    """Cancel ``old`` then place ``new`` (validated already); the new plan has a new id."""
+    await _run(ctx, fc.CancelFuturesPlan(0, user, old.symbol, old.plan_id, ""), not_found="plan order")
+    events = await _run(ctx, new)
+    return _plan_placed(events, new)
+
+
+@route("POST", "mix/order/modify-plan-order", family="plan", permission="trade",
+       params=("symbol", "productType", "marginCoin", "orderId", "clientOid", "planType",
+               "newSize", "newPrice", "newExecutePrice", "newTriggerPrice", "newTriggerType",
+               "newCallbackRatio", "newStopSurplusTriggerPrice", "newStopSurplusExecutePrice",
+               "newStopSurplusTriggerType", "newSurplusTriggerPrice", "newStopLossTriggerPrice",
+               "newStopLossExecutePrice", "newStopLossTriggerType",
+               "triggerPrice"),  # ccxt's edit_order also passes its raw triggerPrice along
+       required=("symbol", "productType"))
+async def modify_plan(ctx: ApiContext, req: Req) -> Dict[str, Any]:
+    """Change a trigger / trailing order's trigger, price, size or callback (new id)."""
+    views, info = contract_for(ctx, req.params)
+    check_margin_coin(req.params, info)
+    p = req.params
+    for key in ("newStopSurplusTriggerPrice", "newSurplusTriggerPrice", "newStopLossTriggerPrice"):
+        if p.has(key):
+            raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: {key} on a plan "
+                           "order is not supported")
+    rec = _live_plan(views, req.user, p, info.symbol)
+    if rec.plan_type not in (PlanType.NORMAL_PLAN, PlanType.TRACK_PLAN):
+        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: use modify-tpsl-order")
+    key = "newTriggerPrice" if p.has("newTriggerPrice") or not p.has("triggerPrice") else "triggerPrice"
+    trigger = price_in(key, p.decimal(key) or "", info) if p.has(key) else rec.trigger_price
+    trigger_type = p.choice("newTriggerType", TRIGGER_TYPES) if p.has("newTriggerType") else rec.trigger_type
+    size = size_in("newSize", p.decimal("newSize") or "", info) if p.has("newSize") else rec.size
+    price = rec.price
+    for key in ("newExecutePrice", "newPrice"):
+        if p.has(key):
+            text = p.decimal(key) or ""
+            price = price_in(key, text, info) if text.strip("0.") else 0
+    callback = _callback_ppm(p, "newCallbackRatio") if p.has("newCallbackRatio") else rec.callback_ppm
+    order_type = int(OrderType.LIMIT) if price else int(OrderType.MARKET)
+    if rec.plan_type == PlanType.TRACK_PLAN:
+        price, order_type = 0, int(OrderType.MARKET)
+    new = fc.PlaceFuturesPlan(0, req.user, info.symbol, rec.plan_type, trigger, trigger_type,
+                              rec.side, rec.trade_side, rec.hold_side, order_type, price, size,
+                              rec.reduce_only, callback, rec.client_oid)
+    return await _replace_plan(ctx, req.user, rec, new)
+
+
+@route("POST", "mix/order/modify-tpsl-order", family="plan", permission="trade",
+       params=("symbol", "productType", "marginCoin", "orderId", "clientOid", "triggerPrice",
+               "triggerType", "executePrice", "size", "rangeRate"),
+       required=("symbol", "productType", "triggerPrice"))
+async def modify_tpsl(ctx: ApiContext, req: Req) -> Dict[str, Any]:
+    """Change a TP/SL order's trigger, execute price, size or range (new id)."""
+    views, info = contract_for(ctx, req.params)
+    check_margin_coin(req.params, info)
+    p = req.params
+    rec = _live_plan(views, req.user, p, info.symbol)
+    if rec.plan_type == PlanType.NORMAL_PLAN:
+        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: use modify-plan-order")
+    trigger = price_in("triggerPrice", p.decimal("triggerPrice") or "", info)
+    trigger_type = p.choice("triggerType", TRIGGER_TYPES) if p.has("triggerType") else rec.trigger_type
+    price = rec.price
+    if p.has("executePrice"):
+        text = p.decimal("executePrice") or ""
+        price = price_in("executePrice", text, info) if text.strip("0.") else 0
+    size = rec.size
+    if p.has("size") and rec.plan_type in (PlanType.PROFIT_PLAN, PlanType.LOSS_PLAN, PlanType.TRACK_PLAN):
+        size = size_in("size", p.decimal("size") or "", info)
+    callback = _callback_ppm(p, "rangeRate") if p.has("rangeRate") else rec.callback_ppm
+    if rec.plan_type == PlanType.TRACK_PLAN:
+        price = 0
+    new = fc.PlaceFuturesPlan(0, req.user, info.symbol, rec.plan_type, trigger, trigger_type,
+                              rec.side, rec.trade_side, rec.hold_side,
+                              int(OrderType.LIMIT) if price else int(OrderType.MARKET), price,
+                              size, rec.reduce_only, callback, rec.client_oid)
+    return await _replace_plan(ctx, req.user, rec, new)

@@ -1,10 +1,7 @@
-"""Public reference data: server time, coins, spot symbols, margin and futures listings.
+"""Public reference data: server time, coins, spot symbols and margin listings.
 
-``load_markets`` in ccxt fires nine requests and fails if any one fails (§0.1), so the
-margin and futures listings must answer well-formed empty lists until those products
-exist.  Unknown productTypes are refused (they would be a client bug), the six ccxt sends
-are accepted in any case.  Contract market-data endpoints exist for the same reason:
-they answer "symbol does not exist" (40034) because no contract is listed yet.
+``load_markets`` in ccxt fires nine requests and fails if any one fails (§0.1); the six
+futures ``contracts`` requests are answered by ``mix_market.py``.
 """
 
 from __future__ import annotations
@@ -13,26 +10,14 @@ from typing import Any, Dict, List
 
 from ....core.units import from_units
 from ..envelope import now_ms
-from ..errors import ApiError, E
 from .context import ApiContext, Req
 from .registry import Registry
 
-__all__ = ["registry", "PRODUCT_TYPES"]
+__all__ = ["registry"]
 
 registry = Registry()
 route = registry.route
 
-PRODUCT_TYPES = {
-    p.lower(): p
-    for p in (
-        "USDT-FUTURES",
-        "COIN-FUTURES",
-        "USDC-FUTURES",
-        "SUSDT-FUTURES",
-        "SCOIN-FUTURES",
-        "SUSDC-FUTURES",
-    )
-}
 CHAIN = "OPENBOURSE"  # the only "network": deposits are admin credits on this ledger
 
 
@@ -117,80 +102,3 @@ async def margin_currencies(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     from .margin import margin_currencies_json  # margin imports this module's neighbours
 
     return margin_currencies_json(ctx)
-
-
-def _product_type(req: Req) -> str:
-    text = req.params.text("productType")
-    assert text is not None
-    product = PRODUCT_TYPES.get(text.lower())
-    if product is None:
-        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: productType {text}")
-    return product
-
-
-@route(
-    "GET",
-    "mix/market/contracts",
-    family="public",
-    params=("productType", "symbol"),
-    required=("productType",),
-    response="list",
-)
-async def contracts(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
-    """Futures contracts of a productType: none listed yet."""
-    _product_type(req)
-    symbol = req.params.text("symbol", required=False)
-    if symbol is not None:
-        raise ApiError(E.NOT_EXIST, f"Parameter {symbol} does not exist")
-    return []
-
-
-@route(
-    "GET",
-    "mix/market/tickers",
-    family="public",
-    params=("productType",),
-    required=("productType",),
-    response="list",
-)
-async def mix_tickers(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
-    """Futures tickers of a productType: none listed yet."""
-    _product_type(req)
-    return []
-
-
-async def _no_contract(ctx: ApiContext, req: Req) -> None:
-    """Any contract symbol is unknown until futures are listed."""
-    _product_type(req)
-    symbol = req.params.text("symbol")
-    raise ApiError(E.NOT_EXIST, f"Parameter {symbol} does not exist")
-
-
-_MIX_SYMBOL_PARAMS = (
-    "symbol",
-    "productType",
-    "limit",
-    "precision",
-    "granularity",
-    "startTime",
-    "endTime",
-    "kLineType",
-    "idLessThan",
-    "pageSize",
-    "pageNo",
-)
-for _path in (
-    "mix/market/ticker",
-    "mix/market/merge-depth",
-    "mix/market/candles",
-    "mix/market/history-candles",
-    "mix/market/history-mark-candles",
-    "mix/market/fills",
-    "mix/market/fills-history",
-    "mix/market/current-fund-rate",
-    "mix/market/history-fund-rate",
-    "mix/market/symbol-price",
-):
-    route(
-        "GET", _path, family="public", params=_MIX_SYMBOL_PARAMS, required=("symbol", "productType")
-    )(_no_contract)

@@ -156,7 +156,7 @@ class WsGateway(Protocol):
             if self._apply_listings:
                 self._listings(events)
             market.on_events(seq, command, events)
-            private.collect(events)
+            private.collect(events, command)
             if frames < self.frame_budget:
                 frames += public.publish(market.take_changes(), now)
         if count:

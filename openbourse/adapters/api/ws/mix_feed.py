@@ -63,7 +63,7 @@ class _FuturesPublic(PublicFeed):
 
     def publish(self, changes: Any, now_ms: int) -> int:
         tickers, changes.tickers = changes.tickers, set()
-        frames = super().publish(changes, now_ms)
+        super().publish(changes, now_ms)  # counts its frames in self.frames
         for symbol in tickers:
             if "ticker" in self._by_symbol.get(symbol, ()):
                 info = self.catalog.market(symbol)

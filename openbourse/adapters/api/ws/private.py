@@ -4,13 +4,21 @@ Pushes are derived from events only, for the user the event belongs to: the feed
 just enough per-order state (accepted terms, cumulative fill, fees) to render Bitget's
 order and fill records, and forgets an order when it closes.  Within one drained batch an
 order is pushed once with its latest state (Bitget also coalesces).
+
+These are the spot account's channels: orders on margin accounts (``PlaceMarginOrder``,
+liquidation orders, the replacement of a margin order) are not pushed here, as on Bitget
+where they have their own channels.  The feed learns them from the command (the gateway
+passes it); for an order placed before a restart it asks ``order_account`` (the private
+views' persisted account type) when one is set.
 """
 from __future__ import annotations
 
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from ....core import events as ev
-from ....core.enums import AccountType, OrderType, Side
+from ....core.enums import AccountType, CloseReason, OrderType, Side
+from ....core.margin import commands as mc
+from ....core.margin import events as me
 from ...readmodels.catalog import Catalog
 from .conn import Connection
 from .frames import dumps, push_frame
@@ -32,6 +40,9 @@ class PrivateFeed:
         self.orders: Dict[int, OrderState] = {}
         self.plans: Dict[int, PlanState] = {}
         self._pending: Pending = {}
+        self.margin_orders: Set[int] = set()  # open orders of margin accounts (not pushed)
+        #: order id → account type, for orders the feed has not seen accepted (restart)
+        self.order_account: Optional[Callable[[int], int]] = None
 
     # -- subscriptions ---------------------------------------------------------------
     def subscribe(self, conn: Connection, channel: str, filt: str, arg_json: str,
@@ -58,16 +69,29 @@ class PrivateFeed:
         conn.private_subs.clear()
 
     # -- event intake (every event, so order state is complete when a user subscribes) ---
-    def collect(self, events: List[object]) -> None:
+    def collect(self, events: List[object], command: object = None) -> None:
+        tag = command.user if type(command) is mc.PlaceMarginOrder else None
+        liquidating: Optional[int] = None
+        margin_orders = self.margin_orders
         for event in events:
             kind = type(event)
             if kind is ev.OrderAccepted:
+                if event.plan_id == 0 and (tag == event.user or liquidating == event.user):
+                    if tag == event.user:
+                        tag = None
+                    margin_orders.add(event.order_id)
+                    continue
                 order = OrderState.from_event(event)
                 self.orders[event.order_id] = order
                 self._queue_order(order)
             elif kind is ev.TradeExecuted:
                 self._on_trade(event)
             elif kind is ev.OrderClosed:
+                if event.order_id in margin_orders:
+                    margin_orders.discard(event.order_id)
+                    if event.reason == CloseReason.REPLACED:
+                        tag = event.user  # ModifyOrder: the replacement is a margin order too
+                    continue
                 order = self.orders.pop(event.order_id, None)
                 if order is not None:
                     order.close(event)
@@ -79,6 +103,17 @@ class PrivateFeed:
                     self._queue(event.owner, "account", event.asset, event.asset, item)
             elif kind in (ev.PlanPlaced, ev.PlanTriggered, ev.PlanClosed):
                 self._on_plan(event)
+            elif kind is me.LiquidationStarted:
+                liquidating = event.user
+            elif kind is me.LiquidationFinished and not event.asset:
+                liquidating = None
+
+    def _is_margin(self, order_id: int) -> bool:
+        if order_id in self.margin_orders:
+            return True
+        if order_id in self.orders or self.order_account is None:
+            return False
+        return self.order_account(order_id) != AccountType.SPOT
 
     def _on_trade(self, e: ev.TradeExecuted) -> None:
         maker_side = Side.SELL if e.taker_side == Side.BUY else Side.BUY
@@ -90,6 +125,8 @@ class PrivateFeed:
             if info is None:
                 continue
             fee_asset = info.base if side == Side.BUY else info.quote
+            if user in self.users and self._is_margin(order_id):
+                continue
             order = self.orders.get(order_id)
             if order is not None:
                 order.fill(e, fee, fee_asset, scope)

@@ -51,6 +51,8 @@ _HISTORY = 2000  # closed orders / fills / plans / positions / bills kept per us
 _FUNDING = 1000  # funding settlements kept per contract
 _CANDLES = 1000  # mark / index candles kept per granularity
 _PICKLE_VERSION = 1
+_SIMULATED = 900_000_000  # user ids of the simulated market makers (adapters/marketdata)
+_SIM_HISTORY = 50
 
 
 @dataclass
@@ -211,7 +213,7 @@ class FuturesViews:
         self._load()
 
     # -- lifecycle (node extra view protocol: last_seq, on_events, start, close) ---------
-    def start(self, interval_s: float = 3.0) -> None:
+    def start(self, interval_s: float = 10.0) -> None:
         if self._pickle_path is None or self._saver is not None:
             return
 
@@ -317,6 +319,9 @@ class FuturesViews:
         data = self.users.get(user)
         if data is None:
             data = self.users[user] = UserData()
+            if user >= _SIMULATED:  # demo market makers: keep their history short
+                for name in ("position_history", "closed_orders", "fills", "closed_plans", "bills"):
+                    setattr(data, name, deque(maxlen=_SIM_HISTORY))
         return data
 
     def _asset_listed(self, e: Any, out: List[object]) -> None:
@@ -524,7 +529,7 @@ class FuturesViews:
         self._plan_end(e, e.status, out)
 
     def _balance(self, e: Any, out: List[object]) -> None:
-        if e.account in FUTURES_ACCOUNTS:
+        if e.account in FUTURES_ACCOUNTS and e.owner > 0:  # users, not system accounts
             self.user(e.owner).balances[(e.account, e.asset)] = (e.available, e.frozen,
                                                                  e.ts_ns // 1_000_000)
 

@@ -6,12 +6,17 @@ State keys (``ProductProjection.state``, persisted):
 * ``mpair:<symbol>`` → [account, max_leverage, mmr_ppm, base_max_borrow, quote_max_borrow]
 * ``mcross`` → [max_leverage, mmr_ppm]
 * ``debt:<user>:<account>:<asset>`` → [principal, interest]   (absolute, from the events)
-* ``mo:<order_id>`` → [user, account_type, account, loan_type]  (orders of margin accounts)
 * ``liq:<id>`` → the running liquidation record until its closing event
 
 History kinds (``ProductProjection.records``): ``borrow`` (rid = loanId), ``repay`` (rid =
 repayId), ``interest`` (rid = event seq), ``liquidation`` (rid = liquidation id), each with
-``account_type`` and ``account`` so cross and isolated histories are told apart.
+``account_type`` and ``account`` so cross and isolated histories are told apart, and
+``morder`` (rid = order id): the loan type and account of every ``PlaceMarginOrder``
+order.  ``morder`` rows are records, not state: they are written to ``products.sqlite``
+and leave memory at the next flush, so the set of margin orders does not grow in memory
+and survives restarts (a replay rebuilds it from the commands).  Which orders are margin
+orders at all (spot endpoints hide them, liquidation orders included) is the private
+views' ``order_accounts``; this row only adds Bitget's ``loanType``.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ __all__ = [
     "pair_config",
     "asset_config",
     "margin_order",
+    "migrate_legacy",
 ]
 
 
@@ -141,6 +147,7 @@ def _liq_started(p: ProductProjection, seq: int, e: me.LiquidationStarted) -> No
         "deficits": {},
     }
     p.put(f"liq:{e.liquidation_id}", record)
+    p.scratch["liquidating"] = (e.liquidation_id, e.user)
     _liq_row(p, e.liquidation_id, record, e.ts_ns)
 
 
@@ -157,6 +164,7 @@ def _liq_finished(p: ProductProjection, seq: int, e: me.LiquidationFinished) -> 
     record["end_ms"] = e.ts_ns // 1_000_000
     _liq_row(p, e.liquidation_id, record, e.ts_ns)
     p.put(key, None)
+    p.scratch.pop("liquidating", None)
 
 
 def _liq_row(p: ProductProjection, liq_id: int, record: Dict[str, Any], ts_ns: int) -> None:
@@ -175,8 +183,24 @@ def _liq_row(p: ProductProjection, liq_id: int, record: Dict[str, Any], ts_ns: i
 def _order_accepted(p: ProductProjection, seq: int, e: ev.OrderAccepted) -> None:
     pending = p.scratch.get("margin_order")
     if pending is not None and pending[0] == e.user and e.plan_id == 0:
-        p.put(f"mo:{e.order_id}", list(pending))
+        user, account_type, account, loan_type = pending
+        p.add("morder", user, e.order_id, e.ts_ns, "", e.symbol, account_type=account_type,
+              account=account, loan_type=loan_type)
         p.scratch.pop("margin_order", None)
+
+
+def _trade(p: ProductProjection, seq: int, e: ev.TradeExecuted) -> None:
+    """During a liquidation: the taker fees of its orders, valued in the quote (liqFee)."""
+    running = p.scratch.get("liquidating")
+    if running is None or e.taker_user != running[1]:
+        return
+    fee = e.taker_fee
+    if e.taker_side == 0 and e.base_amount:  # a buy pays its fee in base: value it at the price
+        fee = fee * e.quote_amount // e.base_amount
+    record = p.state.get(f"liq:{running[0]}")
+    if record is not None and fee:
+        record["fee"] = record.get("fee", 0) + fee
+        p.put(f"liq:{running[0]}", record)
 
 
 MARGIN_HANDLERS: Dict[type, Handler] = {
@@ -190,6 +214,7 @@ MARGIN_HANDLERS: Dict[type, Handler] = {
     me.LiquidationStarted: _liq_started,
     me.LiquidationFinished: _liq_finished,
     ev.OrderAccepted: _order_accepted,
+    ev.TradeExecuted: _trade,
 }
 
 
@@ -218,5 +243,21 @@ def asset_config(p: ProductProjection, asset: str) -> Optional[list]:
     return p.get(f"masset:{asset}")
 
 
-def margin_order(p: ProductProjection, order_id: int) -> Optional[list]:
-    return p.get(f"mo:{order_id}")
+def margin_order(p: ProductProjection, user: int, order_id: int) -> Optional[list]:
+    """[user, account_type, account, loan_type] of a ``PlaceMarginOrder`` order, else None."""
+    rows = p.records("morder", user, id_less_than=order_id + 1, limit=1)
+    if rows and rows[0].rid == order_id:
+        r = rows[0]
+        return [user, r["account_type"], r["account"], r["loan_type"]]
+    legacy = p.get(f"mo:{order_id}")  # kept in state by earlier versions
+    return legacy if legacy is not None and legacy[0] == user else None
+
+
+def migrate_legacy(p: ProductProjection) -> None:
+    """Move ``mo:<order_id>`` state entries (earlier versions) into ``morder`` records."""
+    with p.lock:
+        old = [(k, v) for k, v in p.state.items() if k.startswith("mo:")]
+        for key, (user, account_type, account, loan_type) in old:
+            p.add("morder", int(user), int(key[3:]), 0, "", "", account_type=account_type,
+                  account=account, loan_type=loan_type)
+            p.put(key, None)

@@ -1,0 +1,149 @@
+"""The futures read models and REST handlers in-process, driven by the real core.
+
+Covers what a live server cannot reach quickly: a funding settlement (8 h boundary, via
+``ClockTick``) shows up in ``history-fund-rate`` (and ccxt's parser), in the position's
+funding total and in the account bills; the index components show the outlier excluded;
+the projection survives a save/load round trip; and the simulated external venues are
+deterministic and do misquote now and then.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Tuple
+
+from openbourse.adapters.api.params import Params
+from openbourse.adapters.api.rest import mix_account, mix_market
+from openbourse.adapters.api.rest.context import Req
+from openbourse.adapters.marketdata.demo import listing_commands
+from openbourse.adapters.marketdata.external_refs import ExternalVenues
+from openbourse.adapters.marketdata.futures_demo import contract_listings
+from openbourse.adapters.readmodels.futures import FuturesViews
+from openbourse.core import commands as c
+from openbourse.core.engine import EngineState, apply
+from openbourse.core.enums import AccountType, Force, OrderType
+from openbourse.core.futures import commands as fc
+from openbourse.core.futures import events as fe
+
+T0 = 1_790_000_000 * 10**9  # a Unix time in ns
+S = 10**9
+PRICE = 650_000  # 65,000.0 at one price decimal
+
+
+class World:
+    def __init__(self, data_dir: Any = None) -> None:
+        self.state = EngineState()
+        self.views = FuturesViews({}, data_dir)
+        self.seq = 0
+        self.events: List[Any] = []
+
+    def run(self, command: Any, ts: int) -> List[Any]:
+        events = apply(self.state, command._replace(ts_ns=ts))
+        self.seq += 1
+        self.views.on_events(self.seq, command._replace(ts_ns=ts), events)
+        self.events.extend(events)
+        return events
+
+
+def _setup(world: World) -> int:
+    ts = T0
+    for command in listing_commands():
+        world.run(command, ts)
+    btc = next(x for x in contract_listings() if x.symbol == "BTCUSDT")
+    world.run(btc, ts)
+    for user in (1, 2):
+        world.run(c.Deposit(0, user, int(AccountType.SPOT), "USDT", 10_000 * 10**6, f"d{user}"), ts)
+        world.run(c.Transfer(0, user, "USDT", 10_000 * 10**6, int(AccountType.SPOT),
+                             int(AccountType.USDT_FUTURES), f"t{user}"), ts)
+    sources = (("ext-alpha", PRICE, 40), ("ext-beta", PRICE + 10, 35), ("ext-gamma", PRICE * 12 // 10, 25))
+    world.run(fc.UpdatePrices(0, "BTCUSDT", sources), ts + S)
+    world.run(fc.PlaceFuturesOrder(0, 2, "BTCUSDT", 1, -1, int(OrderType.LIMIT), int(Force.GTC),
+                                   PRICE, 100, 0), ts + 2 * S)  # sell 0.1 BTC
+    world.run(fc.PlaceFuturesOrder(0, 1, "BTCUSDT", 0, -1, int(OrderType.LIMIT), int(Force.GTC),
+                                   PRICE, 100, 0), ts + 3 * S)  # buy 0.1 BTC
+    return ts + 3 * S
+
+
+def _call(handler: Any, endpoint_path: str, params: Dict[str, Any], views: FuturesViews,
+          user: int = 0) -> Any:
+    from openbourse.adapters.api.rest import route_table
+
+    endpoint = route_table()["/api/v2/" + endpoint_path]
+
+    class Views:
+        futures = views
+
+    class Ctx:
+        pass
+
+    ctx = Ctx()
+    ctx.views = Views()  # type: ignore[attr-defined]
+
+    class Key:
+        user_id = user
+
+    req = Req(Params(params, endpoint.params), Key() if user else None, "127.0.0.1")  # type: ignore[arg-type]
+    return asyncio.run(handler(ctx, req))
+
+
+def test_funding_settlement_reaches_history_bills_and_positions() -> None:
+    world = World()
+    now = _setup(world)
+    assert any(type(e) is fe.PositionChanged and e.user == 1 and e.size == 100 for e in world.events)
+    # the index left the 20 % outlier out
+    components = _call(mix_market.index_components, "mix/market/index-components",
+                       {"symbol": "BTCUSDT", "productType": "USDT-FUTURES"}, world.views)
+    used = {row["exchange"]: row["used"] for row in components}
+    assert used["ext-gamma"] == "false" and used["ext-alpha"] == "true"
+
+    next_funding = world.views.price("BTCUSDT").next_funding_ns
+    assert next_funding > now
+    for ts in range(now + S, next_funding, 3600 * S):  # keep the index fresh, an update an hour
+        world.run(fc.UpdatePrices(0, "BTCUSDT", (("ext-alpha", PRICE, 40), ("ext-beta", PRICE, 35))), ts)
+    settled = world.run(c.ClockTick(next_funding + S), next_funding + S)
+    assert any(type(e) is fe.FundingSettled for e in settled), settled
+
+    rows = _call(mix_market.history_fund_rate, "mix/market/history-fund-rate",
+                 {"symbol": "BTCUSDT", "productType": "USDT-FUTURES"}, world.views)
+    assert len(rows) == 1 and rows[0]["fundingTime"] == str(next_funding // 1_000_000)
+    # what ccxt's fetch_funding_rate_history reads (symbol, fundingRate, fundingTime)
+    assert set(rows[0]) == {"symbol", "fundingRate", "fundingTime"} and float(rows[0]["fundingRate"]) != 0
+
+    paid = [e for e in settled if type(e) is fe.FundingPaid]
+    assert {e.user for e in paid} == {1, 2}
+    bills = _call(mix_account.bills, "mix/account/bill", {"productType": "USDT-FUTURES"},
+                  world.views, user=1)["bills"]
+    assert bills and bills[0]["businessType"] == "contract_settle_fee"
+    positions = _call(mix_account.all_positions, "mix/position/all-position",
+                      {"productType": "USDT-FUTURES"}, world.views, user=1)
+    long_paid = next(e.amount for e in paid if e.user == 1)
+    assert positions[0]["totalFee"] == world.views.catalog.markets["BTCUSDT"].amount_str(long_paid)
+
+
+def test_save_and_load_round_trip(tmp_path: Any) -> None:
+    world = World(str(tmp_path))
+    _setup(world)
+    world.views.save()
+    before = _call(mix_account.all_positions, "mix/position/all-position",
+                   {"productType": "USDT-FUTURES"}, world.views, user=1)
+    world.views.close()
+    again = FuturesViews({}, str(tmp_path))
+    assert again.last_seq == world.seq
+    after = _call(mix_account.all_positions, "mix/position/all-position",
+                  {"productType": "USDT-FUTURES"}, again, user=1)
+    assert after == before
+    book = again.market.book("BTCUSDT")
+    assert book is not None and again.market.recent_trades("BTCUSDT", 5)
+    again.close()
+
+
+def test_external_venues_are_seeded_and_misquote_sometimes() -> None:
+    def path(seed: int) -> List[List[Tuple[str, int]]]:
+        venues = ExternalVenues(seed)
+        return [venues.quotes("BTCUSDT", PRICE) for _ in range(2000)]
+
+    a, b = path(5), path(5)
+    assert a == b and a != path(6)
+    far = [q for step in a for _, q in step if abs(q - PRICE) * 100 > PRICE * 5]
+    near = [q for step in a for _, q in step if abs(q - PRICE) * 10_000 <= PRICE * 30]
+    assert far, "an outlier venue appears now and then"
+    assert len(near) > 0.9 * 3 * 2000, "most quotes stay within 30 bp of the mid"
