@@ -32,6 +32,7 @@ from ..core import events as ev
 from ..core.engine import queries
 from ..core.enums import AccountType, Force, OrderType
 from ..core.futures import commands as fc
+from .sequencer import Overloaded, SequencerStopped
 
 __all__ = ["open_futures_views", "FuturesRuntime", "list_demo_contracts", "FUTURES_MAKERS",
            "FUTURES_TAKER"]
@@ -135,6 +136,10 @@ class FuturesFeed:
         while not self._stop.wait(self.interval_s):
             try:
                 self.tick()
+            except SequencerStopped:
+                return  # the node is shutting down
+            except Overloaded:
+                continue  # back-pressure: skip this second
             except Exception:  # noqa: BLE001 - keep feeding; the next tick retries
                 self.errors += 1
                 if self.errors < 20 or self.errors % 100 == 0:

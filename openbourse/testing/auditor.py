@@ -71,9 +71,11 @@ class AuditError(AssertionError):
 class _Order:
     __slots__ = ("order_id", "user", "symbol", "side", "order_type", "price", "size",
                  "remaining", "budget", "filled_size", "filled_quote", "maker_ppm", "taker_ppm",
-                 "stp", "force")
+                 "stp", "force", "account")
 
-    def __init__(self, event: OrderAccepted, maker_ppm: int, taker_ppm: int) -> None:
+    def __init__(self, event: OrderAccepted, maker_ppm: int, taker_ppm: int,
+                 account: int = _SPOT) -> None:
+        self.account = account  # the ledger account the order trades from (margin: 3, 1000+n)
         self.order_id = event.order_id
         self.user = event.user
         self.symbol = event.symbol
@@ -107,6 +109,18 @@ class Auditor:
         self.trades = 0
         self.fees: Dict[str, int] = {}  # fees collected per asset
         self.extensions: Dict[type, Extension] = {}
+        #: ``hook(auditor, command)`` run before the events of a command of that type
+        self.command_hooks: Dict[type, Callable[["Auditor", Any], None]] = {}
+        #: account of the next ``OrderAccepted`` of a user (set by products' hooks/events):
+        #: user -> ledger account; spot when absent.  Cleared after every command.
+        self.order_account: Dict[int, int] = {}
+        #: predicates of balances the auditor does not predict itself (a product whose
+        #: postings it cannot derive from events): their ``BalanceChanged`` is adopted, and
+        #: per-asset conservation over all balances is checked instead
+        self.loose: List[Callable[[Key], bool]] = []
+        self._loosened: Set[Key] = set()  # loose for the current command only
+        self.posted: List[TransferPosted] = []  # the current command's value postings
+        self.adopted = 0  # BalanceChanged values adopted for loose balances
 
     def extend(self, event_type: type, handler: Extension) -> None:
         """Predict the postings of ``event_type`` (a product's own event) with ``handler``."""
@@ -120,9 +134,28 @@ class Auditor:
         """Public form of a hold change, for extensions."""
         self._freeze(key, delta)
 
+    def on_command(self, command_type: type, hook: Callable[["Auditor", Any], None]) -> None:
+        """Run ``hook(auditor, command)`` before the events of each ``command_type``."""
+        self.command_hooks[command_type] = hook
+
+    def loosen(self, key: Key) -> None:
+        """Adopt ``key``'s ``BalanceChanged`` in the current command (conservation checked)."""
+        self._loosened.add(key)
+
+    def _is_loose(self, key: Key) -> bool:
+        return key in self._loosened or any(test(key) for test in self.loose)
+
     # ------------------------------------------------------------------ feeding
-    def feed(self, events: List[Any]) -> None:
-        """Audit the events of ONE command."""
+    def feed(self, events: List[Any], command: Any = None) -> None:
+        """Audit the events of ONE command (``command``: the command itself, if known, for
+        products whose events alone do not say everything, e.g. a margin order's account)."""
+        self.posted = []
+        self._loosened = set()
+        self.order_account = {}
+        if command is not None:
+            hook = self.command_hooks.get(type(command))
+            if hook is not None:
+                hook(self, command)
         changed: Set[Key] = set()
         reported: Dict[Key, BalanceChanged] = {}
         pending_plan_order: Optional[Tuple[int, int]] = None
@@ -158,6 +191,7 @@ class Auditor:
                 if debit == credit:
                     raise AuditError(f"transfer to itself {event}")
                 self._move(debit, credit, event.amount, changed)
+                self.posted.append(event)
             elif kind is WithdrawalRequested:
                 if event.withdrawal_id in self.withdrawals:
                     raise AuditError(f"twice pending {event}")
@@ -213,13 +247,31 @@ class Auditor:
                 del frozen[key]
         self._frozen_touched = {}
         for key in changed:
-            if key not in reported:
+            if key not in reported and not self._is_loose(key):
                 raise AuditError(f"balance {key} changed without a BalanceChanged event")
+        imbalance: Dict[str, int] = {}
         for key, event in reported.items():
+            if self._is_loose(key):
+                # adopt the engine's value; conservation over all balances is checked below
+                if event.frozen < 0 or (event.available < 0 and key[0] > 0):
+                    raise AuditError(f"negative balance reported: {event}")
+                new_total = event.available + event.frozen
+                imbalance[key[2]] = imbalance.get(key[2], 0) + new_total - self.totals.get(key, 0)
+                self.totals[key] = new_total
+                if event.frozen:
+                    frozen[key] = event.frozen
+                else:
+                    frozen.pop(key, None)
+                self.adopted += 1
+                continue
             total = self.totals.get(key, 0)
             want_frozen = frozen.get(key, 0)
             if (event.available + event.frozen, event.frozen) != (total, want_frozen):
                 raise AuditError(f"{event}: predicted total {total}, frozen {want_frozen}")
+        for asset, delta in imbalance.items():
+            if delta:
+                raise AuditError(f"{asset} not conserved: balances the auditor adopted from "
+                                 f"BalanceChanged moved by {delta} net")
 
     def _freeze(self, key: Key, delta: int) -> None:
         if not delta:
@@ -247,7 +299,9 @@ class Auditor:
         self.last_order_id = event.order_id
         if event.symbol not in self.markets:
             raise AuditError(f"order on unknown market {event}")
-        order = self.orders[event.order_id] = _Order(event, *self._rates(event.user, event.symbol))
+        account = self.order_account.get(event.user, _SPOT)
+        order = self.orders[event.order_id] = _Order(event, *self._rates(event.user, event.symbol),
+                                                     account)
         if order.order_type == _LIMIT:
             key, amount = self._hold(order, order.size)
             self._freeze(key, amount)
@@ -289,10 +343,17 @@ class Auditor:
             raise AuditError(f"maker fee {trade.maker_fee}, rate {maker.maker_ppm}: {trade}")
         if trade.taker_fee != fee_units(taker_gets, taker.taker_ppm):
             raise AuditError(f"taker fee {trade.taker_fee}, rate {taker.taker_ppm}: {trade}")
-        for source, target, which, amount in trade_postings(trade):
+        buyer, seller = (taker, maker) if trade.taker_side == _BUY else (maker, taker)
+        # trade_postings: buyer->seller quote, seller->buyer base, buyer fee, seller fee
+        owners = (buyer, seller, buyer, seller)
+        for (source, target, which, amount), order in zip(trade_postings(trade), owners):
             asset = base if which == "base" else quote
-            debit = (source, _SPOT, asset)
-            credit = (_FEES, _SYSTEM, asset) if target == "FEES" else (target, _SPOT, asset)
+            if source != order.user:
+                raise AuditError(f"postings out of order: {trade}")
+            debit = (source, order.account, asset)
+            other = seller if order is buyer else buyer
+            credit = ((_FEES, _SYSTEM, asset) if target == "FEES"
+                      else (target, other.account, asset))
             self._move(debit, credit, amount, changed)
             if target == "FEES":
                 self.fees[asset] = self.fees.get(asset, 0) + amount
@@ -333,8 +394,8 @@ class Auditor:
         """What ``size`` of a limit order holds: quote at its own price, or base."""
         base, quote, base_per_size, quote_per, _, _ = self.markets[order.symbol]
         if order.side == _BUY:
-            return (order.user, _SPOT, quote), size * order.price * quote_per
-        return (order.user, _SPOT, base), size * base_per_size
+            return (order.user, order.account, quote), size * order.price * quote_per
+        return (order.user, order.account, base), size * base_per_size
 
     def _unhold(self, order: _Order, size: int) -> Tuple[Key, int]:
         key, amount = self._hold(order, size)

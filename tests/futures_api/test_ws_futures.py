@@ -32,16 +32,13 @@ def test_public_channels(fserver: Any, fuser: Any) -> None:
             ticker = await ex.watch_ticker(SYM)
             assert ticker["symbol"] == SYM
             price = float(ex.price_to_precision(SYM, mark(fserver)))
-            book_task = asyncio.ensure_future(ex.watch_order_book(SYM))
-            await asyncio.sleep(0.5)
-            await a.create_order(SYM, "limit", "buy", 0.002, round(price * 0.99, 1))
-            await a.create_order(SYM, "limit", "sell", 0.003, round(price * 1.01, 1))
-            book = await book_task
-            for _ in range(3):  # updates: ccxt checks each checksum
-                book = await ex.watch_order_book(SYM)
-                if book["bids"] and book["asks"]:
-                    break
-                await a.create_order(SYM, "limit", "buy", 0.001, round(price * 0.98, 1))
+            await ex.watch_order_book(SYM)  # the snapshot
+            for side, size, factor in (("buy", 0.002, 0.99), ("sell", 0.003, 1.01),
+                                       ("buy", 0.001, 0.98)):
+                update = asyncio.ensure_future(ex.watch_order_book(SYM))
+                await asyncio.sleep(0.2)
+                await a.create_order(SYM, "limit", side, size, round(price * factor, 1))
+                book = await update  # an update: ccxt verifies its checksum
             assert book["bids"][0][0] <= price and book["asks"][0][0] >= price
             assert await ex.watch_trades(SYM) == []  # the subscription snapshot: none yet
             trades_task = asyncio.ensure_future(ex.watch_trades(SYM))
@@ -76,10 +73,16 @@ def test_private_channels(fserver: Any, fuser: Any) -> None:
             await b.create_order(SYM, "limit", "sell", 0.01, price)
             placed = await a.create_order(SYM, "limit", "buy", 0.01, price)
 
-            orders = await orders_task
-            while orders[-1]["status"] != "closed":
-                orders = await a.watch_orders(SYM)
-            order = orders[-1]
+            await orders_task
+            while True:  # pushes may arrive between two watch calls: read ccxt's own cache
+                mine = [o for o in (a.orders or []) if o["id"] == placed["id"]]
+                if mine and mine[-1]["status"] == "closed":
+                    break
+                try:
+                    await asyncio.wait_for(a.watch_orders(SYM), 5)
+                except asyncio.TimeoutError:
+                    pass
+            order = mine[-1]
             assert order["id"] == placed["id"] and order["symbol"] == SYM
             assert order["filled"] == 0.01 and order["amount"] == 0.01
 
@@ -90,7 +93,7 @@ def test_private_channels(fserver: Any, fuser: Any) -> None:
             assert pos["symbol"] == SYM and pos["side"] == "long" and pos["contracts"] == 0.01
             assert pos["entryPrice"] == price
 
-            trades = await trades_task
+            trades = await trades_task  # no snapshot on subscribe: this is the fill
             assert trades[-1]["symbol"] == SYM and trades[-1]["amount"] == 0.01
 
             balance = await balance_task

@@ -73,9 +73,9 @@ def test_futures_page(page: Page, quiet_server: UiServer) -> None:
     row.get_by_role("button", name="Set TP/SL").click()
     expect(page.locator("#toasts")).to_contain_text("TP/SL set")
     expect(row.locator(".pos-tpsl")).to_contain_text(f"{stop:,}")
+    shot(page, "futures", full_page=False)
     page.click('#order-tabs .tab[data-tab="plans"]')
     expect(page.locator("#plan-orders")).to_contain_text("pos_loss")
-    shot(page, "futures")
 
     # -- close at market against the demo user's bid ---------------------------------------
     _demo_order(quiet_server, "buy", price, "0.01")
@@ -87,3 +87,31 @@ def test_futures_page(page: Page, quiet_server: UiServer) -> None:
     expect(page.locator("#pos-count")).to_have_text("")
     page.click('#order-tabs .tab[data-tab="fills"]')
     expect(page.locator("#trade-history tr")).to_have_count(2)
+
+
+_WATCH_SHIFTS = """() => {
+window.__shifts = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shifts.push(entry.value);
+}).observe({ type: 'layout-shift', buffered: false });
+}"""
+
+
+def test_futures_page_streams_without_layout_shift(page: Page, live_server: UiServer) -> None:
+    """With the demo futures market makers running: book, trades, chart and the mark price
+    stream in; a guest sees the page (and a log-in prompt) with nothing moving."""
+    page.goto(live_server.url + "/futures?symbol=ETHUSDT")
+    expect(page.locator("#pair-select")).to_have_value("ETHUSDT")
+    expect(page.locator("#book-bids .book-row[data-price]:not([data-price=''])").first).to_be_visible(
+        timeout=20_000)
+    expect(page.locator("#book-asks .book-row[data-price]:not([data-price=''])").first).to_be_visible()
+    expect(page.locator("#chart canvas").first).to_be_visible()
+    expect(page.locator("#t-mark")).not_to_have_text("--")
+    expect(page.locator("#login-to-trade")).to_be_visible()
+    expect(page.locator("#positions")).to_contain_text("Log in")
+    page.evaluate(_WATCH_SHIFTS)
+    page.wait_for_timeout(4000)
+    shifts = page.evaluate("() => window.__shifts")
+    assert sum(shifts) < 0.001, shifts
+    expect(page.locator("#trades .trade-row span").first).not_to_have_text("")
+    shot(page, "futures-live", full_page=False)

@@ -379,15 +379,17 @@ def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
 
 def _run_order(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
                order: FutOrder, limit: int) -> None:
-    setting = fs.setting(order.user, order.symbol)
-    if order.margin_mode != setting.margin_mode:
-        setting.margin_mode = order.margin_mode
+    if order.margin_mode != fs.peek_setting(order.user, order.symbol).margin_mode:
+        fs.setting(order.user, order.symbol).margin_mode = order.margin_mode
         ctx.emit(MarginModeSet, order.user, order.symbol, order.margin_mode)
     state.next_order_id += 1
     order.ts_ns = ctx.ts
-    balance = balance_of(state, order.user, contract)
-    if order.hold:
-        move(state, ctx, balance, AVAILABLE, balance, FROZEN, order.hold)
+    hold = order.hold
+    if hold:  # checked against available by _check_order
+        balance = balance_of(state, order.user, contract)
+        balance.available -= hold
+        balance.frozen += hold
+        ctx.touch(balance)
     accept(ctx, order)
     execute(state, ctx, fs, contract, order, limit)
     if order.filled_size and (order.tp_trigger or order.sl_trigger) and not order.reduce:

@@ -1,6 +1,7 @@
 """The liquidation engine, run after every mark-price update of a contract.
 
-1. Pop the positions whose trigger the new mark crossed (``liqindex``), nothing else.
+1. Pop the positions whose trigger the new mark crossed (``liqindex``), nothing else;
+   again while liquidation fills left new crossed ones (bounded passes).
 2. Exact test: isolated ``margin + upnl ≤ maintenance``; cross: the account's equity ≤ Σ
    maintenance.  A crossed but safe position/account is simply re-indexed.
 3. Isolated with auto margin on: top up from the free balance first (to initial margin at
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["run_liquidations", "refresh_all", "adl_rank"]
 
 _CROSS = int(MarginMode.CROSSED)
+_PASSES = 8  # crossed-set passes per tick (cascades through liquidation fills)
 _LIQ_REASON = int(CloseReason.LIQUIDATION) if hasattr(CloseReason, "LIQUIDATION") else 1
 
 
@@ -60,32 +62,52 @@ def refresh_all(state: "EngineState", fs: FuturesState) -> None:
 
 
 def run_liquidations(state: "EngineState", ctx: Context, contract: Contract) -> None:
+    """Check the positions the mark crossed.  Liquidation fills can open or grow positions
+    (resting orders they hit), which may themselves be past their threshold: the crossed
+    set is taken again until it is empty (bounded), so a tick leaves nothing liquidatable.
+    A position/account found safe is re-indexed once, after the passes."""
     fs = fstate(state)
     if contract.stale or contract.mark <= 0:
         return
-    crossed = pop_crossed(contract, contract.mark)
-    seen: Dict[Tuple[int, int, str], None] = {}
-    for pos in crossed:
-        if pos.position_id not in fs.positions:
-            continue
-        if pos.margin_mode != _CROSS:
-            if not isolated_liquidatable(contract, pos):
-                refresh_position(state, fs, pos)
-            elif pos.auto_margin and _top_up(state, ctx, fs, contract, pos) and \
-                    not isolated_liquidatable(contract, pos):
-                refresh_position(state, fs, pos)
+    checked: Dict[object, None] = {}  # found safe this tick (position id / account key)
+    later: List[Position] = []
+    for _ in range(_PASSES):
+        crossed = pop_crossed(contract, contract.mark)
+        if not crossed:
+            break
+        seen: Dict[Tuple[int, int, str], None] = {}
+        for pos in crossed:
+            if pos.position_id not in fs.positions:
+                continue
+            if pos.margin_mode != _CROSS:
+                if pos.position_id in checked:
+                    later.append(pos)
+                elif not isolated_liquidatable(contract, pos):
+                    checked[pos.position_id] = None
+                    refresh_position(state, fs, pos)
+                elif pos.auto_margin and _top_up(state, ctx, fs, contract, pos) and \
+                        not isolated_liquidatable(contract, pos):
+                    checked[pos.position_id] = None
+                    refresh_position(state, fs, pos)
+                else:
+                    _liquidate(state, ctx, fs, [pos], account_key(pos), False)
+                continue
+            key = account_key(pos)
+            if key in seen:
+                continue
+            seen[key] = None
+            if key in checked:
+                later.append(pos)
+                continue
+            equity, maint, _, cross = cross_status(state, fs, key)
+            if equity * PPM > maint:
+                checked[key] = None
+                refresh_account(state, fs, key)
             else:
-                _liquidate(state, ctx, fs, [pos], account_key(pos), False)
-            continue
-        key = account_key(pos)
-        if key in seen:
-            continue
-        seen[key] = None
-        equity, maint, _, cross = cross_status(state, fs, key)
-        if equity * PPM > maint:
-            refresh_account(state, fs, key)
-        else:
-            _liquidate(state, ctx, fs, cross, key, True)
+                _liquidate(state, ctx, fs, cross, key, True)
+    for pos in later:
+        if pos.position_id in fs.positions:
+            refresh_position(state, fs, pos)
 
 
 def _top_up(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,

@@ -76,17 +76,19 @@ def refresh_position(state: "EngineState", fs: FuturesState, pos: Position) -> N
         refresh_account(state, fs, (pos.user, pos.account, pos.asset))
         return
     contract = fs.contracts[pos.symbol]
-    price = trigger_price(contract, pos.side, pos.size, pos.cost, pos.margin * PPM)
+    side, size = pos.side, pos.size
+    price = trigger_price(contract, side, size, pos.cost, pos.margin * PPM)
     pos.liq = price if 0 < price < 1 << 100 else 0
-    pos.liq_at = (pos.size, pos.cost, pos.margin)
+    pos.liq_at = (size, pos.cost, pos.margin)
     mark = contract.mark
-    if mark > 0 and ((pos.side == 0 and price >= mark) or (pos.side == 1 and 0 < price <= mark)) \
-            and pos.size and isolated_liquidatable(contract, pos):
-        # already past its threshold (e.g. opened or funded into it between ticks): keep
-        # the exact price, so the next tick pops it unless the mark moved back to safety
-        index_position(contract, pos, price)
-        return
-    index_position(contract, pos, _beyond_mark(contract, pos.side, price))
+    if mark > 0 and ((side == 0 and price >= mark) or (side == 1 and 0 < price <= mark)):
+        if size and isolated_liquidatable(contract, pos):
+            # already past its threshold (e.g. opened or funded into it between ticks):
+            # the exact price, so the next tick pops it unless the mark moved back
+            index_position(contract, pos, price)
+            return
+        price = mark - 1 if side == 0 else mark + 1  # safe here: strictly beyond the mark
+    index_position(contract, pos, price)
 
 
 #: cross triggers of an account already at or past its threshold: popped by any tick

@@ -397,9 +397,10 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
         if maker.remaining == 0:
             maker_resting_cleanup(state, ctx, fs, contract, maker, 0)
         touched_users[maker.user] = None
-    for user in touched_users:
-        if user != order.user:
-            trim_reduce_orders(state, ctx, fs, contract, user)
+    if fs.reduce_orders:
+        for user in touched_users:
+            if user != order.user:
+                trim_reduce_orders(state, ctx, fs, contract, user)
     if taker_stp:
         close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.STP))
     elif order.remaining == 0:
@@ -416,7 +417,7 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
         fs.add_order(order)
         if order.client_oid:
             fs.client_oids[(0, order.user, order.client_oid)] = order.order_id
-    if order.kind != _LIQ:
+    if order.kind != _LIQ and (order.user, symbol) in fs.reduce_orders:
         trim_reduce_orders(state, ctx, fs, contract, order.user)
 
 

@@ -157,7 +157,7 @@ class _Sim:
         if seq > len(self.stream) or _body_crc(command) != self.stream_crc[seq - 1]:
             self.errors.append(f"seq {seq} is not the command submitted in that place")
         try:
-            self.auditor.feed(events)
+            self.auditor.feed(events, command)
         except AssertionError as exc:
             self.errors.append(f"auditor at seq {seq}: {exc}")
         self.audited = seq
