@@ -111,9 +111,11 @@ class Auditor:
         self.extensions: Dict[type, Extension] = {}
         #: ``hook(auditor, command)`` run before the events of a command of that type
         self.command_hooks: Dict[type, Callable[["Auditor", Any], None]] = {}
-        #: account of the next ``OrderAccepted`` of a user (set by products' hooks/events):
-        #: user -> ledger account; spot when absent.  Cleared after every command.
+        #: account of the next ``OrderAccepted`` (no plan) of a user, set by a product's
+        #: command hook: user -> ledger account, used once; spot when absent
         self.order_account: Dict[int, int] = {}
+        #: user -> account of all its orders until removed (a margin liquidation's orders)
+        self.order_sticky: Dict[int, int] = {}
         #: predicates of balances the auditor does not predict itself (a product whose
         #: postings it cannot derive from events): their ``BalanceChanged`` is adopted, and
         #: per-asset conservation over all balances is checked instead
@@ -152,6 +154,7 @@ class Auditor:
         self.posted = []
         self._loosened = set()
         self.order_account = {}
+        self.order_sticky = {}
         if command is not None:
             hook = self.command_hooks.get(type(command))
             if hook is not None:
@@ -299,7 +302,12 @@ class Auditor:
         self.last_order_id = event.order_id
         if event.symbol not in self.markets:
             raise AuditError(f"order on unknown market {event}")
-        account = self.order_account.get(event.user, _SPOT)
+        if event.plan_id:
+            account = _SPOT  # plans are spot's
+        elif event.user in self.order_sticky:
+            account = self.order_sticky[event.user]
+        else:
+            account = self.order_account.pop(event.user, _SPOT)  # once: the command's order
         order = self.orders[event.order_id] = _Order(event, *self._rates(event.user, event.symbol),
                                                      account)
         if order.order_type == _LIMIT:

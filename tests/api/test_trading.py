@@ -325,6 +325,25 @@ def test_transfer_spot_funding_round_trip(pair, raw) -> None:
     back = {"fromType": "p2p", "toType": "spot", "amount": "10.5", "coin": "USDT"}
     assert client.post(path, back).json()["code"] == "00000"
     assert_balance(taker, "USDT", "10000")
-    futures = {"fromType": "spot", "toType": "usdt_futures", "amount": "1", "coin": "USDT"}
-    assert client.post(path, futures).json()["code"] == "40017"  # not open yet
+
+
+    def futures_usdt() -> D:
+        rows = client.get("/api/v2/mix/account/accounts", "productType=USDT-FUTURES").json()
+        assert rows["code"] == "00000", rows
+        return sum((D(r["available"]) for r in rows["data"] if r["marginCoin"] == "USDT"), D(0))
+
+    assert futures_usdt() == 0
+    there = {"fromType": "spot", "toType": "usdt_futures", "amount": "25.25", "coin": "USDT"}
+    assert client.post(path, there).json()["code"] == "00000"
+    assert_balance(taker, "USDT", "9974.75")
+    assert futures_usdt() == D("25.25")
+    # more than the futures account holds: refused as Bitget does, nothing moves
+    too_much = {"fromType": "usdt_futures", "toType": "spot", "amount": "25.250001", "coin": "USDT"}
+    refused = client.post(path, too_much).json()
+    assert refused["code"] == "43012" and refused.get("data") is None, refused  # InsufficientFunds
+    assert_balance(taker, "USDT", "9974.75")
+    assert futures_usdt() == D("25.25")
+    home = {"fromType": "usdt_futures", "toType": "spot", "amount": "25.25", "coin": "USDT"}
+    assert client.post(path, home).json()["code"] == "00000"
     assert_balance(taker, "USDT", "10000")
+    assert futures_usdt() == 0

@@ -221,3 +221,24 @@ def test_many_plans_only_the_due_ones_are_touched() -> None:
     assert len(f.fs().plans) == 190
     assert all(e.status != OrderStatus.CANCELLED for e in _of(events, FuturesOrderClosed))
     assert not _of(events, FuturesTrade)
+
+
+def test_liquidation_cancels_the_positions_tp_sl() -> None:
+    f = Fut()
+    for user in (1, 2):
+        f.fund(user, 10**10)
+    f.price(272495)
+    f.isolated(1)
+    f.lever(1, 10)
+    f.order(2, 1, 272495, 100)
+    f.order(1, 0, 272495, 100)
+    tp = _of(_plan(f, 1, PlanType.POS_PROFIT, 300000, trigger_type=MARK, hold_side=0),
+             FuturesPlanPlaced)[0].plan_id
+    sl = _of(_plan(f, 1, PlanType.LOSS_PLAN, 200000, trigger_type=LAST, hold_side=0, size=50),
+             FuturesPlanPlaced)[0].plan_id
+    events = f.price(240000)  # past the liquidation price (≈ 24,637.8): ADL against user 2
+    assert f.fs().position(1, "BTCUSDT", 0) is None
+    closed = _of(events, FuturesPlanClosed)
+    assert sorted((e.plan_id, e.status) for e in closed) == \
+        [(tp, PlanStatus.CANCELLED), (sl, PlanStatus.CANCELLED)]
+    assert not f.fs().plans

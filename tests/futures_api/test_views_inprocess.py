@@ -147,3 +147,33 @@ def test_external_venues_are_seeded_and_misquote_sometimes() -> None:
     near = [q for step in a for _, q in step if abs(q - PRICE) * 10_000 <= PRICE * 30]
     assert far, "an outlier venue appears now and then"
     assert len(near) > 0.9 * 3 * 2000, "most quotes stay within 30 bp of the mid"
+
+
+def test_liquidation_reaches_positions_history_and_bills() -> None:
+    world = World()
+    now = _setup(world)  # user 1 long 0.1 BTC at 65,000 (10x cross), user 2 short
+    # user 2 rests bids far below so the liquidation order has liquidity
+    world.run(fc.PlaceFuturesOrder(0, 2, "BTCUSDT", 0, -1, int(OrderType.LIMIT), int(Force.GTC),
+                                   PRICE * 80 // 100, 200, 0), now + S)
+    world.run(fc.SetLeverage(0, 1, "BTCUSDT", -1, 100), now + S)  # irrelevant for the open long
+    world.run(c.Transfer(0, 1, "USDT", 9_000 * 10**6, int(AccountType.USDT_FUTURES),
+                         int(AccountType.SPOT), "out"), now + S)  # leave ~1,000 USDT of margin
+    liquidated = []
+    price = PRICE
+    ts = now + 2 * S
+    while not liquidated and price > PRICE * 80 // 100:
+        price -= PRICE // 100
+        events = world.run(fc.UpdatePrices(0, "BTCUSDT", (("ext-alpha", price, 1), ("ext-beta", price, 1))), ts)
+        liquidated = [e for e in events if type(e) is fe.Liquidated and e.user == 1]
+        ts += S
+    assert liquidated, "the long was liquidated as the price fell"
+    positions = _call(mix_account.all_positions, "mix/position/all-position",
+                      {"productType": "USDT-FUTURES"}, world.views, user=1)
+    history = _call(mix_account.history_position, "mix/position/history-position",
+                    {"productType": "USDT-FUTURES"}, world.views, user=1)["list"]
+    if liquidated[0].size == 100:  # fully closed
+        assert positions == []
+        assert history and history[0]["closeTotalPos"] == "0.100"
+    bills = _call(mix_account.bills, "mix/account/bill", {"productType": "USDT-FUTURES"},
+                  world.views, user=1)["bills"]
+    assert any(b["businessType"].startswith("burst_long") for b in bills)

@@ -115,3 +115,6 @@ def test_futures_page_streams_without_layout_shift(page: Page, live_server: UiSe
     assert sum(shifts) < 0.001, shifts
     expect(page.locator("#trades .trade-row span").first).not_to_have_text("")
     shot(page, "futures-live", full_page=False)
+    with page.expect_response(lambda r: "kLineType=MARK" in r.url and r.ok):
+        page.click('#kline-kind .tab[data-kind="MARK"]')  # mark-price candles (REST)
+    expect(page.locator("#chart-legend")).to_contain_text("O ")

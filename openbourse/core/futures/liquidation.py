@@ -34,6 +34,7 @@ from .insurance import emit_fund, fund_balance, pay_deficit
 from .liqindex import pop_crossed
 from .margin import (account_key, cross_status, isolated_liquidatable, refresh_account,
                      refresh_position, transferable)
+from .plans import drop_position_plans
 from .positions import Position, bankruptcy_price, unrealised
 from .state import FuturesState, FutOrder, balance_of, fstate
 from .trading import (LiqAcc, accept, clearing, close_order, debit_user, emit_position, execute,
@@ -242,6 +243,8 @@ def _liquidate(state: "EngineState", ctx: Context, fs: FuturesState, positions: 
                  mark, bp, book_size, rest, charged, delta if n == 0 else 0, order_id)
         if pos.position_id in fs.positions:  # defensive: never leave a liquidated remnant
             fs.remove_position(pos, contract)
+        if (pos.user, pos.symbol) in fs.user_plans:  # its TP/SL plans go with it
+            drop_position_plans(state, ctx, fs, pos)
     if cross:
         refresh_account(state, fs, key)
 
@@ -323,7 +326,6 @@ def _adl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contrac
         if other.size == 0:
             fs.remove_position(other, contract)
             emit_position(ctx, contract, other, int(PositionReason.ADL))
-            from .plans import drop_position_plans
             drop_position_plans(state, ctx, fs, other)
             if other.margin_mode == _CROSS:
                 refresh_position(state, fs, other)

@@ -164,4 +164,6 @@ def _spot_setup(gen: Gen) -> List[Any]:
     return gen.workload.setup()
 
 
+from . import products as _products  # noqa: E402,F401  margin, convert, futures
+
 DEFAULT_PRODUCTS = tuple(products())

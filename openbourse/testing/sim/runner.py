@@ -73,6 +73,7 @@ class SimResult:
     lost: int = 0  # acknowledged but missing after recovery: always 0 in a passing run
     duplicated: int = 0  # journaled twice: always 0 in a passing run
     violations: int = 0  # invariant or audit failures: always 0 in a passing run
+    events: Dict[str, int] = field(default_factory=dict)  # audited events by type name
     state_hash: str = ""
     fingerprint: str = ""
     seconds: float = 0.0
@@ -145,7 +146,10 @@ class _Sim:
         if command.ts_ns < self.last_ts:
             self.errors.append(f"seq {seq} stamped {command.ts_ns} < {self.last_ts}")
         self.last_ts = command.ts_ns
+        counts = self.result.events
         for event in events:
+            name = type(event).__name__
+            counts[name] = counts.get(name, 0) + 1
             if event.seq != self.last_event_seq + 1:
                 self.errors.append(f"event seq {event.seq} after {self.last_event_seq}")
             self.last_event_seq = event.seq

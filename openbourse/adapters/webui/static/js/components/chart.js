@@ -68,6 +68,7 @@ export class CandleChart {
     this.lastTime = bars.length ? bars[bars.length - 1].candle.time : 0;
     this.last = rows[rows.length - 1] || null;
     this.showLegend(null);
+    if (this.market.candleLive === false) return; // e.g. mark/index candles: REST only
     const arg = { instType: this.market.instType || 'SPOT', channel, instId: this.market.symbol };
     this.unsubscribe = this.feed.subscribe(arg, (action, data) => {
       if (this.interval === tf) for (const row of data) this.upsert(row);

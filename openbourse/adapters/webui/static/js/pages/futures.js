@@ -104,6 +104,18 @@ class FuturesPage {
     };
     for (const tab of tabs) tab.addEventListener('click', () => pick(tab.dataset.tf));
     pick(localStorage.getItem('ob.interval') || '1m');
+    // Last-price candles stream over the WebSocket; mark and index candles come from REST
+    // (kLineType) and are refreshed every few seconds.
+    const kinds = $$('#kline-kind .tab');
+    for (const tab of kinds) {
+      tab.addEventListener('click', () => {
+        for (const t of kinds) t.classList.toggle('active', t === tab);
+        c.candleParams = { productType: this.pt, kLineType: tab.dataset.kind };
+        c.candleLive = tab.dataset.kind === 'MARKET';
+        chart.setInterval(chart.interval);
+      });
+    }
+    setInterval(() => { if (c.candleLive === false) chart.setInterval(chart.interval); }, 5000);
     setInterval(() => this.showFunding(), 1000);
   }
 
