@@ -305,3 +305,40 @@ def test_isolated_liquidation_through_the_api(server, make_user):
                  "symbol=ETHUSDT&startTime=2&endTime=1"), "40707")
     with pytest.raises(ccxt.ArgumentsRequired):
         ex.fetch_my_liquidations(params={"marginMode": "isolated"})
+
+
+def test_spot_cancel_endpoints_do_not_reach_margin_orders(server, make_user, book):
+    creds = make_user({"USDT": "3000"})
+    ex = ccxt_client(server.url, creds)
+    ex.load_markets()
+    raw = Raw(server.url, creds)
+    ex.transfer("USDT", 1000, "spot", "cross")
+    placed = _ok(raw.post("/api/v2/margin/crossed/place-order", {
+        "symbol": "BTCUSDT", "side": "buy", "orderType": "limit", "price": "50000",
+        "baseSize": "0.01", "loanType": "normal", "force": "gtc", "clientOid": "m-apart-1"}))
+    margin_id = placed["orderId"]
+    spot = _ok(raw.post("/api/v2/spot/trade/place-order", {
+        "symbol": "BTCUSDT", "side": "buy", "orderType": "limit", "force": "gtc",
+        "price": "50500", "size": "0.01", "clientOid": "s-apart-1"}))["orderId"]
+    before = _margin_state(raw, creds)
+    assert before[2] == [margin_id]
+    # every spot cancel path answers "order does not exist" for the margin order
+    for ref in ({"orderId": margin_id}, {"clientOid": "m-apart-1"}):
+        _err(raw.post("/api/v2/spot/trade/cancel-order", {"symbol": "BTCUSDT", **ref}), "43001")
+        _err(raw.post("/api/v2/spot/trade/cancel-replace-order",
+                      {"symbol": "BTCUSDT", **ref, "price": "50001", "size": "0.01"}), "43001")
+    batch = _ok(raw.post("/api/v2/spot/trade/batch-cancel-order", {
+        "symbol": "BTCUSDT",
+        "orderList": [{"orderId": margin_id}, {"clientOid": "m-apart-1"}, {"orderId": spot}]}))
+    assert [r["orderId"] for r in batch["successList"]] == [spot]  # the spot one goes
+    assert [r["errorCode"] for r in batch["failureList"]] == ["43001", "43001"]
+    assert batch["failureList"][0]["orderId"] == margin_id
+    with pytest.raises(ccxt.OrderNotFound):
+        ex.cancel_order(margin_id, "BTC/USDT")
+    # the margin order is still open, untouched; the margin endpoint cancels it
+    after = _margin_state(raw, creds)
+    assert after[1:] == before[1:] and after[2] == [margin_id]
+    done = _ok(raw.post("/api/v2/margin/crossed/cancel-order",
+                        {"symbol": "BTCUSDT", "orderId": margin_id}))
+    assert done == {"orderId": margin_id, "clientOid": "m-apart-1"}
+    assert _margin_state(raw, creds)[2] == []
