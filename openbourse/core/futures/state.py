@@ -282,6 +282,8 @@ def restore(engine_state: "EngineState", saved: Tuple[Any, ...]) -> FuturesState
     from .liqindex import index_position  # late: liqindex imports positions
 
     fs = FuturesState()
+    if len(saved) == 9:  # snapshots from before client-id idempotency
+        saved = tuple(saved) + ((), ())
     (counters, contracts, settings, pos_modes, positions, plans, oids, floors, bad_debt,
      seen, expiry) = saved
     fs.next_position_id, fs.next_plan_id = counters
