@@ -190,10 +190,9 @@ def test_every_private_endpoint_is_covered() -> None:
         "/api/v2/openbourse/admin/withdrawal-complete",
         "/api/v2/openbourse/admin/withdrawal-fail",
     }
-    from futures_api.test_isolation_futures import FUTURES_PRIVATE  # futures: that module
-
-    from margin_api.test_isolation_margin import MARGIN_PRIVATE  # margin: that module
     from convert_api.test_isolation_convert import CONVERT_PRIVATE  # convert: that module
+    from futures_api.test_isolation_futures import FUTURES_PRIVATE  # futures: that module
+    from margin_api.test_isolation_margin import MARGIN_PRIVATE  # margin: that module
 
     covered |= FUTURES_PRIVATE | MARGIN_PRIVATE | CONVERT_PRIVATE
     private = {p for p, e in route_table().items() if e.permission is not None}

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any, Dict
 
 import pytest
-
 from margin_api.conftest import Raw
 from margin_api.conftest import seed_book as _seed
 

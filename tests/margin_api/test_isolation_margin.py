@@ -93,15 +93,16 @@ def world(server) -> Dict[str, Any]:
     w: Dict[str, Any] = {"owner": owner}
     for base, extra, tag in ((CROSS, {}, "cross"), (ISO, {"symbol": "BTCUSDT"}, "iso")):
         w[f"{tag}_loan"] = ok(owner.post(base + "account/borrow", {
-            **extra, "coin": "USDT", "borrowAmount": "300", "clientOid": f"owner-loan-{tag}"}))["loanId"]
+            **extra, "coin": "USDT", "borrowAmount": "300", "clientOid": f"owner-loan-{tag}",
+        }))["loanId"]
         w[f"{tag}_repay"] = ok(owner.post(base + "account/repay", {
-            **extra, "coin": "USDT", "repayAmount": "100", "clientOid": f"owner-repay-{tag}"}))["repayId"]
-        w[f"{tag}_order"] = ok(owner.post(
-            base + "place-order", order("BTCUSDT", "buy", "50000", "0.01", f"owner-{tag}")))["orderId"]
-        w[f"{tag}_order2"] = ok(owner.post(
-            base + "place-order", order("BTCUSDT", "buy", "50100", "0.001", f"owner-{tag}-2")))["orderId"]
-        w[f"{tag}_filled"] = ok(owner.post(
-            base + "place-order", order("BTCUSDT", "buy", "60010", "0.001")))["orderId"]
+            **extra, "coin": "USDT", "repayAmount": "100", "clientOid": f"owner-repay-{tag}",
+        }))["repayId"]
+        for key, price, size, oid in (("order", "50000", "0.01", f"owner-{tag}"),
+                                      ("order2", "50100", "0.001", f"owner-{tag}-2"),
+                                      ("filled", "60010", "0.001", "")):  # crosses an ask
+            placed = ok(owner.post(base + "place-order", order("BTCUSDT", "buy", price, size, oid)))
+            w[f"{tag}_{key}"] = placed["orderId"]
     # an isolated ETHUSDT liquidation of the owner's (as in test_margin_orders_apart.py)
     maker = ccxt_client(server.url, server.user(
         f"m-liq-maker-{os.getpid()}@test.io", {"USDT": "10000000", "ETH": "1000"}))
@@ -135,7 +136,7 @@ def test_intruder_sees_nothing_of_the_owners(world: Dict[str, Any]) -> None:
     intruder: Raw = world["intruder"]
     for base, tag, pair in ((CROSS, "cross", ""), (ISO, "iso", "symbol=BTCUSDT")):
 
-        def sym(extra: str = "") -> str:
+        def sym(extra: str = "", pair: str = pair) -> str:
             return "&".join(p for p in (pair, extra) if p)
 
         resting, filled = world[f"{tag}_order"], world[f"{tag}_filled"]

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Tuple
 from ....core import events as ev
 from ....core.commands import BatchCancel, BatchPlace, CancelAll, ModifyOrder
 from ....core.enums import OrderType
+from ...readmodels.orders import SPOT
 from ..errors import ApiError, E, reject_error
 from ..params import ORDER_TYPES, Params, price_units, size_units
 from .context import ApiContext, Req, created_id
@@ -92,12 +93,10 @@ async def batch_orders(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 async def cancel_order(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Cancel one open order by orderId or clientOid."""
     command = build_cancel(ctx, req.params, req.user)
-    client_oid = command.client_oid
-    if not client_oid:
-        # Read it while the order is still open: the open-order view is in memory, while a
-        # closed order may already have been flushed to SQLite.
-        live = ctx.views.order(req.user, command.order_id)
-        client_oid = live.client_oid if live is not None else ""
+    # Read it while the order is still open: the open-order view is in memory, while a
+    # closed order may already have been flushed to SQLite.
+    live = _spot_only(ctx, req.user, command.order_id, command.client_oid)
+    client_oid = command.client_oid or (live.client_oid if live is not None else "")
     events = await ctx.execute(command)
     for event in events:
         if type(event) is ev.OrderClosed:
@@ -123,7 +122,9 @@ async def batch_cancel(ctx: ApiContext, req: Req) -> Dict[str, Any]:
         params = Params(item, frozenset(("symbol", "orderId", "clientOid")))
         try:
             symbol = params.text("symbol", required=False) or default_symbol
-            commands.append(build_cancel(ctx, params, req.user, symbol))
+            command = build_cancel(ctx, params, req.user, symbol)
+            _spot_only(ctx, req.user, command.order_id, command.client_oid)
+            commands.append(command)
         except ApiError as exc:
             failures.append(
                 error_row(str(item.get("clientOid") or ""), exc, str(item.get("orderId") or ""))
@@ -193,6 +194,7 @@ async def cancel_replace(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     price_text, size_text = params.decimal("price"), params.decimal("size")
     assert price_text is not None and size_text is not None
     new_oid = params.client_oid("newClientOid")
+    _spot_only(ctx, req.user, order_id, "" if order_id else client_oid)
     command = ModifyOrder(
         0,
         req.user,
@@ -206,6 +208,18 @@ async def cancel_replace(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     events = await ctx.execute(command)
     new_id, _ = created_id(events, ev.OrderAccepted, "order_id")
     return {"orderId": str(new_id), "clientOid": new_oid or None, "success": "success", "msg": None}
+
+
+def _spot_only(ctx: ApiContext, user: int, order_id: int, client_oid: str) -> Any:
+    """The caller's order by id (or clientOid) if any, refusing one of a margin account.
+
+    The engine's cancel/modify reach any of the user's orders; on the spot endpoints an
+    order of a margin account does not exist (``43001``, as Bitget: spot and margin
+    orders are apart).  Unknown ids are left to the engine."""
+    order = ctx.views.order(user, order_id, client_oid, account_type=None)
+    if order is not None and order.status < 2 and ctx.views.order_account(order.order_id) != SPOT:
+        raise ApiError(E.ORDER_NOT_FOUND, "The order does not exist")
+    return order
 
 
 def _item_list(params: Params, max_items: int) -> List[Dict[str, Any]]:
