@@ -4,12 +4,13 @@ from __future__ import annotations
 from openbourse.core.commands import ListAsset
 from openbourse.core.engine import EngineState, apply
 from openbourse.core.events import Duplicate, Rejected
-from openbourse.core.futures.commands import (CancelFuturesOrder, PlaceFuturesOrder,
-                                              PlaceFuturesPlan)
+from openbourse.core.enums import CloseReason
+from openbourse.core.futures.commands import (CancelFuturesOrder, ModifyFuturesOrder,
+                                              PlaceFuturesOrder, PlaceFuturesPlan)
 from openbourse.core.futures.contracts import tiers_text
 from openbourse.core.futures.demo import DEMO_ASSETS, demo_contracts
 from openbourse.core.futures.events import (ContractListed, FuturesOrderAccepted,
-                                            FuturesPlanPlaced)
+                                            FuturesOrderClosed, FuturesPlanPlaced)
 from openbourse.core.reject import RejectCode
 
 from .helpers import Fut
@@ -129,3 +130,78 @@ def test_snapshot_restore_keeps_client_ids_plans_and_indexes() -> None:
         b = apply(restored, cmd)
         assert a == b
     assert encode_state(restored) == encode_state(f.state)
+
+
+# ---- ModifyFuturesOrder: checked in full first, then cancel + new atomically ---------------
+
+def _resting(f: Fut, **kw: object) -> int:
+    events = f.apply(PlaceFuturesOrder(0, 1, "BTCUSDT", 0, -1, 0, 0, P - 100, 10,
+                                       client_oid="old", **kw))  # type: ignore[arg-type]
+    return [e for e in events if type(e) is FuturesOrderAccepted][0].order_id
+
+
+def test_modify_replaces_a_resting_order_with_a_new_one() -> None:
+    f = _funded()
+    old = _resting(f, tp_trigger=P + 3000)
+    events = f.apply(ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "new", 20, P - 50))
+    closed = [e for e in events if type(e) is FuturesOrderClosed]
+    accepted = [e for e in events if type(e) is FuturesOrderAccepted]
+    assert [(e.order_id, e.reason) for e in closed] == [(old, CloseReason.REPLACED)]
+    assert [(e.price, e.size, e.client_oid) for e in accepted] == [(P - 50, 20, "new")]
+    new = f.fs().orders[accepted[0].order_id]
+    assert (new.tp_trigger, new.sl_trigger) == (P + 3000, 0)  # presets kept
+    assert old not in f.fs().orders
+    # by client id; drop the TP; the new id is taken by a later place
+    events = f.apply(ModifyFuturesOrder(0, 1, "BTCUSDT", 0, "new", "newer", new_tp_trigger=0))
+    replacement = f.fs().orders[[e for e in events if type(e) is FuturesOrderAccepted][0].order_id]
+    assert (replacement.size, replacement.tp_trigger) == (20, 0)
+    events = f.apply(PlaceFuturesOrder(0, 1, "BTCUSDT", 0, -1, 0, 0, P - 100, 10,
+                                       client_oid="newer"))
+    assert [e.code for e in events if type(e) is Rejected] == [RejectCode.DUPLICATE_DIFFERENT]
+
+
+def test_refused_modify_leaves_the_original_order_live() -> None:
+    f = Fut()
+    f.fund(1, 10**9)  # enough for the order, not for ten times it
+    f.price(P)
+    old = _resting(f)
+    before = (dict(f.fs().orders), f.state.ledger.balances[(1, 5, "USDT")].available)
+    cases = [
+        (ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "x", 10_000), RejectCode.INSUFFICIENT_MARGIN),
+        (ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "x", 0, P * 2), RejectCode.PRICE_OUT_OF_BAND),
+        (ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "", 0, P - 100), RejectCode.NOTHING_TO_MODIFY),
+        (ModifyFuturesOrder(0, 1, "BTCUSDT", old + 99, "", "x", 5), RejectCode.ORDER_NOT_FOUND),
+        (ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "old", 5), RejectCode.DUPLICATE_DIFFERENT),
+    ]
+    for cmd, code in cases:
+        events = f.apply(cmd)
+        assert [type(e) for e in events] == [Rejected], cmd
+        assert events[0].code == code, cmd
+    assert f.fs().orders == before[0] and old in f.fs().orders
+    assert f.state.ledger.balances[(1, 5, "USDT")].available == before[1]
+
+
+def test_modify_credits_the_old_hold_and_closing_size() -> None:
+    f = _funded()
+    f.order(2, 1, P, 10)
+    f.order(1, 0, P, 10)  # user 1 long 10
+    events = f.order(1, 1, P + 100, 10, reduce_only=1)
+    close_id = [e for e in events if type(e) is FuturesOrderAccepted][0].order_id
+    # the whole position is promised to the old closing order: the modify may reuse it
+    events = f.apply(ModifyFuturesOrder(0, 1, "BTCUSDT", close_id, "", "", 0, P + 200))
+    assert [(e.reduce_only, e.size) for e in events if type(e) is FuturesOrderAccepted] == [(1, 10)]
+    # an opening order holding most of the free margin can be moved (its own hold is credited)
+    g = Fut()
+    g.fund(1, 10**9)
+    g.price(P)
+    events = g.apply(PlaceFuturesOrder(0, 1, "BTCUSDT", 0, -1, 0, 0, P - 100, 1))
+    one = [e for e in events if type(e) is FuturesOrderAccepted][0]
+    g.apply(CancelFuturesOrder(0, 1, "BTCUSDT", one.order_id))
+    free = g.state.ledger.balances[(1, 5, "USDT")].available
+    size = free // one.hold - 1
+    events = g.apply(PlaceFuturesOrder(0, 1, "BTCUSDT", 0, -1, 0, 0, P - 100, size))
+    big = [e for e in events if type(e) is FuturesOrderAccepted][0]
+    assert g.state.ledger.balances[(1, 5, "USDT")].available < big.hold
+    events = g.apply(ModifyFuturesOrder(0, 1, "BTCUSDT", big.order_id, "", "", 0, P - 150))
+    assert not [e for e in events if type(e) is Rejected]
+    assert [e.size for e in events if type(e) is FuturesOrderAccepted] == [size]

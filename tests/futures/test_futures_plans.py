@@ -139,6 +139,45 @@ def test_preset_tp_sl_of_an_order_and_cancel_when_position_closed_by_hand() -> N
     assert not f.fs().plans
 
 
+def test_preset_tp_sl_of_a_resting_order_come_with_its_maker_fills() -> None:
+    """A limit order with preset TP/SL that rests gets one TP and one SL plan per maker
+    fill (sized to that fill); none while it only rests."""
+    f = _setup()
+    events = f.apply(PlaceFuturesOrder(0, 1, "BTCUSDT", 0, -1, 0, 0, P, 10, tp_trigger=P + 3000,
+                                       sl_trigger=P - 3000, sl_price=P - 3100))
+    order_id = _of(events, FuturesOrderAccepted)[0].order_id
+    assert not _of(events, FuturesPlanPlaced) and not f.fs().plans
+    events = f.order(2, 1, P, 4)  # first fill: 4 of 10
+    presets = _of(events, FuturesPlanPlaced)
+    assert [(p.plan_type, p.parent_order_id, p.size, p.user, p.hold_side, p.order_type, p.price)
+            for p in presets] == [
+        (PlanType.PROFIT_PLAN, order_id, 4, 1, 0, 1, 0),
+        (PlanType.LOSS_PLAN, order_id, 4, 1, 0, 0, P - 3100)]
+    events = f.order(3, 1, P, 6)  # the rest
+    later = _of(events, FuturesPlanPlaced)
+    assert [(p.plan_type, p.parent_order_id, p.size) for p in later] == [
+        (PlanType.PROFIT_PLAN, order_id, 6), (PlanType.LOSS_PLAN, order_id, 6)]
+    assert sum(p.size for p in f.fs().plans.values()) == 20  # TP 4+6, SL 4+6
+    assert f.fs().position(1, "BTCUSDT", 0).size == 10
+    # the TPs fire together on the trigger and close the whole position
+    _quotes(f, P + 3000)
+    events = f.price(P + 3000)
+    assert f.fs().position(1, "BTCUSDT", 0) is None
+    assert not f.fs().plans
+
+
+def test_preset_tp_sl_of_a_partly_taker_order_cover_taker_and_maker_parts() -> None:
+    f = _setup()
+    f.order(2, 1, P, 3)
+    events = f.apply(PlaceFuturesOrder(0, 1, "BTCUSDT", 0, -1, 0, 0, P, 10, tp_trigger=P + 3000))
+    order_id = _of(events, FuturesOrderAccepted)[0].order_id
+    assert [(p.plan_type, p.size) for p in _of(events, FuturesPlanPlaced)] == [
+        (PlanType.PROFIT_PLAN, 3)]
+    events = f.order(3, 1, P, 7)
+    assert [(p.plan_type, p.parent_order_id, p.size) for p in _of(events, FuturesPlanPlaced)] == [
+        (PlanType.PROFIT_PLAN, order_id, 7)]
+
+
 def test_hedge_mode_tp_sl_follow_their_own_side() -> None:
     f = _setup()
     for user in (1,):
@@ -242,3 +281,34 @@ def test_liquidation_cancels_the_positions_tp_sl() -> None:
     assert sorted((e.plan_id, e.status) for e in closed) == \
         [(tp, PlanStatus.CANCELLED), (sl, PlanStatus.CANCELLED)]
     assert not f.fs().plans
+
+
+def test_modify_plan_replaces_it_or_changes_nothing() -> None:
+    from openbourse.core.futures.commands import ModifyFuturesPlan
+
+    f = _setup(position=20)
+    sl = _of(_plan(f, 1, PlanType.POS_LOSS, P - 2000, trigger_type=MARK, hold_side=0,
+                   client_oid="sl"), FuturesPlanPlaced)[0]
+    # refused (wrong side for a long's stop-loss): the old plan stays, nothing emitted but the reject
+    events = f.apply(ModifyFuturesPlan(0, 1, "BTCUSDT", sl.plan_id, "", P + 2000, MARK))
+    assert [type(e) for e in events] == [Rejected]
+    assert events[0].code == RejectCode.TPSL_WRONG_SIDE
+    assert list(f.fs().plans) == [sl.plan_id]
+    # accepted: its own duplicate check does not count the plan it replaces
+    events = f.apply(ModifyFuturesPlan(0, 1, "BTCUSDT", 0, "sl", P - 3000, MARK))
+    assert [(e.plan_id, e.status) for e in _of(events, FuturesPlanClosed)] == [
+        (sl.plan_id, PlanStatus.CANCELLED)]
+    (new,) = _of(events, FuturesPlanPlaced)
+    assert (new.plan_type, new.trigger_price, new.hold_side, new.client_oid, new.size) == (
+        PlanType.POS_LOSS, P - 3000, 0, "sl", 0)
+    assert list(f.fs().plans) == [new.plan_id]
+    # a normal plan: new size and limit price; unknown plan rejected
+    normal = _of(_plan(f, 1, PlanType.NORMAL_PLAN, P + 5000, trigger_type=MARK, side=0, size=3),
+                 FuturesPlanPlaced)[0]
+    events = f.apply(ModifyFuturesPlan(0, 1, "BTCUSDT", normal.plan_id, "", P + 4000, MARK, 0,
+                                       P + 4100, 7))
+    (moved,) = _of(events, FuturesPlanPlaced)
+    assert (moved.trigger_price, moved.order_type, moved.price, moved.size, moved.side) == (
+        P + 4000, 0, P + 4100, 7, 0)
+    events = f.apply(ModifyFuturesPlan(0, 1, "BTCUSDT", normal.plan_id, "", P + 4000, MARK))
+    assert [e.code for e in _of(events, Rejected)] == [RejectCode.PLAN_NOT_FOUND]

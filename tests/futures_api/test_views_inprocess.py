@@ -177,3 +177,87 @@ def test_liquidation_reaches_positions_history_and_bills() -> None:
     bills = _call(mix_account.bills, "mix/account/bill", {"productType": "USDT-FUTURES"},
                   world.views, user=1)["bills"]
     assert any(b["businessType"].startswith("burst_long") for b in bills)
+
+
+def _call_trading(world: World, handler: Any, endpoint_path: str, params: Dict[str, Any],
+                  user: int, ts: int) -> Any:
+    """``_call`` with a ``submit`` that runs the command on the world (the write path)."""
+    from openbourse.adapters.api.rest import route_table
+
+    endpoint = route_table()["/api/v2/" + endpoint_path]
+
+    class Views:
+        futures = world.views
+
+    class Ctx:
+        views = Views()
+
+        async def submit(self, command: Any) -> List[Any]:
+            return world.run(command, ts)
+
+    class Key:
+        user_id = user
+
+    req = Req(Params(params, endpoint.params), Key(), "127.0.0.1")  # type: ignore[arg-type]
+    return asyncio.run(handler(Ctx(), req))
+
+
+def test_modify_order_refused_leaves_the_original_order_live() -> None:
+    import pytest
+
+    from openbourse.adapters.api.errors import ApiError
+    from openbourse.adapters.api.rest import mix_trade
+
+    world = World()
+    now = _setup(world)
+    base = {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT"}
+    placed = _call_trading(world, mix_trade.place_order, "mix/order/place-order",
+                           {**base, "side": "buy", "orderType": "limit", "price": "63000",
+                            "size": "0.01", "marginMode": "crossed", "clientOid": "orig"},
+                           1, now + S)
+    order_id = int(placed["orderId"])
+    # far beyond the account: refused by the core, nothing changes
+    with pytest.raises(ApiError) as refused:
+        _call_trading(world, mix_trade.modify_order, "mix/order/modify-order",
+                      {**base, "orderId": str(order_id), "newClientOid": "bigger",
+                       "newSize": "50", "newPrice": "63000"}, 1, now + 2 * S)
+    assert refused.value.code in ("40762", "40766")
+    fs = world.state.products["futures"]
+    assert order_id in fs.orders and fs.orders[order_id].size == 10  # 0.01 BTC
+    rec = world.views.order(1, order_id)
+    assert rec is not None and rec.status < 2
+    assert not any(type(e) is fe.FuturesOrderClosed and e.order_id == order_id
+                   for e in world.events)
+    # an acceptable modify replaces it (new id and client id), the old one closed
+    answer = _call_trading(world, mix_trade.modify_order, "mix/order/modify-order",
+                           {**base, "clientOid": "orig", "newClientOid": "moved",
+                            "newPrice": "62900"}, 1, now + 3 * S)
+    new_id = int(answer["orderId"])
+    assert answer["clientOid"] == "moved" and new_id != order_id
+    assert order_id not in fs.orders and fs.orders[new_id].price == 629_000
+    assert world.views.order(1, order_id).status >= 2
+
+
+def test_modify_tpsl_refused_leaves_the_original_plan_live() -> None:
+    import pytest
+
+    from openbourse.adapters.api.errors import ApiError
+    from openbourse.adapters.api.rest import mix_trade
+
+    world = World()
+    now = _setup(world)  # user 1 holds a 0.1 BTC long at 65,000
+    base = {"symbol": "BTCUSDT", "productType": "USDT-FUTURES", "marginCoin": "USDT"}
+    placed = _call_trading(world, mix_trade.place_tpsl, "mix/order/place-tpsl-order",
+                           {**base, "planType": "pos_loss", "triggerPrice": "60000",
+                            "triggerType": "mark_price", "holdSide": "long"}, 1, now + S)
+    plan_id = int(placed["orderId"])
+    fs = world.state.products["futures"]
+    with pytest.raises(ApiError):  # a stop-loss above the price: refused, the plan stays
+        _call_trading(world, mix_trade.modify_tpsl, "mix/order/modify-tpsl-order",
+                      {**base, "orderId": str(plan_id), "triggerPrice": "70000"}, 1, now + 2 * S)
+    assert list(fs.plans) == [plan_id]
+    assert not any(type(e) is fe.FuturesPlanClosed for e in world.events)
+    answer = _call_trading(world, mix_trade.modify_tpsl, "mix/order/modify-tpsl-order",
+                           {**base, "orderId": str(plan_id), "triggerPrice": "59000"}, 1, now + 3 * S)
+    new_id = int(answer["orderId"])
+    assert list(fs.plans) == [new_id] and fs.plans[new_id].trigger_price == 590_000

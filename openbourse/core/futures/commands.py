@@ -1,4 +1,4 @@
-"""Commands of the perpetual-futures product (journal tags 300..399).
+"""Commands of the perpetual-futures product (journal tags 300..499, appended in order).
 
 Units (every field is an int or a str; ``0``/``""`` mean "not given" unless stated):
 
@@ -250,6 +250,50 @@ class CancelFuturesPlan(NamedTuple):
     client_oid: str = ""
 
 
+class ModifyFuturesOrder(NamedTuple):
+    """Bitget ``modify-order``: replace a resting limit order (cancel + new order, new id).
+
+    The replacement is checked in full (as a ``PlaceFuturesOrder`` with the old order's
+    hold and closing size credited) before anything changes: a refused modify leaves the
+    old order live.  Accepted: the old order closes CANCELLED/REPLACED, then the new one
+    is accepted and matched like a placement.  ``new_price``/``new_size`` 0 keep the old
+    price / the unfilled remainder; ``new_tp_trigger``/``new_sl_trigger`` -1 keep the preset
+    (``newPresetStopSurplusPrice``/``newPresetStopLossPrice``), 0 drop it.
+    """
+
+    ts_ns: int
+    user: int
+    symbol: str
+    order_id: int = 0  # either the order id ...
+    client_oid: str = ""  # ... or the client order id
+    new_client_oid: str = ""  # newClientOid of the replacement ("" = none)
+    new_size: int = 0  # newSize (size units), 0 = the old remainder
+    new_price: int = 0  # newPrice (price units), 0 = the old price
+    new_tp_trigger: int = -1  # newPresetStopSurplusPrice, -1 keep, 0 none
+    new_sl_trigger: int = -1  # newPresetStopLossPrice, -1 keep, 0 none
+
+
+class ModifyFuturesPlan(NamedTuple):
+    """Bitget ``modify-plan-order`` / ``modify-tpsl-order``: replace a live plan with the
+    same type, side, position side, reduce-only flag, client id and parent but these new
+    values (all given in full: the edge fills in the unchanged ones).  Checked in full as a
+    ``PlaceFuturesPlan`` first (the old plan is no duplicate of its replacement): a refusal
+    leaves the old plan live; accepted, the old plan closes CANCELLED and the new one (new
+    id) is placed."""
+
+    ts_ns: int
+    user: int
+    symbol: str
+    plan_id: int = 0  # either the plan id ...
+    client_oid: str = ""  # ... or its client id
+    trigger_price: int = 0
+    trigger_type: int = 0  # TriggerType
+    order_type: int = 1  # OrderType of the order placed on trigger
+    price: int = 0  # limit price (0 = market)
+    size: int = 0  # ignored (0) for POS_PROFIT/POS_LOSS
+    callback_ppm: int = 0  # TRACK_PLAN
+
+
 class UpdatePrices(NamedTuple):
     """The runtime price feeder's tick for one contract (about once per second).
 
@@ -276,7 +320,7 @@ class FundInsurance(NamedTuple):
     amount: int  # minor units
 
 
-#: Journal tags of the futures commands (fixed forever; 300..399).
+#: Journal tags of the futures commands (fixed forever, append only; 300..499).
 FUTURES_COMMANDS = {
     300: ListContract,
     301: SetContractStatus,
@@ -293,4 +337,6 @@ FUTURES_COMMANDS = {
     312: CancelFuturesPlan,
     313: UpdatePrices,
     314: FundInsurance,
+    315: ModifyFuturesOrder,
+    316: ModifyFuturesPlan,
 }

@@ -11,18 +11,19 @@ from ..ledger.ledger import AVAILABLE, FROZEN
 from ..reject import RejectCode
 from ..units import AMOUNT_MAX, div_ceil
 from .commands import (AdjustMargin, CancelAllFutures, CancelFuturesOrder, CancelFuturesPlan,
-                       ClosePositions, FundInsurance, ListContract, PlaceFuturesOrder,
+                       ClosePositions, FundInsurance, ListContract, ModifyFuturesOrder,
+                       ModifyFuturesPlan, PlaceFuturesOrder,
                        PlaceFuturesPlan, SetAutoMargin, SetContractStatus, SetLeverage,
                        SetMarginMode, SetPositionMode, UpdatePrices)
 from .contracts import PPM, Contract, tiers_text, validate_contract
 from .enums import (ContractStatus, HoldSide, InsuranceReason, MarginMode, OrderKind, PlanType,
                     PositionReason, PosMode, TradeSide)
-from .events import (AutoMarginSet, ContractListed, ContractStatusChanged, FuturesPlanPlaced,
+from .events import (AutoMarginSet, ContractListed, ContractStatusChanged,
                      LeverageSet, MarginModeSet, PositionModeSet, PriceUpdated)
 from .insurance import emit_fund
 from .liquidation import run_liquidations
 from .margin import refresh_account, refresh_position, transferable
-from .plans import check_plans, close_plan, index_plan
+from .plans import add_plan as _add_plan, check_plans, close_plan, preset_tpsl
 from .positions import unrealised
 from .pricing import compute_index, compute_mark, predicted_rate, sample_premium
 from .state import _DEFAULT_SETTING, FuturesState, FutOrder, FutPlan, balance_of, fstate
@@ -286,9 +287,13 @@ def set_auto_margin(state: "EngineState", ctx: Context, cmd: SetAutoMargin) -> N
 
 # ---- orders --------------------------------------------------------------------------
 
-def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
+def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder,
+                 replacing: Optional[FutOrder] = None
                  ) -> Tuple[Optional[RejectCode], Optional[FutOrder], int]:
-    """Validation in reject-code order.  Returns (code, order to execute, match limit)."""
+    """Validation in reject-code order.  Returns (code, order to execute, match limit).
+
+    ``replacing``: a resting order the new one replaces (``ModifyFuturesOrder``): checked as
+    if it were already cancelled (its hold and its closing size are credited)."""
     (_, user, symbol, side, trade_side, order_type, force, price, size, reduce_only,
      client_oid, stp, margin_mode, tp_trigger, tp_price, sl_trigger, sl_price) = cmd
     contract = fs.contracts.get(symbol) if type(symbol) is str else None
@@ -347,7 +352,7 @@ def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
         pos = sides.get(hold_side) if sides else None
         if pos is None:
             return RejectCode.NO_POSITION, None, 0
-        if size > closable(fs, pos):
+        if size > closable(fs, pos, replacing.order_id if replacing is not None else 0):
             return RejectCode.REDUCE_EXCEEDS_POSITION, None, 0
     else:
         opening = size
@@ -368,7 +373,8 @@ def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder
                 return RejectCode.LEVERAGE_TOO_HIGH, None, 0
             hold = -(-value // leverage) - ((-value * contract.taker_fee_ppm) // PPM)
             balance = state.ledger.balances.get((user, contract.account, contract.margin_asset))
-            if balance is None or hold > balance.available:
+            credit = replacing.hold if replacing is not None else 0
+            if balance is None or hold > balance.available + credit:
                 return RejectCode.INSUFFICIENT_MARGIN, None, 0
     order = FutOrder(state.next_order_id, user, symbol, book_side, side, trade_side, hold_side,
                      order_type, force if limit else _IOC, price, size, size, 1 if reduce else 0,
@@ -393,7 +399,8 @@ def _run_order(state: "EngineState", ctx: Context, fs: FuturesState, contract: C
     accept(ctx, order)
     execute(state, ctx, fs, contract, order, limit)
     if order.filled_size and (order.tp_trigger or order.sl_trigger) and not order.reduce:
-        _preset_tpsl(state, ctx, fs, contract, order)
+        # the taker part at placement; later maker fills add theirs (trading.execute)
+        preset_tpsl(state, ctx, fs, contract, order, order.filled_size)
 
 
 def place_order(state: "EngineState", ctx: Context, cmd: PlaceFuturesOrder) -> None:
@@ -414,6 +421,58 @@ def place_order(state: "EngineState", ctx: Context, cmd: PlaceFuturesOrder) -> N
     if contract.last != last and ((contract.symbol, 0) in fs.triggers or
                                   contract.symbol in fs.trailing):
         check_plans(state, ctx, contract)  # last-price plans follow the trades
+
+
+def modify_order(state: "EngineState", ctx: Context, cmd: ModifyFuturesOrder) -> None:
+    """Cancel + new order, the new one checked in full first: a refusal changes nothing."""
+    fs = fstate(state)
+    name = "ModifyFuturesOrder"
+    contract = _contract(fs, cmd.symbol)
+    order_id = cmd.order_id
+    if cmd.client_oid and not order_id and type(cmd.client_oid) is str:
+        order_id = fs.client_oids.get((0, cmd.user, cmd.client_oid), 0)
+    order = fs.orders.get(order_id) if type(order_id) is int else None
+    if contract is None or order is None or order.user != cmd.user or \
+            order.symbol != cmd.symbol or type(cmd.user) is not int or not order.resting:
+        _reject(ctx, name, cmd.user, RejectCode.ORDER_NOT_FOUND,
+                str(cmd.order_id or cmd.client_oid))
+        return
+    ints = (cmd.new_size, cmd.new_price, cmd.new_tp_trigger, cmd.new_sl_trigger)
+    if set(map(type, ints)) != _INT_ONLY or type(cmd.new_client_oid) is not str or \
+            len(cmd.new_client_oid) > 64 or cmd.new_size < 0 or cmd.new_price < 0 or \
+            cmd.new_tp_trigger < -1 or cmd.new_sl_trigger < -1:
+        _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, str(order.order_id))
+        return
+    price = cmd.new_price or order.price
+    size = cmd.new_size or order.remaining
+    tp = order.tp_trigger if cmd.new_tp_trigger < 0 else cmd.new_tp_trigger
+    sl = order.sl_trigger if cmd.new_sl_trigger < 0 else cmd.new_sl_trigger
+    if (price, size, tp, sl) == (order.price, order.remaining, order.tp_trigger,
+                                 order.sl_trigger) and not cmd.new_client_oid:
+        _reject(ctx, name, cmd.user, RejectCode.NOTHING_TO_MODIFY, str(order.order_id))
+        return
+    new_oid = cmd.new_client_oid
+    if new_oid and ((0, cmd.user, new_oid) in fs.oid_seen or
+                    (0, cmd.user, new_oid) in fs.client_oids):
+        _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_DIFFERENT, new_oid)
+        return
+    new = PlaceFuturesOrder(ctx.ts, cmd.user, cmd.symbol, order.wire_side, order.trade_side,
+                            order.order_type, order.force, price, size,
+                            order.reduce if order.trade_side < 0 else 0, new_oid, order.stp,
+                            order.margin_mode, tp, order.tp_price if tp else 0, sl,
+                            order.sl_price if sl else 0)
+    code, replacement, limit = _check_order(state, fs, new, order)
+    if code is not None or replacement is None:
+        _reject(ctx, name, cmd.user, code or RejectCode.INVALID_ARGUMENT, str(order.order_id))
+        return
+    last = contract.last
+    close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.REPLACED))
+    _run_order(state, ctx, fs, contract, replacement, limit)
+    if new_oid:
+        _remember(fs, ctx, 0, new, replacement.order_id)
+    if contract.last != last and ((contract.symbol, 0) in fs.triggers or
+                                  contract.symbol in fs.trailing):
+        check_plans(state, ctx, contract)
 
 
 # ---- client order ids (idempotency, like spot: core/spot/handlers.py) ----------------------
@@ -460,16 +519,6 @@ def on_tick(state: "EngineState", ctx: Context) -> None:
     from .funding import on_tick as funding_tick
     expire_client_oids(state, ctx)
     funding_tick(state, ctx)
-
-
-def _preset_tpsl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
-                 order: FutOrder) -> None:
-    for trigger, price, plan_type in ((order.tp_trigger, order.tp_price, PlanType.PROFIT_PLAN),
-                                      (order.sl_trigger, order.sl_price, PlanType.LOSS_PLAN)):
-        if trigger:
-            _add_plan(state, ctx, fs, contract, order.user, int(plan_type), trigger, 1,
-                      0, -1, order.hold_side, int(OrderType.LIMIT if price else OrderType.MARKET),
-                      price, order.filled_size, 1, 0, "", order.order_id)
 
 
 def cancel_order(state: "EngineState", ctx: Context, cmd: CancelFuturesOrder) -> None:
@@ -557,34 +606,61 @@ def _close_market(state: "EngineState", ctx: Context, fs: FuturesState, contract
 
 # ---- plans ---------------------------------------------------------------------------
 
-def _add_plan(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
-              user: int, plan_type: int, trigger: int, trigger_type: int, side: int,
-              trade_side: int, hold_side: int, order_type: int, price: int, size: int,
-              reduce_only: int, callback: int, client_oid: str, parent: int) -> int:
-    reference = contract.mark if trigger_type == 1 else (contract.last or contract.mark)
-    if plan_type == PlanType.TRACK_PLAN:
-        # trail direction: a sell stop follows the high (+1), a buy stop the low (−1);
-        # while inactive ``best`` holds the activation direction (sign of trigger − reference)
-        direction = 1 if side == 1 else -1
-        active = 1 if trigger == 0 else 0
-        best = reference if active else (1 if trigger > reference else -1)
-        plan = FutPlan(fs.next_plan_id, user, contract.symbol, plan_type, trigger, trigger_type,
-                       side, trade_side, hold_side, order_type, price, size, reduce_only,
-                       callback, client_oid, direction, best, active, parent)
-    else:
-        direction = 1 if trigger > reference else -1
-        plan = FutPlan(fs.next_plan_id, user, contract.symbol, plan_type, trigger, trigger_type,
-                       side, trade_side, hold_side, order_type, price, size, reduce_only,
-                       callback, client_oid, direction, 0, 0, parent)
-    fs.next_plan_id += 1
-    fs.add_plan(plan)
-    index_plan(fs, plan)
-    if client_oid:
-        fs.client_oids[(1, user, client_oid)] = plan.plan_id
-    ctx.emit(FuturesPlanPlaced, plan.plan_id, user, contract.symbol, plan_type, trigger,
-             trigger_type, side, trade_side, hold_side, order_type, price, size, reduce_only,
-             callback, client_oid, parent)
-    return plan.plan_id
+def _check_plan(fs: FuturesState, contract: Contract, cmd: PlaceFuturesPlan,
+                replacing: Optional[FutPlan] = None) -> Tuple[Optional[RejectCode], int, int]:
+    """Validation of a plan in reject-code order: (code, side, hold side).  ``replacing``:
+    the plan the new one replaces (``ModifyFuturesPlan``), not a duplicate of it."""
+    ints = (cmd.plan_type, cmd.trigger_price, cmd.trigger_type, cmd.side, cmd.trade_side,
+            cmd.hold_side, cmd.order_type, cmd.price, cmd.size, cmd.reduce_only, cmd.callback_ppm)
+    if not _user_ok(cmd.user) or any(type(v) is not int for v in ints) or \
+            cmd.plan_type not in range(6) or cmd.trigger_type not in (0, 1) or \
+            cmd.side not in (0, 1) or cmd.order_type not in (0, 1) or cmd.trigger_price < 0 or \
+            cmd.price < 0 or cmd.size < 0 or not 0 <= cmd.callback_ppm <= 100_000 or \
+            type(cmd.client_oid) is not str:
+        return RejectCode.INVALID_ARGUMENT, 0, 0
+    if contract.mark <= 0:
+        return RejectCode.INDEX_STALE, 0, 0
+    if cmd.trigger_price % contract.tick or cmd.price % contract.tick:
+        return RejectCode.PRICE_PRECISION, 0, 0
+    plan_type = cmd.plan_type
+    if plan_type == PlanType.TRACK_PLAN and cmd.callback_ppm <= 0:
+        return RejectCode.INVALID_ARGUMENT, 0, 0
+    if plan_type != PlanType.TRACK_PLAN and cmd.trigger_price <= 0:
+        return RejectCode.INVALID_ARGUMENT, 0, 0
+    reference = contract.mark if cmd.trigger_type == 1 else (contract.last or contract.mark)
+    if plan_type != PlanType.TRACK_PLAN and cmd.trigger_price == reference:
+        return RejectCode.TRIGGER_EQUALS_PRICE, 0, 0
+    hold_side, side = cmd.hold_side, cmd.side
+    if plan_type in (1, 2, 3, 4):
+        if hold_side not in (0, 1):
+            pos = fs.position(cmd.user, cmd.symbol, 0) or fs.position(cmd.user, cmd.symbol, 1)
+            hold_side = pos.side if pos is not None else -1
+        pos = fs.position(cmd.user, cmd.symbol, hold_side) if hold_side in (0, 1) else None
+        if pos is None:
+            return RejectCode.NO_POSITION, 0, 0
+        if plan_type in (3, 4) and (cmd.size <= 0 or cmd.size % contract.lot or cmd.size > pos.size):
+            return RejectCode.REDUCE_EXCEEDS_POSITION, 0, 0
+        # profit above (long) / below (short) the reference; loss the other way
+        up = cmd.trigger_price > reference
+        wants_up = (plan_type in (1, 3)) == (pos.side == 0)
+        if up != wants_up:
+            return RejectCode.TPSL_WRONG_SIDE, 0, 0
+        if plan_type in (1, 2) and any(
+                p.plan_type == plan_type and p.hold_side == hold_side and p is not replacing
+                for p in (fs.user_plans.get((cmd.user, cmd.symbol)) or {}).values()):
+            return RejectCode.DUPLICATE_TPSL, 0, 0
+        side = 1 if hold_side == 0 else 0
+    elif cmd.size <= 0 or cmd.size % contract.lot:
+        return RejectCode.SIZE_PRECISION, 0, 0
+    return None, side, hold_side
+
+
+def _plan_from(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+               cmd: PlaceFuturesPlan, side: int, hold_side: int, parent: int) -> int:
+    return _add_plan(state, ctx, fs, contract, cmd.user, cmd.plan_type, cmd.trigger_price,
+                     cmd.trigger_type, side, cmd.trade_side, hold_side, cmd.order_type,
+                     cmd.price, 0 if cmd.plan_type in (1, 2) else cmd.size, cmd.reduce_only,
+                     cmd.callback_ppm, cmd.client_oid, parent)
 
 
 def place_plan(state: "EngineState", ctx: Context, cmd: PlaceFuturesPlan) -> None:
@@ -597,65 +673,40 @@ def place_plan(state: "EngineState", ctx: Context, cmd: PlaceFuturesPlan) -> Non
     if contract is None:
         _reject(ctx, name, cmd.user, RejectCode.UNKNOWN_SYMBOL, oid)
         return
-    ints = (cmd.plan_type, cmd.trigger_price, cmd.trigger_type, cmd.side, cmd.trade_side,
-            cmd.hold_side, cmd.order_type, cmd.price, cmd.size, cmd.reduce_only, cmd.callback_ppm)
-    if not _user_ok(cmd.user) or any(type(v) is not int for v in ints) or \
-            cmd.plan_type not in range(6) or cmd.trigger_type not in (0, 1) or \
-            cmd.side not in (0, 1) or cmd.order_type not in (0, 1) or cmd.trigger_price < 0 or \
-            cmd.price < 0 or cmd.size < 0 or not 0 <= cmd.callback_ppm <= 100_000 or \
-            type(cmd.client_oid) is not str:
-        _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, oid)
+    code, side, hold_side = _check_plan(fs, contract, cmd)
+    if code is not None:
+        _reject(ctx, name, cmd.user, code, oid)
         return
-    if contract.mark <= 0:
-        _reject(ctx, name, cmd.user, RejectCode.INDEX_STALE, oid)
-        return
-    if cmd.trigger_price % contract.tick or cmd.price % contract.tick:
-        _reject(ctx, name, cmd.user, RejectCode.PRICE_PRECISION, oid)
-        return
-    plan_type = cmd.plan_type
-    if plan_type == PlanType.TRACK_PLAN and cmd.callback_ppm <= 0:
-        _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, oid)
-        return
-    if plan_type != PlanType.TRACK_PLAN and cmd.trigger_price <= 0:
-        _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, oid)
-        return
-    reference = contract.mark if cmd.trigger_type == 1 else (contract.last or contract.mark)
-    if plan_type != PlanType.TRACK_PLAN and cmd.trigger_price == reference:
-        _reject(ctx, name, cmd.user, RejectCode.TRIGGER_EQUALS_PRICE, oid)
-        return
-    hold_side, side = cmd.hold_side, cmd.side
-    if plan_type in (1, 2, 3, 4):
-        if hold_side not in (0, 1):
-            pos = fs.position(cmd.user, cmd.symbol, 0) or fs.position(cmd.user, cmd.symbol, 1)
-            hold_side = pos.side if pos is not None else -1
-        pos = fs.position(cmd.user, cmd.symbol, hold_side) if hold_side in (0, 1) else None
-        if pos is None:
-            _reject(ctx, name, cmd.user, RejectCode.NO_POSITION, oid)
-            return
-        if plan_type in (3, 4) and (cmd.size <= 0 or cmd.size % contract.lot or cmd.size > pos.size):
-            _reject(ctx, name, cmd.user, RejectCode.REDUCE_EXCEEDS_POSITION, oid)
-            return
-        # profit above (long) / below (short) the reference; loss the other way
-        up = cmd.trigger_price > reference
-        wants_up = (plan_type in (1, 3)) == (pos.side == 0)
-        if up != wants_up:
-            _reject(ctx, name, cmd.user, RejectCode.TPSL_WRONG_SIDE, oid)
-            return
-        if plan_type in (1, 2) and any(
-                p.plan_type == plan_type and p.hold_side == hold_side
-                for p in (fs.user_plans.get((cmd.user, cmd.symbol)) or {}).values()):
-            _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_TPSL, oid)
-            return
-        side = 1 if hold_side == 0 else 0
-    elif cmd.size <= 0 or cmd.size % contract.lot:
-        _reject(ctx, name, cmd.user, RejectCode.SIZE_PRECISION, oid)
-        return
-    plan_id = _add_plan(state, ctx, fs, contract, cmd.user, plan_type, cmd.trigger_price,
-                        cmd.trigger_type, side, cmd.trade_side, hold_side, cmd.order_type,
-                        cmd.price, 0 if plan_type in (1, 2) else cmd.size, cmd.reduce_only,
-                        cmd.callback_ppm, cmd.client_oid, 0)
+    plan_id = _plan_from(state, ctx, fs, contract, cmd, side, hold_side, 0)
     if cmd.client_oid:
         _remember(fs, ctx, 1, cmd, plan_id)
+
+
+def modify_plan(state: "EngineState", ctx: Context, cmd: ModifyFuturesPlan) -> None:
+    """Replace a live plan (new id, same client id and parent): the replacement is checked
+    in full first, so a refusal leaves the old plan live."""
+    fs = fstate(state)
+    name = "ModifyFuturesPlan"
+    plan_id = cmd.plan_id
+    if cmd.client_oid and not plan_id and type(cmd.client_oid) is str:
+        plan_id = fs.client_oids.get((1, cmd.user, cmd.client_oid), 0)
+    plan = fs.plans.get(plan_id) if type(plan_id) is int else None
+    contract = _contract(fs, cmd.symbol)
+    if contract is None or plan is None or plan.user != cmd.user or plan.symbol != cmd.symbol:
+        _reject(ctx, name, cmd.user, RejectCode.PLAN_NOT_FOUND, str(cmd.plan_id or cmd.client_oid))
+        return
+    new = PlaceFuturesPlan(ctx.ts, cmd.user, cmd.symbol, plan.plan_type, cmd.trigger_price,
+                           cmd.trigger_type, plan.side, plan.trade_side, plan.hold_side,
+                           cmd.order_type, cmd.price, cmd.size, plan.reduce_only,
+                           cmd.callback_ppm, plan.client_oid)
+    code, side, hold_side = _check_plan(fs, contract, new, plan)
+    if code is not None:
+        _reject(ctx, name, cmd.user, code, str(plan.plan_id))
+        return
+    close_plan(ctx, fs, plan, int(PlanStatus.CANCELLED), 0)
+    new_id = _plan_from(state, ctx, fs, contract, new, side, hold_side, plan.parent_order_id)
+    if plan.client_oid:
+        _remember(fs, ctx, 1, new, new_id)  # a retry of the old placement is no duplicate
 
 
 def cancel_plan(state: "EngineState", ctx: Context, cmd: CancelFuturesPlan) -> None:
@@ -705,11 +756,13 @@ HANDLERS = {
     AdjustMargin: adjust_margin,
     SetAutoMargin: set_auto_margin,
     PlaceFuturesOrder: place_order,
+    ModifyFuturesOrder: modify_order,
     CancelFuturesOrder: cancel_order,
     CancelAllFutures: cancel_all,
     ClosePositions: close_positions,
     PlaceFuturesPlan: place_plan,
     CancelFuturesPlan: cancel_plan,
+    ModifyFuturesPlan: modify_plan,
     UpdatePrices: update_prices,
     FundInsurance: fund_insurance,
 }

@@ -22,22 +22,26 @@ from bisect import bisect_left, bisect_right, insort
 from typing import TYPE_CHECKING, List, Tuple
 
 from ..context import Context
-from ..enums import PlanStatus
+from ..enums import OrderType, PlanStatus
 from .contracts import PPM, Contract
 from .enums import PlanType
-from .events import FuturesPlanClosed, FuturesPlanTriggered
+from .events import FuturesPlanClosed, FuturesPlanPlaced, FuturesPlanTriggered
 from .positions import Position
-from .state import FuturesState, FutPlan
+from .state import FuturesState, FutOrder, FutPlan
 
 if TYPE_CHECKING:
     from ..engine.state import EngineState
 
-__all__ = ["drop_position_plans", "check_plans", "close_plan", "index_plan", "unindex_plan",
+__all__ = ["add_plan", "preset_tpsl", "drop_position_plans", "check_plans", "close_plan", "index_plan", "unindex_plan",
            "PlanTriggers"]
 
 _POS_WIDE = (int(PlanType.POS_PROFIT), int(PlanType.POS_LOSS))
 _CLOSING = _POS_WIDE + (int(PlanType.PROFIT_PLAN), int(PlanType.LOSS_PLAN))
 _TRACK = int(PlanType.TRACK_PLAN)
+_PROFIT = int(PlanType.PROFIT_PLAN)
+_LOSS = int(PlanType.LOSS_PLAN)
+_LIMIT = int(OrderType.LIMIT)
+_MARKET = int(OrderType.MARKET)
 
 
 class PlanTriggers:
@@ -96,6 +100,54 @@ def close_plan(ctx: Context, fs: FuturesState, plan: FutPlan, status: int, code:
     if plan.client_oid:
         fs.client_oids.pop((1, plan.user, plan.client_oid), None)
     ctx.emit(FuturesPlanClosed, plan.plan_id, plan.user, plan.symbol, status, code)
+
+
+def add_plan(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+              user: int, plan_type: int, trigger: int, trigger_type: int, side: int,
+              trade_side: int, hold_side: int, order_type: int, price: int, size: int,
+              reduce_only: int, callback: int, client_oid: str, parent: int) -> int:
+    reference = contract.mark if trigger_type == 1 else (contract.last or contract.mark)
+    if plan_type == PlanType.TRACK_PLAN:
+        # trail direction: a sell stop follows the high (+1), a buy stop the low (−1);
+        # while inactive ``best`` holds the activation direction (sign of trigger − reference)
+        direction = 1 if side == 1 else -1
+        active = 1 if trigger == 0 else 0
+        best = reference if active else (1 if trigger > reference else -1)
+        plan = FutPlan(fs.next_plan_id, user, contract.symbol, plan_type, trigger, trigger_type,
+                       side, trade_side, hold_side, order_type, price, size, reduce_only,
+                       callback, client_oid, direction, best, active, parent)
+    else:
+        direction = 1 if trigger > reference else -1
+        plan = FutPlan(fs.next_plan_id, user, contract.symbol, plan_type, trigger, trigger_type,
+                       side, trade_side, hold_side, order_type, price, size, reduce_only,
+                       callback, client_oid, direction, 0, 0, parent)
+    fs.next_plan_id += 1
+    fs.add_plan(plan)
+    index_plan(fs, plan)
+    if client_oid:
+        fs.client_oids[(1, user, client_oid)] = plan.plan_id
+    ctx.emit(FuturesPlanPlaced, plan.plan_id, user, contract.symbol, plan_type, trigger,
+             trigger_type, side, trade_side, hold_side, order_type, price, size, reduce_only,
+             callback, client_oid, parent)
+    return plan.plan_id
+
+
+def preset_tpsl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
+                order: FutOrder, size: int) -> None:
+    """The preset TP/SL (``presetStopSurplusPrice``/``presetStopLossPrice``) of an opening order:
+    partial TP/SL plans (PROFIT_PLAN/LOSS_PLAN, ``parent`` = the order id) for ``size`` just
+    filled.  Called once for the taker part at placement and once per later maker fill, so
+    a resting order that fills in pieces gets one TP and one SL plan per fill, their sizes
+    summing to the filled size (Bitget attaches the preset to the size filled).  Nothing
+    when the fill left no position on the order's side (a one-way order that only reduced)."""
+    if size <= 0 or fs.position(order.user, order.symbol, order.hold_side) is None:
+        return
+    for trigger, price, plan_type in ((order.tp_trigger, order.tp_price, _PROFIT),
+                                      (order.sl_trigger, order.sl_price, _LOSS)):
+        if trigger:
+            add_plan(state, ctx, fs, contract, order.user, plan_type, trigger, 1, 0, -1,
+                     order.hold_side, _LIMIT if price else _MARKET, price, size, 1, 0, "",
+                     order.order_id)
 
 
 def drop_position_plans(state: "EngineState", ctx: Context, fs: FuturesState,

@@ -32,7 +32,7 @@ from .contracts import Contract
 from .enums import MarginMode, OrderKind, PositionReason
 from .events import FuturesOrderAccepted, FuturesOrderClosed, FuturesTrade, PositionChanged
 from .margin import refresh_position
-from .plans import drop_position_plans
+from .plans import drop_position_plans, preset_tpsl
 from .positions import Position, bankruptcy_price, liquidation_price
 from .state import FuturesState, FutOrder, balance_of
 
@@ -394,6 +394,8 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
                     emit_position(ctx, contract, pos, int(PositionReason.LIQUIDATION))
                 continue
             _finish_position(state, ctx, fs, contract, pos, _TRADE)
+        if (maker.tp_trigger or maker.sl_trigger) and not maker.reduce:
+            preset_tpsl(state, ctx, fs, contract, maker, q)  # a resting order's preset TP/SL
         if maker.remaining == 0:
             maker_resting_cleanup(state, ctx, fs, contract, maker, 0)
         touched_users[maker.user] = None

@@ -281,10 +281,10 @@ async def close_positions(ctx: ApiContext, req: Req) -> Dict[str, Any]:
                "newSize", "newPrice", "newPresetStopSurplusPrice", "newPresetStopLossPrice"),
        required=("symbol", "productType", "newClientOid"))
 async def modify_order(ctx: ApiContext, req: Req) -> Dict[str, Any]:
-    """Replace a resting limit order's price/size (a cancel then a new order: new id).
+    """Replace a resting limit order's price/size/preset TP-SL (new id, new client id).
 
-    Everything is validated before the cancel; if the market moved so that the new order
-    is refused after the cancel, the refusal is returned and the old order stays cancelled.
+    One core command (``ModifyFuturesOrder``): the replacement is checked in full before
+    the old order is cancelled, so a refused modify leaves the old order live.
     """
     views, info = contract_for(ctx, req.params)
     check_margin_coin(req.params, info)
@@ -305,13 +305,16 @@ async def modify_order(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     new_oid = p.client_oid("newClientOid")
     if (new_price, new_size) == (rec.price, rec.size - rec.filled) and (tp, sl) == (rec.tp_trigger, rec.sl_trigger):
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: nothing to modify")
-    await _run(ctx, fc.CancelFuturesOrder(0, req.user, info.symbol, rec.order_id, ""), not_found="order")
-    command = fc.PlaceFuturesOrder(0, req.user, info.symbol, rec.side, rec.trade_side,
-                                   rec.order_type, rec.force, new_price, new_size,
-                                   rec.reduce_only, new_oid, 0, rec.margin_mode, tp,
-                                   rec.tp_price if tp else 0, sl, rec.sl_price if sl else 0)
-    events = await _run(ctx, command)
-    return _placed(events, command)
+    command = fc.ModifyFuturesOrder(0, req.user, info.symbol, rec.order_id, "", new_oid,
+                                    new_size if p.has("newSize") else 0,
+                                    new_price if p.has("newPrice") else 0,
+                                    tp if p.has("newPresetStopSurplusPrice") else -1,
+                                    sl if p.has("newPresetStopLossPrice") else -1)
+    events = await _run(ctx, command, not_found="order")
+    accepted = _first(events, fe.FuturesOrderAccepted)
+    if accepted is None:
+        raise ApiError(E.SYSTEM, "System error: the engine returned no order")
+    return {"orderId": str(accepted.order_id), "clientOid": new_oid or str(accepted.order_id)}
 
 
 # -- plan (trigger) and TP/SL orders ---------------------------------------------------------
@@ -673,9 +676,12 @@ def _live_plan(views: FuturesViews, user: int, p: Params, symbol: str) -> Any:
 
 
 async def _replace_plan(ctx: ApiContext, user: int, old: Any, new: Any) -> Dict[str, Any]:
-    """Cancel ``old`` then place ``new`` (validated already); the new plan has a new id."""
-    await _run(ctx, fc.CancelFuturesPlan(0, user, old.symbol, old.plan_id, ""), not_found="plan order")
-    events = await _run(ctx, new)
+    """Replace ``old`` by ``new`` (a ``PlaceFuturesPlan``; new id) in one core command,
+    ``ModifyFuturesPlan``: refused as a whole, the old plan stays live."""
+    command = fc.ModifyFuturesPlan(0, user, old.symbol, old.plan_id, "", new.trigger_price,
+                                   new.trigger_type, new.order_type, new.price, new.size,
+                                   new.callback_ppm)
+    events = await _run(ctx, command, not_found="plan order")
     return _plan_placed(events, new)
 
 
