@@ -94,7 +94,8 @@ export class Orders {
 
   reloadHistorySoon() {
     clearTimeout(this.historyTimer);
-    this.historyTimer = setTimeout(() => this.reloadHistory(), 250);
+    // A failed reload (server restarting) is not an error to show: the next update retries.
+    this.historyTimer = setTimeout(() => this.reloadHistory().catch(() => {}), 250);
   }
 
   async reloadHistory() {
