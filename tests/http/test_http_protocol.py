@@ -10,7 +10,7 @@ import asyncio
 import json
 import socket
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -161,7 +161,8 @@ def test_keep_alive_serves_many_requests_on_one_connection() -> None:
                 status, headers, body = await client.response()
                 reply = json.loads(body)
                 assert status == 200 and reply["body"] == '{"n":%d}' % index
-                assert reply["headers"] == {"x-key": "k1", "content-length": str(len(reply["body"]))}
+                length = str(len(reply["body"]))
+                assert reply["headers"] == {"x-key": "k1", "content-length": length}
                 assert reply["ip"] == "127.0.0.1" and reply["method"] == "POST"
                 assert headers["content-type"] == "application/json"
                 assert "date" in headers and "connection" not in headers

@@ -89,7 +89,8 @@ class Signer:
     millisecond get distinct timestamps: the server refuses a replayed signature."""
 
     def __init__(self, creds: Dict[str, str]) -> None:
-        self.key, self.secret, self.phrase = creds["apiKey"], creds["secretKey"], creds["passphrase"]
+        self.key, self.secret = creds["apiKey"], creds["secretKey"]
+        self.phrase = creds["passphrase"]
         self._last: Dict[str, int] = {}  # prehash tail -> last timestamp used
 
     def _stamp(self, tail: str) -> int:

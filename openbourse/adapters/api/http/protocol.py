@@ -81,7 +81,9 @@ def _field_finder(names: FrozenSet[str]) -> Tuple[Any, Dict[bytes, Tuple[Optiona
     return pattern.findall, kinds
 
 _PHRASES = {int(s): s.phrase.encode("ascii") for s in HTTPStatus}
-_STATUS = {code: b"HTTP/1.1 %d %s\r\n" % (code, _PHRASES.get(code, b"")) for code in range(100, 600)}
+_STATUS = {
+    code: b"HTTP/1.1 %d %s\r\n" % (code, _PHRASES.get(code, b"")) for code in range(100, 600)
+}
 _CLOSE = b"connection: close\r\n\r\n"
 _HEADER_TOO_LARGE = b"Request header fields too large"
 
