@@ -120,7 +120,4 @@ def test_duplicated_keys_are_refused(narrow: Harness) -> None:
     status, payload, _, _ = h.signed("POST", "/api/v2/spot/trade/place-order", None, rich,
                                      raw_body=body)
     assert_envelope(status, payload)
-    if payload["code"] == "00000":
-        pytest.xfail("server layer: rest/app.py _parse_params keeps the last of duplicated "
-                     "JSON keys (orjson); wire params.check_unique_keys(body, data) there")
     assert payload["code"] == "40017"

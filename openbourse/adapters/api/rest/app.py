@@ -27,7 +27,7 @@ import orjson
 from ..auth import Authenticator
 from ..envelope import now_ms, ok_bytes
 from ..errors import ApiError, E
-from ..params import Params
+from ..params import Params, check_unique_keys
 from .context import ApiContext, Req
 from .ratelimit import RateLimiter
 from .registry import Endpoint
@@ -221,6 +221,7 @@ def _parse_params(method: str, query: bytes, body: bytes) -> Dict[str, Any]:
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: body is not JSON") from None
     if not isinstance(data, dict):
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: body must be a JSON object")
+    check_unique_keys(body, data)  # orjson would silently keep the last of a repeated key
     return data
 
 
