@@ -110,7 +110,8 @@ class ConsoleWatch:
         self.allowed: Dict[int, int] = {}
         self.allowed_text: List[str] = []
         page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
+        page.on("pageerror", lambda exc: self.errors.append(
+            f"uncaught: {exc}\n{getattr(exc, 'stack', '') or ''}".rstrip()))
 
     def _console(self, message) -> None:  # type: ignore[no-untyped-def]
         if message.type != "error" or any(text in message.text for text in self.allowed_text):

@@ -120,7 +120,14 @@ export class Feed {
     for (let i = 0; i < args.length; i += 50) this.send({ op: 'subscribe', args: args.slice(i, i + 50) });
     this.onStatus('live');
     this.connected += 1;
-    if (this.connected > 1) for (const listener of this.resyncListeners) listener();
+    if (this.connected > 1) for (const listener of this.resyncListeners) this.resync(listener, 3);
+  }
+
+  /** Run a refetch; one that fails (the server is still coming up) is retried a few times. */
+  resync(listener, attempts) {
+    Promise.resolve().then(listener).catch(() => {
+      if (attempts > 1) setTimeout(() => this.resync(listener, attempts - 1), 1000);
+    });
   }
 
   received(text) {

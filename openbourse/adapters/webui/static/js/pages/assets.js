@@ -140,7 +140,8 @@ async function main() {
     });
   }
   const refresh = async () => { await Promise.all([spot.reload(), loadFunding(), loadHistory()]); render(spot); };
-  window.addEventListener('ob:funds', refresh);
+  // History rows come from a read model that may trail the credit by a moment: look twice.
+  window.addEventListener('ob:funds', () => { refresh(); setTimeout(refresh, 1500); });
   $('#deposit-card').hidden = !session.demo;
   $('#withdraw-card').hidden = !session.demo;
   bindForm($('#deposit-form'), async (f, amount) => {

@@ -114,7 +114,18 @@ async function main() {
     onOpenChange: (open) => book.setMine(open.filter((o) => o.orderType === 'limit').map((o) => o.price)),
   });
   await Promise.all([balances.start(), orders.start()]);
-  const marginPairs = await publicGet('/api/v2/margin/currencies');
+  showMarginPanel(market, form);
+}
+
+/** The margin section, on margin pairs; retried while the server is unreachable. */
+async function showMarginPanel(market, form) {
+  let marginPairs;
+  try {
+    marginPairs = await publicGet('/api/v2/margin/currencies');
+  } catch (error) {
+    setTimeout(() => showMarginPanel(market, form), 2000);
+    return;
+  }
   if (marginPairs.some((p) => p.symbol === symbol)) {
     $('#margin-panel').hidden = false;
     new MarginPanel({ market, panel: $('#margin-panel'), form }).start();
