@@ -72,7 +72,7 @@ def test_futures_page(page: Page, quiet_server: UiServer) -> None:
     row.locator('input[aria-label="Stop-loss price"]').fill(str(stop))
     row.get_by_role("button", name="Set TP/SL").click()
     expect(page.locator("#toasts")).to_contain_text("TP/SL set")
-    expect(row.locator(".pos-tpsl")).to_contain_text(f"{stop.normalize():,f}")  # "58,514", not ".0"
+    expect(row.locator(".pos-tpsl")).to_contain_text(f"{stop.normalize():,f}", timeout=10_000)
     shot(page, "futures", full_page=False)
     page.click('#order-tabs .tab[data-tab="plans"]')
     expect(page.locator("#plan-orders")).to_contain_text("pos_loss")

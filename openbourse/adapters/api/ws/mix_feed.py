@@ -193,6 +193,9 @@ class FuturesWsFeed:
             elif kind in (fe.FuturesPlanPlaced, fe.FuturesPlanTriggered, fe.FuturesPlanClosed):
                 if e.user in users:
                     self._plans.setdefault(e.user, set()).add(e.plan_id)
+                    info = self.views.catalog.markets.get(e.symbol)
+                    if info is not None:  # a position's TP/SL is part of its pushed row
+                        self._positions.add((e.user, info.product_type))
 
     # -- pushes (event loop) -----------------------------------------------------------
     def flush(self, now_ms: int) -> None:
