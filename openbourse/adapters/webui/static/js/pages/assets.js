@@ -113,6 +113,12 @@ function fillCoins(coins) {
 }
 
 async function main() {
+  // "Get demo funds" can be pressed while this page is still loading: remember the press
+  // and refresh once the first load is done (it may have read the balances before the credit).
+  let refresh = null;
+  let fundsPressed = false;
+  const onFunds = () => { refresh(); setTimeout(refresh, 1500); }; // history trails by a moment: look twice
+  window.addEventListener('ob:funds', () => { if (refresh) onFunds(); else fundsPressed = true; });
   const session = await boot('assets', { needsUser: true });
   const [coins, tickers] = await Promise.all([publicGet('/api/v2/spot/public/coins'), publicGet('/api/v2/spot/market/tickers')]);
   state.coins = coins.map((c) => c.coin);
@@ -139,9 +145,8 @@ async function main() {
       loadHistory();
     });
   }
-  const refresh = async () => { await Promise.all([spot.reload(), loadFunding(), loadHistory()]); render(spot); };
-  // History rows come from a read model that may trail the credit by a moment: look twice.
-  window.addEventListener('ob:funds', () => { refresh(); setTimeout(refresh, 1500); });
+  refresh = async () => { await Promise.all([spot.reload(), loadFunding(), loadHistory()]); render(spot); };
+  if (fundsPressed) onFunds();
   $('#deposit-card').hidden = !session.demo;
   $('#withdraw-card').hidden = !session.demo;
   bindForm($('#deposit-form'), async (f, amount) => {
