@@ -13,13 +13,15 @@ from ..adapters.readmodels.convert import CONVERT_HANDLERS
 from ..adapters.readmodels.margin import MARGIN_HANDLERS, migrate_legacy, on_command
 from ..adapters.readmodels.product_store import ProductProjection, ProductStore
 from ..adapters.readmodels.products import ProductViews
+from ..adapters.readmodels.sentiment import SENTIMENT_HANDLERS, sentiment_hook
 
 __all__ = ["open_product_views"]
 
 
 def open_product_views(node: Any) -> List[Any]:
     store = ProductStore(node.config.data_dir / "products.sqlite")
-    history = ProductProjection(store, {**MARGIN_HANDLERS, **CONVERT_HANDLERS}, (on_command,))
+    history = ProductProjection(store, {**MARGIN_HANDLERS, **CONVERT_HANDLERS, **SENTIMENT_HANDLERS},
+                                (on_command, sentiment_hook))
     migrate_legacy(history)
     node.views.products = ProductViews(history, node)
     _wire_ws(node)

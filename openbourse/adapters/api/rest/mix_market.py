@@ -11,6 +11,8 @@ from typing import Any, Dict, List, Optional
 
 from ...readmodels.futures import ContractInfo, FuturesViews
 from ...readmodels.market import parse_granularity
+from ...readmodels.products import products_of
+from ...readmodels.sentiment import PERIODS_MS, ratio_rows
 from ..envelope import now_ms
 from ..errors import ApiError, E
 from .context import ApiContext, Req
@@ -393,3 +395,40 @@ async def index_components(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     return out
 
 
+
+
+@route("GET", "mix/market/query-position-lever", params=("symbol", "productType"),
+       required=("symbol", "productType"), response="list", **_PUBLIC)
+async def position_tiers(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
+    """Position tiers: from ``startUnit`` to ``endUnit`` of position value (margin coin) the
+    maximum leverage and the maintenance margin rate (ccxt ``fetch_leverage_tiers``)."""
+    views = views_of(ctx)
+    info = contract(views, req.params.text("symbol"), product_type(req.params))
+    rows, start = [], 0
+    for level, (bound, leverage, mmr) in enumerate(info.tiers, 1):
+        rows.append({"symbol": info.symbol, "level": str(level),
+                     "startUnit": _trimmed(info.amount_str(start)),
+                     "endUnit": _trimmed(info.amount_str(bound)),
+                     "leverage": str(leverage), "keepMarginRate": ppm_str(mmr)})
+        start = bound
+    return rows
+
+
+def _trimmed(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@route("GET", "mix/market/account-long-short", params=("symbol", "productType", "period"),
+       required=("symbol",), response="list", **_PUBLIC)
+async def account_long_short(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
+    """Share of accounts holding a long / a short position, per ``period`` (5m … 1d, default
+    5m), the latest 30 periods, oldest first (ccxt ``fetch_long_short_ratio_history``)."""
+    views = views_of(ctx)
+    params = req.params
+    product = product_type(params, required=False)
+    info = contract(views, params.text("symbol"), product)
+    period = params.text("period", required=False) or "5m"
+    if period not in PERIODS_MS:
+        raise ApiError(E.PARAM_INVALID, f"Parameter period must be one of {', '.join(PERIODS_MS)}")
+    history = products_of(ctx.views).history
+    return ratio_rows(history, info.symbol, PERIODS_MS[period], 30, now_ms())
