@@ -147,6 +147,8 @@ class CancelOrder(NamedTuple):
 
 
 class CancelAll(NamedTuple):
+    """Cancel the user's resting spot orders on ``symbol`` (margin orders are left alone)."""
+
     ts_ns: int
     user: int
     symbol: str

@@ -335,6 +335,14 @@ def test_spot_cancel_endpoints_do_not_reach_margin_orders(server, make_user, boo
     assert batch["failureList"][0]["orderId"] == margin_id
     with pytest.raises(ccxt.OrderNotFound):
         ex.cancel_order(margin_id, "BTC/USDT")
+    # cancel-symbol-order (ccxt cancel_all_orders) takes the caller's spot orders only
+    spot2 = _ok(raw.post("/api/v2/spot/trade/place-order", {
+        "symbol": "BTCUSDT", "side": "buy", "orderType": "limit", "force": "gtc",
+        "price": "50400", "size": "0.01"}))["orderId"]
+    assert _ok(raw.post("/api/v2/spot/trade/cancel-symbol-order", {"symbol": "BTCUSDT"})) == {
+        "symbol": "BTCUSDT"}
+    assert spot2 not in [o["orderId"] for o in _ok(raw.get("/api/v2/spot/trade/unfilled-orders",
+                                                            "symbol=BTCUSDT"))]
     # the margin order is still open, untouched; the margin endpoint cancels it
     after = _margin_state(raw, creds)
     assert after[1:] == before[1:] and after[2] == [margin_id]

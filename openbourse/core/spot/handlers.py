@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Optional
 from ..commands import (BatchCancel, BatchPlace, CancelAll, CancelOrder, CancelPlan,
                         ModifyOrder, PlaceOrder, PlacePlan)
 from ..context import Context
-from ..enums import CloseReason, OrderStatus, OrderType, PlanStatus
+from ..enums import AccountType, CloseReason, OrderStatus, OrderType, PlanStatus
 from ..events import Duplicate, Rejected
 from ..orderbook.order import Order
 from ..reject import RejectCode
@@ -22,6 +22,7 @@ __all__ = ["HANDLERS", "MAX_BATCH"]
 MAX_BATCH = 50  # Bitget's batch limit
 _CANCELLED = int(OrderStatus.CANCELLED)
 _USER = int(CloseReason.USER)
+_SPOT = int(AccountType.SPOT)
 
 
 def _reject(ctx: Context, command: str, user: int, code: RejectCode, ref: str) -> None:
@@ -87,8 +88,10 @@ def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAll) -> None:
     if market is None:
         _reject(ctx, "CancelAll", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
         return
+    # spot orders only: margin orders (bound to a margin account) have their own cancel paths
     mine = [o for o in state.orders.values()
-            if o.user == cmd.user and o.symbol == cmd.symbol and o.resting] \
+            if o.user == cmd.user and o.symbol == cmd.symbol and o.resting
+            and o.base_balance is not None and o.base_balance.account == _SPOT] \
         if type(cmd.user) is int else []
     for order in mine:  # dict order = order id order: deterministic
         close_order(state, ctx, market, order, _CANCELLED, _USER)
