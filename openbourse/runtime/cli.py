@@ -163,7 +163,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print(f"error: {exc} (stop the server first)", file=sys.stderr)
         return 1
     try:
-        for name in ("private.sqlite", "market.sqlite", "products.sqlite"):
+        for name in ("private.sqlite", "market.sqlite", "products.sqlite", "futures.sqlite",
+                     "futures-market.sqlite"):
             for suffix in ("", "-wal", "-shm"):
                 (data_dir / (name + suffix)).unlink(missing_ok=True)
     finally:

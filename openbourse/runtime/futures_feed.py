@@ -47,7 +47,9 @@ _TIMEOUT = 10.0
 def open_futures_views(node: Any) -> List[Any]:
     """Build the futures projection for ``node`` (before recovery) and return it as an
     extra view (``last_seq``, ``on_events``, ``start``, ``close``)."""
-    views = FuturesViews({}, str(node.config.data_dir))
+    users = getattr(node, "users", None)  # real users' history goes to SQLite, uncapped
+    views = FuturesViews({}, str(node.config.data_dir),
+                         tracked=users.is_user if users is not None else None)
     runtime = FuturesRuntime(node, views)
     node.views.futures = views
     from ..adapters.api.ws.mix_feed import register_futures_ws

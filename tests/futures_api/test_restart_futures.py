@@ -1,6 +1,6 @@
 """Futures read models survive a restart (clean stop, then SIGKILL): positions, open
 orders, plans, order history, fills, settings and mark candles come back, rebuilt from
-``futures-views.pickle`` plus the journal tail."""
+``futures.sqlite`` (state and history) plus the journal tail."""
 from __future__ import annotations
 
 import signal

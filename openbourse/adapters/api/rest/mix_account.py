@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ....core.futures import commands as fc
 from ....core.futures.enums import PRODUCT_ACCOUNT, HoldSide, MarginMode
 from ....core.units import from_units
-from ...readmodels.futures import ContractInfo, FuturesViews
+from ...readmodels.futures import ContractInfo, FuturesViews, Page
 from ..errors import ApiError, E
 from ..params import amount_units
 from .context import ApiContext, Req
@@ -340,27 +340,24 @@ async def history_position(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     symbol = req.params.text("symbol", required=False)
     if symbol is not None:
         contract(views, symbol, product if product != -1 else None)
+    page = _history_page(views, req, product, symbol)  # by position id, opening time
+    found = views.history("positions", req.user, page)
+    with views.lock:
+        rows = [history_position_row(views.catalog.markets[r.event.symbol], r) for r in found]
+    return {"list": rows, "endId": rows[-1]["positionId"] if rows else None}
+
+
+def _history_page(views: FuturesViews, req: Req, product: Optional[int],
+                  symbol: Optional[str]) -> Page:
+    """``idLessThan``/``startTime``/``endTime``/``limit`` (1..100, default 20) over the
+    contracts of ``product`` (``None``: all) or ``symbol``."""
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(20, 100)
-    rows: List[Dict[str, Any]] = []
     with views.lock:
-        data = views.users.get(req.user)
-        for rec in reversed(list(data.position_history) if data else []):
-            e = rec.event
-            info = views.catalog.markets.get(e.symbol)
-            if info is None or (symbol is not None and e.symbol != symbol):
-                continue
-            if product is not None and info.product_type != product:
-                continue
-            ts = e.opened_ns // 1_000_000
-            if (start is not None and ts < start) or (end is not None and ts > end):
-                continue
-            if id_lt is not None and e.position_id >= id_lt:
-                continue
-            rows.append(history_position_row(info, rec))
-            if len(rows) == limit:
-                break
-    return {"list": rows, "endId": rows[-1]["positionId"] if rows else None}
+        symbols = frozenset(s for s, info in views.catalog.markets.items()
+                            if (product is None or info.product_type == product)
+                            and (symbol is None or s == symbol))
+    return Page(start, end, id_lt, limit, {"symbol": symbols})
 
 
 @route("GET", "mix/account/bill", family="query", permission="read",
@@ -372,25 +369,10 @@ async def bills(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     views = views_of(ctx)
     product = product_type(req.params)
     symbol = req.params.text("symbol", required=False)
-    start, end, id_lt = page_args(req.params)
-    limit = req.params.limit(20, 100)
-    rows: List[Dict[str, Any]] = []
+    found = views.history("bills", req.user, _history_page(views, req, product, symbol))
     with views.lock:
-        data = views.users.get(req.user)
-        for bill_id, sym, coin, kind, amount, ts_ns in reversed(list(data.bills) if data else []):
-            info = views.catalog.markets.get(sym)
-            if info is None or info.product_type != product:
-                continue
-            if symbol is not None and sym != symbol:
-                continue
-            ts = ts_ns // 1_000_000
-            if (start is not None and ts < start) or (end is not None and ts > end):
-                continue
-            if id_lt is not None and bill_id >= id_lt:
-                continue
-            rows.append({"billId": str(bill_id), "symbol": sym, "amount": info.amount_str(amount),
-                         "fee": "0", "feeByCoupon": "", "businessType": kind, "coin": coin,
-                         "cTime": str(ts)})
-            if len(rows) == limit:
-                break
+        rows = [{"billId": str(b.bill_id), "symbol": b.symbol,
+                 "amount": views.catalog.markets[b.symbol].amount_str(b.amount), "fee": "0",
+                 "feeByCoupon": "", "businessType": b.kind, "coin": b.coin,
+                 "cTime": str(b.ts_ns // 1_000_000)} for b in found]
     return {"bills": rows, "endId": rows[-1]["billId"] if rows else None}

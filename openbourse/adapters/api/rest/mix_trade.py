@@ -10,14 +10,14 @@ where closing a long is ``side=buy`` + ``tradeSide=close`` (ccxt flips the side 
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Collection, Dict, FrozenSet, List, Optional, Tuple
 
 from ....core.enums import Force, OrderType, Stp
 from ....core.futures import commands as fc
 from ....core.futures import events as fe
 from ....core.futures.enums import HoldSide, PlanType, TradeSide
 from ....core.reject import RejectCode
-from ...readmodels.futures import ContractInfo, FuturesViews
+from ...readmodels.futures import ContractInfo, FuturesViews, Page
 from ..errors import ApiError, E, reject_error
 from ..params import FORCES, ORDER_TYPES, SIDES, STP_MODES, Params
 from .context import ApiContext, Req, first_reject
@@ -501,35 +501,41 @@ def _scoped(ctx: ApiContext, req: Req) -> Tuple[FuturesViews, Optional[int], Opt
     return views, product, symbol
 
 
-def _page(rows: List[Any], req: Req, id_of: Any, ts_of: Any, keep: Any, limit_max: int = 100) -> List[Any]:
+Where = Dict[str, Optional[Collection[Any]]]
+
+
+def _one(value: Any) -> Optional[Tuple[Any]]:
+    return None if value is None else (value,)
+
+
+def _symbols(views: FuturesViews, product: Optional[int], symbol: Optional[str]) -> FrozenSet[str]:
+    """The contracts a listing shows: ``symbol``, else every listed contract of ``product``."""
+    if symbol is not None:
+        return frozenset((symbol,))
+    with views.lock:
+        return frozenset(s for s, info in views.catalog.markets.items()
+                         if product is None or info.product_type == product)
+
+
+def _listing(views: FuturesViews, req: Req, kind: str, where: Where, render: Any,
+             list_key: str, id_key: str) -> Dict[str, Any]:
+    """One page of the caller's ``kind`` records (``FuturesViews.history``), newest first:
+    ``startTime``/``endTime`` bound the creation time, ``idLessThan`` is the cursor,
+    ``limit`` 1..100 (default 100); ``endId`` is the last row's ``id_key``."""
     start, end, id_lt = page_args(req.params)
-    limit = req.params.limit(100, limit_max)
-    out = []
-    for rec in rows:
-        if not keep(rec):
-            continue
-        ts = ts_of(rec) // 1_000_000
-        if (start is not None and ts < start) or (end is not None and ts > end):
-            continue
-        if id_lt is not None and id_of(rec) >= id_lt:
-            continue
-        out.append(rec)
-        if len(out) == limit:
-            break
-    return out
+    limit = req.params.limit(100, 100)
+    rows = views.history(kind, req.user, Page(start, end, id_lt, limit, where))
+    with views.lock:
+        out = [render(views.catalog.markets[r.symbol], r) for r in rows]
+    return {list_key: out or None, "endId": out[-1][id_key] if out else None}
 
 
-def _keep_order(views: FuturesViews, product: Optional[int], symbol: Optional[str], req: Req) -> Any:
+def _order_where(views: FuturesViews, product: Optional[int], symbol: Optional[str],
+                 req: Req) -> Where:
     order_id = req.params.order_id() if req.params.has("orderId") else None
     client_oid = req.params.client_oid() or None
-
-    def keep(rec: Any) -> bool:
-        info = views.catalog.markets.get(rec.symbol)
-        return (info is not None and (product is None or info.product_type == product)
-                and (symbol is None or rec.symbol == symbol)
-                and (order_id is None or rec.order_id == order_id)
-                and (client_oid is None or rec.client_oid == client_oid))
-    return keep
+    return {"symbol": _symbols(views, product, symbol), "order_id": _one(order_id),
+            "client_oid": _one(client_oid)}
 
 
 @route("GET", "mix/order/detail", family="query", permission="read",
@@ -545,31 +551,19 @@ async def detail(ctx: ApiContext, req: Req) -> Dict[str, Any]:
         return order_row(info, rec)
 
 
-def _order_list(views: FuturesViews, rows: List[Any]) -> Dict[str, Any]:
-    out = []
-    for rec in rows:
-        info = views.catalog.markets[rec.symbol]
-        out.append(order_row(info, rec))
-    return {"entrustedList": out or None, "endId": out[-1]["orderId"] if out else None}
-
-
 @route("GET", "mix/order/orders-pending", family="query", permission="read", params=_QUERY,
        required=("productType",))
 async def orders_pending(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Open orders, newest first (``data.entrustedList``, cursor ``endId``)."""
     views, product, symbol = _scoped(ctx, req)
     status = req.params.text("status", required=False)
-    with views.lock:
-        data = views.users.get(req.user)
-        rows = sorted(data.open_orders.values(), key=lambda o: -o.order_id) if data else []
-        keep = _keep_order(views, product, symbol, req)
-        if status is not None:
-            wanted = {"live": 0, "partially_filled": 1}.get(status.lower())
-            if wanted is None:
-                raise ApiError(E.PARAM_INVALID, "Parameter verification failed: status")
-            base_keep = keep
-            keep = lambda r: base_keep(r) and r.status == wanted  # noqa: E731
-        return _order_list(views, _page(rows, req, lambda r: r.order_id, lambda r: r.c_ns, keep))
+    where = _order_where(views, product, symbol, req)
+    if status is not None:
+        wanted = {"live": 0, "partially_filled": 1}.get(status.lower())
+        if wanted is None:
+            raise ApiError(E.PARAM_INVALID, "Parameter verification failed: status")
+        where["status"] = (wanted,)
+    return _listing(views, req, "open_orders", where, order_row, "entrustedList", "orderId")
 
 
 @route("GET", "mix/order/orders-history", family="query", permission="read", params=_QUERY,
@@ -577,29 +571,15 @@ async def orders_pending(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 async def orders_history(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Filled and cancelled orders, newest first (``data.entrustedList``, cursor ``endId``)."""
     views, product, symbol = _scoped(ctx, req)
-    with views.lock:
-        data = views.users.get(req.user)
-        rows = sorted(data.closed_orders, key=lambda o: -o.order_id) if data else []
-        keep = _keep_order(views, product, symbol, req)
-        return _order_list(views, _page(rows, req, lambda r: r.order_id, lambda r: r.c_ns, keep))
+    where = _order_where(views, product, symbol, req)
+    return _listing(views, req, "orders", where, order_row, "entrustedList", "orderId")
 
 
 def _fills(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     views, product, symbol = _scoped(ctx, req)
     order_id = req.params.order_id() if req.params.has("orderId") else None
-    with views.lock:
-        data = views.users.get(req.user)
-        rows = list(reversed(data.fills)) if data else []
-
-        def keep(rec: Any) -> bool:
-            info = views.catalog.markets.get(rec.symbol)
-            return (info is not None and info.product_type == product
-                    and (symbol is None or rec.symbol == symbol)
-                    and (order_id is None or rec.order_id == order_id))
-
-        page = _page(rows, req, lambda r: r.trade_id, lambda r: r.ts_ns, keep)
-        out = [fill_row(views.catalog.markets[r.symbol], r) for r in page]
-    return {"fillList": out or None, "endId": out[-1]["tradeId"] if out else None}
+    where: Where = {"symbol": _symbols(views, product, symbol), "order_id": _one(order_id)}
+    return _listing(views, req, "fills", where, fill_row, "fillList", "tradeId")
 
 
 _FILL_QUERY = ("symbol", "productType", "orderId", "idLessThan", "startTime", "endTime", "limit")
@@ -619,24 +599,15 @@ async def fill_history(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     return _fills(ctx, req)
 
 
-def _plan_keep(views: FuturesViews, product: Optional[int], symbol: Optional[str], req: Req) -> Any:
+def _plan_where(views: FuturesViews, product: Optional[int], symbol: Optional[str],
+                req: Req) -> Where:
     plan_filter = req.params.text("planType", required=False)
     order_id = req.params.order_id() if req.params.has("orderId") else None
     client_oid = req.params.client_oid() or None
-
-    def keep(rec: Any) -> bool:
-        info = views.catalog.markets.get(rec.symbol)
-        return (info is not None and (product is None or info.product_type == product)
-                and (symbol is None or rec.symbol == symbol)
-                and (plan_filter is None or _plan_matches(plan_filter, rec.plan_type))
-                and (order_id is None or rec.plan_id == order_id)
-                and (client_oid is None or rec.client_oid == client_oid))
-    return keep
-
-
-def _plan_list(views: FuturesViews, rows: List[Any]) -> Dict[str, Any]:
-    out = [plan_row(views.catalog.markets[r.symbol], r) for r in rows]
-    return {"entrustedList": out or None, "endId": out[-1]["orderId"] if out else None}
+    types = None if plan_filter is None else frozenset(
+        int(t) for t in PlanType if _plan_matches(plan_filter, int(t)))
+    return {"symbol": _symbols(views, product, symbol), "plan_type": types,
+            "plan_id": _one(order_id), "client_oid": _one(client_oid)}
 
 
 @route("GET", "mix/order/orders-plan-pending", family="plan", permission="read", params=_QUERY,
@@ -645,11 +616,8 @@ async def plans_pending(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Live trigger / TP-SL / trailing orders (``planType`` filters: normal_plan,
     track_plan, profit_loss)."""
     views, product, symbol = _scoped(ctx, req)
-    with views.lock:
-        data = views.users.get(req.user)
-        rows = sorted(data.open_plans.values(), key=lambda r: -r.plan_id) if data else []
-        keep = _plan_keep(views, product, symbol, req)
-        return _plan_list(views, _page(rows, req, lambda r: r.plan_id, lambda r: r.c_ns, keep))
+    where = _plan_where(views, product, symbol, req)
+    return _listing(views, req, "open_plans", where, plan_row, "entrustedList", "orderId")
 
 
 @route("GET", "mix/order/orders-plan-history", family="plan", permission="read", params=_QUERY,
@@ -657,11 +625,8 @@ async def plans_pending(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 async def plans_history(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Executed, failed and cancelled plan orders, newest first."""
     views, product, symbol = _scoped(ctx, req)
-    with views.lock:
-        data = views.users.get(req.user)
-        rows = sorted(data.closed_plans, key=lambda r: -r.plan_id) if data else []
-        keep = _plan_keep(views, product, symbol, req)
-        return _plan_list(views, _page(rows, req, lambda r: r.plan_id, lambda r: r.c_ns, keep))
+    where = _plan_where(views, product, symbol, req)
+    return _listing(views, req, "plans", where, plan_row, "entrustedList", "orderId")
 
 
 def _live_plan(views: FuturesViews, user: int, p: Params, symbol: str) -> Any:

@@ -168,12 +168,9 @@ class FuturesWsFeed:
                                        (e.taker_user, e.taker_order_id)):
                     if user in users:
                         self._orders.setdefault(user, set()).add(order_id)
-                        data = self.views.users.get(user)
-                        if data is not None:
-                            for rec in reversed(data.fills):
-                                if rec.trade_id == e.trade_id and rec.order_id == order_id:
-                                    self._fills.setdefault(user, []).append(rec)
-                                    break
+                        fill = self.views.recent_fill(user, e.trade_id, order_id)
+                        if fill is not None:
+                            self._fills.setdefault(user, []).append(fill)
             elif kind is fe.PositionChanged or kind is fe.FundingPaid:
                 if e.user in users:
                     info = self.views.catalog.markets.get(e.symbol)
@@ -216,17 +213,14 @@ class FuturesWsFeed:
                         rows.append((info.product_type, rec.symbol, ws_order_row(info, rec)))
                 self._push(user, "orders", rows, now_ms)
             for user, ids in plans.items():
-                data = views.users.get(user)
                 rows = []
                 for plan_id in sorted(ids):
-                    rec = data.open_plans.get(plan_id) if data else None
-                    if rec is None and data is not None:
-                        rec = next((p for p in reversed(data.closed_plans) if p.plan_id == plan_id), None)
-                    info = views.catalog.markets.get(rec.symbol) if rec else None
-                    if rec is not None and info is not None:
-                        row = plan_row(info, rec)
-                        row["instId"] = rec.symbol
-                        rows.append((info.product_type, rec.symbol, row))
+                    plan = views.plan(user, plan_id)  # live, pending or already in SQLite
+                    info = views.catalog.markets.get(plan.symbol) if plan else None
+                    if plan is not None and info is not None:
+                        row = plan_row(info, plan)
+                        row["instId"] = plan.symbol
+                        rows.append((info.product_type, plan.symbol, row))
                 self._push(user, "orders-algo", rows, now_ms)
             for user, recs in fills.items():
                 rows = []

@@ -2,7 +2,7 @@
 
 One object per node, fed ``on_events(seq, command, events)`` by the sequencer (listener
 thread, and during recovery by the journal replay) and read by the REST handlers and the
-WebSocket feeds (event loop); one re-entrant lock guards it.
+WebSocket feeds (event loop); one re-entrant lock guards the memory side.
 
 What it keeps:
 
@@ -11,23 +11,44 @@ What it keeps:
   WebSocket ``books`` checksum logic are the spot ones;
 * prices per contract (index, mark, last, predicted funding) and mark/index candles;
 * funding history per contract; per user: settings (position mode, margin mode,
-  leverage), futures balances, open positions, position history, open/closed orders,
-  fills, plans, funding payments.
+  leverage), futures balances, open positions, open orders and plans;
+* per user *history*: closed orders, fills, closed plans, closed positions and bills.
 
-Persistence: the whole projection (except the public market, which has its own SQLite
-file) is pickled to ``futures-views.pickle`` with the seq it covers, at most every few
-seconds and on close; on start the node replays the journal after ``last_seq``.
-History is capped per user (Bitget keeps 90 days; the demo keeps the newest rows).
+Persistence (``futures.sqlite``, ``store.py``), like the spot private views: history rows
+of real users (``tracked``) are appended to per-user pending deques on the listener
+thread (read-your-writes), and a flusher thread writes them to SQLite, one transaction
+per flush with the seq it covers; they leave memory only after their commit, so a row is
+always visible in memory or in SQLite (``history`` merges both).  History has no cap.
+The current state (everything but history and the public market, which has its own
+``futures-market.sqlite``) is pickled into the same database with its seq every few
+seconds and on close, in the same transaction as every history row up to that seq; on
+start the node replays the journal after that seq (history rows written ahead of the
+state are written again, unchanged).  Simulator accounts (not ``tracked``) keep only their
+newest ``_SIM_HISTORY`` rows of each kind, in memory (and in the state blob).
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
 import threading
+import time
 from collections import deque
-from dataclasses import dataclass, field
-from typing import Any, Deque, Dict, Iterable, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field, replace
+from typing import (
+    Any,
+    Callable,
+    Deque,
+    Dict,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+)
 
 from ....core import events as ev
 from ....core.enums import AccountType, OrderType
@@ -37,8 +58,10 @@ from ..market import MarketData
 from ..market.candles import GRANULARITIES, Candle
 from ..market.data import _Series
 from .contracts import ContractInfo, FuturesCatalog, contract_from_event
+from .store import TABLES, FuturesStore, Page
 
-__all__ = ["FuturesViews", "OrderRec", "FillRec", "PlanRec", "PositionRec", "FUTURES_ACCOUNTS"]
+__all__ = ["FuturesViews", "OrderRec", "FillRec", "PlanRec", "PositionRec", "BillRec", "Page",
+           "FUTURES_ACCOUNTS"]
 
 _log = logging.getLogger(__name__)
 
@@ -47,12 +70,13 @@ FUTURES_ACCOUNTS = (
     int(AccountType.USDC_FUTURES),
     int(AccountType.COIN_FUTURES),
 )
-_HISTORY = 2000  # closed orders / fills / plans / positions / bills kept per user
 _FUNDING = 1000  # funding settlements kept per contract
 _CANDLES = 1000  # mark / index candles kept per granularity
-_PICKLE_VERSION = 1
+_STATE_VERSION = 2
 _SIMULATED = 900_000_000  # user ids of the simulated market makers (adapters/marketdata)
-_SIM_HISTORY = 50
+_SIM_HISTORY = 50  # history rows of each kind kept (in memory only) per untracked account
+_INLINE_FLUSH = 20_000  # pending history rows that make a replay (no flusher yet) flush
+_HISTORY_KINDS = ("closed_orders", "fills", "closed_plans", "position_history", "bills")
 
 
 @dataclass
@@ -154,6 +178,22 @@ class PositionRec:
         return e.user, e.symbol, e.hold_side
 
 
+class BillRec(NamedTuple):
+    """One futures account bill (funding fee, liquidation loss)."""
+
+    bill_id: int
+    user: int
+    symbol: str
+    coin: str
+    kind: str  # Bitget businessType
+    amount: int
+    ts_ns: int
+
+
+def _history() -> Deque[Any]:
+    return deque()
+
+
 @dataclass
 class UserData:
     pos_mode: Dict[int, int] = field(default_factory=dict)  # product type -> PosMode
@@ -162,14 +202,16 @@ class UserData:
     auto_margin: Dict[Tuple[str, int], int] = field(default_factory=dict)
     balances: Dict[Tuple[int, str], Tuple[int, int, int]] = field(default_factory=dict)
     positions: Dict[Tuple[str, int], PositionRec] = field(default_factory=dict)
-    position_history: Deque[PositionRec] = field(default_factory=lambda: deque(maxlen=_HISTORY))
     open_orders: Dict[int, OrderRec] = field(default_factory=dict)
-    closed_orders: Deque[OrderRec] = field(default_factory=lambda: deque(maxlen=_HISTORY))
-    fills: Deque[FillRec] = field(default_factory=lambda: deque(maxlen=_HISTORY))
     open_plans: Dict[int, PlanRec] = field(default_factory=dict)
-    closed_plans: Deque[PlanRec] = field(default_factory=lambda: deque(maxlen=_HISTORY))
-    bills: Deque[Tuple[int, str, str, str, int, int]] = field(
-        default_factory=lambda: deque(maxlen=_HISTORY))  # (id, symbol, coin, type, amount, ts_ns)
+    #: history not yet in SQLite (tracked users; oldest first), or the newest
+    #: ``_SIM_HISTORY`` rows of a simulator account (never written to SQLite)
+    position_history: Deque[PositionRec] = field(default_factory=_history)
+    closed_orders: Deque[OrderRec] = field(default_factory=_history)
+    fills: Deque[FillRec] = field(default_factory=_history)
+    closed_plans: Deque[PlanRec] = field(default_factory=_history)
+    bills: Deque[BillRec] = field(default_factory=_history)
+    tracked: bool = True
 
 
 @dataclass
@@ -184,15 +226,117 @@ class PriceState:
     ts_ns: int = 0
 
 
-class FuturesViews:
-    """See the module doc.  ``listeners`` get ``(kind, payload)`` after each command."""
+# -- history kinds: how a record is keyed, filtered, stored and read back -------------------
+def _fields_of(cls: Any) -> int:
+    return len(cls.__dataclass_fields__)
 
-    def __init__(self, assets: Dict[str, int], data_dir: Optional[str] = None) -> None:
+
+def _decode_dc(cls: Any) -> Callable[[List[Any]], Any]:
+    n = _fields_of(cls)
+    return lambda values: cls(*values[:n])
+
+
+def _encode_dc(rec: Any) -> List[Any]:
+    return list(rec.__dict__.values())
+
+
+def _encode_position(rec: PositionRec) -> List[Any]:
+    return [list(rec.event), rec.open_size, rec.open_value, rec.close_size, rec.close_value,
+            rec.close_ns]
+
+
+def _decode_position(values: List[Any]) -> PositionRec:
+    names = fe.PositionChanged._fields
+    event = list(values[0][:len(names)])
+    event += [0] * (len(names) - len(event))  # a field added since the row was written
+    return PositionRec(fe.PositionChanged(*event), *values[1:6])
+
+
+def _decode_bill(values: List[Any]) -> BillRec:
+    return BillRec(*values[:len(BillRec._fields)])
+
+
+class _Kind(NamedTuple):
+    table: Optional[str]  # history table (None: live rows, memory only)
+    rows: str  # the UserData attribute holding the memory side
+    key: Callable[[Any], Tuple[int, ...]]  # newest first = key descending
+    attr: Callable[[Any, str], Any]  # filter / store column of a record
+    encode: Callable[[Any], List[Any]]
+    decode: Callable[[List[Any]], Any]
+
+
+def _plain(ts: str) -> Callable[[Any, str], Any]:
+    def attr(rec: Any, column: str) -> Any:
+        return getattr(rec, ts) // 1_000_000 if column == "c_ms" else getattr(rec, column)
+    return attr
+
+
+def _position_attr(rec: PositionRec, column: str) -> Any:
+    if column == "c_ms":
+        return rec.event.opened_ns // 1_000_000
+    return getattr(rec.event, column)
+
+
+_ORDER = _Kind("orders", "closed_orders", lambda r: (r.order_id,), _plain("c_ns"), _encode_dc,
+               _decode_dc(OrderRec))
+_PLAN = _Kind("plans", "closed_plans", lambda r: (r.plan_id,), _plain("c_ns"), _encode_dc,
+              _decode_dc(PlanRec))
+KINDS: Dict[str, _Kind] = {
+    "orders": _ORDER,
+    "fills": _Kind("fills", "fills", lambda r: (r.trade_id, r.order_id), _plain("ts_ns"),
+                   _encode_dc, _decode_dc(FillRec)),
+    "plans": _PLAN,
+    "positions": _Kind("positions", "position_history", lambda r: (r.event.position_id,),
+                       _position_attr, _encode_position, _decode_position),
+    "bills": _Kind("bills", "bills", lambda r: (r.bill_id,), _plain("ts_ns"), list,
+                   _decode_bill),
+    "open_orders": _ORDER._replace(table=None, rows="open_orders"),
+    "open_plans": _PLAN._replace(table=None, rows="open_plans"),
+}
+_KIND_OF_ROWS = {k.rows: k for k in KINDS.values() if k.table is not None}
+
+
+def _keep(kind: _Kind, rec: Any, page: Page) -> bool:
+    if page.start_ms is not None or page.end_ms is not None:
+        ms = kind.attr(rec, "c_ms")
+        if (page.start_ms is not None and ms < page.start_ms) or \
+                (page.end_ms is not None and ms > page.end_ms):
+            return False
+    if page.id_lt is not None and kind.key(rec)[0] >= page.id_lt:
+        return False
+    for column, allowed in page.where.items():
+        if allowed is not None and kind.attr(rec, column) not in allowed:
+            return False
+    return True
+
+
+def _store_row(kind: _Kind, rec: Any) -> Tuple[Any, ...]:
+    assert kind.table is not None
+    columns = TABLES[kind.table].columns[:-1]
+    return (*(kind.attr(rec, c) for c in columns),
+            json.dumps(kind.encode(rec), separators=(",", ":")))
+
+
+def _default_tracked(user: int) -> bool:
+    return 0 < user < _SIMULATED
+
+
+class FuturesViews:
+    """See the module doc.  ``listeners`` get ``(kind, payload)`` after each command.
+
+    ``tracked(user)`` tells real users (history in SQLite, uncapped) from simulator
+    accounts (a short in-memory history); the node passes the user directory's ``is_user``.
+    """
+
+    def __init__(self, assets: Dict[str, int], data_dir: Optional[str] = None,
+                 tracked: Optional[Callable[[int], bool]] = None) -> None:
         self.lock = threading.RLock()
         self.catalog = FuturesCatalog(assets)
         path = os.path.join(data_dir, "futures-market.sqlite") if data_dir else None
         self.market = MarketData(path)
-        self._pickle_path = os.path.join(data_dir, "futures-views.pickle") if data_dir else None
+        self.store = FuturesStore(os.path.join(data_dir, "futures.sqlite") if data_dir else None)
+        self._legacy_pickle = os.path.join(data_dir, "futures-views.pickle") if data_dir else None
+        self._tracked = tracked or _default_tracked
         self.last_seq = 0
         self.users: Dict[int, UserData] = {}
         self.prices: Dict[str, PriceState] = {}
@@ -201,80 +345,139 @@ class FuturesViews:
         self.funding: Dict[str, Deque[Any]] = {}
         self.insurance: Dict[str, int] = {}
         self.orders_by_id: Dict[int, OrderRec] = {}  # open orders only (any user)
-        self._closed_index: Dict[int, OrderRec] = {}  # recently closed, for order detail
-        self._closed_order_ids: Deque[int] = deque(maxlen=50_000)
+        self._accepted: Dict[int, OrderRec] = {}  # orders accepted by the current command
         self._bill_id = 0
         self._last_trade_price: Dict[str, int] = {}
-        self._saved_seq = 0
-        self._saver: Optional[threading.Thread] = None
+        self._dirty: Set[int] = set()  # tracked users with pending history rows
+        self._pending = 0  # pending history rows (approximate: only grows between flushes)
+        self._flushed_seq = 0  # history in SQLite up to here
+        self._state_seq = 0  # state blob in SQLite at this seq
+        self._flush_lock = threading.Lock()
+        self._thread: Optional[threading.Thread] = None
         self._stop = threading.Event()
+        self._state_every_s = 10.0
+        self._state_at = time.monotonic()
         #: callbacks ``fn(events)`` run under the lock after each command (WS feeds)
         self.listeners: List[Any] = []
         self._load()
 
     # -- lifecycle (node extra view protocol: last_seq, on_events, start, close) ---------
-    def start(self, interval_s: float = 10.0) -> None:
-        if self._pickle_path is None or self._saver is not None:
+    def start(self, interval_s: float = 0.2, state_every_s: float = 10.0) -> None:
+        """Run the flusher: history every ``interval_s``, the state every ``state_every_s``."""
+        if self._thread is not None:
             return
+        self._state_every_s = state_every_s
 
         def run() -> None:
             while not self._stop.wait(interval_s):
                 try:
-                    self.save()
+                    self.flush()
                 except Exception:  # noqa: BLE001
-                    _log.exception("futures views: save failed")
+                    _log.exception("futures views: flush failed")
 
-        self._saver = threading.Thread(target=run, name="futures-views-save", daemon=True)
-        self._saver.start()
+        self._thread = threading.Thread(target=run, name="futures-views-flush", daemon=True)
+        self._thread.start()
 
     def close(self) -> None:
         self._stop.set()
-        if self._saver is not None:
-            self._saver.join()
-            self._saver = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         self.save()
         with self.lock:
             self.market.close()
+        self.store.close()
 
     def save(self) -> None:
-        if self._pickle_path is None:
-            return
-        with self.lock:
-            if self.last_seq == self._saved_seq:
-                return
-            self.market.flush()
-            blob = pickle.dumps(self._state(), protocol=pickle.HIGHEST_PROTOCOL)
-            seq = self.last_seq
-        tmp = self._pickle_path + ".tmp"
-        with open(tmp, "wb") as handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self._pickle_path)
-        self._saved_seq = seq
+        """Write the pending history and the state (at ``last_seq``) now."""
+        self.flush(state=True)
+
+    def flush(self, state: Optional[bool] = None) -> None:
+        """Write the pending history rows of tracked users (and, when ``state`` or when
+        the state is older than ``state_every_s``, the state blob) in one transaction
+        with the seq they cover; then drop the written rows from memory."""
+        with self._flush_lock:
+            with_state = bool(state) or (
+                state is None and time.monotonic() - self._state_at >= self._state_every_s)
+            with self.lock:
+                seq = self.last_seq
+                if seq == self._flushed_seq and (not with_state or seq == self._state_seq):
+                    return
+                taken: Dict[int, Tuple[int, ...]] = {}
+                recs: Dict[str, List[Any]] = {name: [] for name in _HISTORY_KINDS}
+                for user in self._dirty:
+                    data = self.users[user]
+                    counts = []
+                    for name in _HISTORY_KINDS:
+                        rows: Deque[Any] = getattr(data, name)
+                        recs[name].extend(rows)
+                        counts.append(len(rows))
+                    taken[user] = tuple(counts)
+                self._dirty = set()
+                self._pending = 0
+                blob = None
+                if with_state:
+                    self.market.flush()  # never behind the state (it skips seqs it has)
+                    blob = pickle.dumps(self._state(), protocol=pickle.HIGHEST_PROTOCOL)
+            # closed records are immutable: encode them outside the lock
+            rows_by_table: Dict[str, List[Tuple[Any, ...]]] = {}
+            for name, items in recs.items():
+                kind = _KIND_OF_ROWS[name]
+                assert kind.table is not None
+                rows_by_table[kind.table] = [_store_row(kind, r) for r in items]
+            try:
+                self.store.write(seq, rows_by_table, blob)
+            except BaseException:
+                with self.lock:
+                    self._dirty.update(taken)
+                raise
+            with self.lock:
+                for user, taken_counts in taken.items():
+                    data = self.users[user]
+                    for name, n in zip(_HISTORY_KINDS, taken_counts):
+                        rows = getattr(data, name)
+                        for _ in range(n):
+                            rows.popleft()
+                self._flushed_seq = seq
+                if blob is not None:
+                    self._state_seq = seq
+            if blob is not None:
+                self._state_at = time.monotonic()
+                if self._legacy_pickle and os.path.exists(self._legacy_pickle):
+                    os.remove(self._legacy_pickle)  # superseded by futures.sqlite
 
     def _state(self) -> Dict[str, Any]:
+        users = {}
+        for user, data in self.users.items():
+            if data.tracked:  # their history is in (or goes to) SQLite, not in the blob
+                data = replace(data, position_history=deque(), closed_orders=deque(),
+                               fills=deque(), closed_plans=deque(), bills=deque())
+            users[user] = data
         return {
-            "version": _PICKLE_VERSION, "last_seq": self.last_seq, "contracts": self.catalog.markets,
-            "users": self.users, "prices": self.prices, "mark": self.mark_candles,
-            "index": self.index_candles, "funding": self.funding, "insurance": self.insurance,
-            "orders_by_id": self.orders_by_id, "closed": list(self._closed_index.values()),
-            "bill_id": self._bill_id, "assets": dict(self.catalog.assets),
+            "version": _STATE_VERSION, "last_seq": self.last_seq,
+            "contracts": self.catalog.markets, "users": users, "prices": self.prices,
+            "mark": self.mark_candles, "index": self.index_candles, "funding": self.funding,
+            "insurance": self.insurance, "bill_id": self._bill_id,
+            "assets": dict(self.catalog.assets), "last_trade_price": self._last_trade_price,
         }
 
     def _load(self) -> None:
-        if self._pickle_path is None or not os.path.exists(self._pickle_path):
+        found = self.store.load_state()
+        if found is None:
+            if self._legacy_pickle and os.path.exists(self._legacy_pickle):
+                _log.warning("futures views: rebuilding %s from the journal (history no longer "
+                             "capped)", self.store.path)
             return
         try:
-            with open(self._pickle_path, "rb") as handle:
-                state = pickle.load(handle)  # noqa: S301 - our own file in the 0700 data dir
-            if state.get("version") != _PICKLE_VERSION:
+            state = pickle.loads(found[1])  # our own database in the 0700 data dir
+            if state.get("version") != _STATE_VERSION or state["last_seq"] != found[0]:
                 raise ValueError("version")
         except Exception:  # noqa: BLE001 - unreadable: rebuild from the journal
-            _log.warning("futures views: %s unreadable, rebuilding from the journal",
-                         self._pickle_path)
+            _log.warning("futures views: state in %s unreadable, rebuilding from the journal",
+                         self.store.path)
             return
-        self.last_seq = self._saved_seq = state["last_seq"]
+        self.last_seq = self._state_seq = state["last_seq"]
+        self._flushed_seq = self.last_seq
         self.catalog.markets.update(state["contracts"])
         self.users = state["users"]
         self.prices = state["prices"]
@@ -282,12 +485,11 @@ class FuturesViews:
         self.index_candles = state["index"]
         self.funding = state["funding"]
         self.insurance = state["insurance"]
-        self.orders_by_id = state["orders_by_id"]
-        for rec in state["closed"]:
-            self._closed_index[rec.order_id] = rec
-            self._closed_order_ids.append(rec.order_id)
         self._bill_id = state["bill_id"]
         self.catalog.assets.update(state.get("assets", {}))
+        self._last_trade_price = state.get("last_trade_price", {})
+        for data in self.users.values():
+            self.orders_by_id.update(data.open_orders)
 
     # -- projection ---------------------------------------------------------------------
     def on_events(self, seq: int, command: object, events: Sequence[object]) -> None:
@@ -295,6 +497,7 @@ class FuturesViews:
             return
         with self.lock:
             self.last_seq = seq
+            self._accepted.clear()
             translated: List[object] = []
             for event in events:
                 handler = _HANDLERS.get(type(event))
@@ -303,26 +506,36 @@ class FuturesViews:
             if type(command) is fc.PlaceFuturesOrder and (command.tp_trigger or command.sl_trigger):
                 for event in events:  # the preset TP/SL is on the command, not the event
                     if type(event) is fe.FuturesOrderAccepted:
-                        rec = self.orders_by_id.get(event.order_id) or self._closed_index.get(
-                            event.order_id)
+                        rec = self._accepted.get(event.order_id)
                         if rec is not None:
                             rec.tp_trigger, rec.tp_price = command.tp_trigger, command.tp_price
                             rec.sl_trigger, rec.sl_price = command.sl_trigger, command.sl_price
+            self._accepted.clear()
             self.market.on_events(seq, command, translated)
             for listener in self.listeners:
                 try:
                     listener(events)
                 except Exception:  # noqa: BLE001
                     _log.exception("futures views listener failed")
+        if self._pending >= _INLINE_FLUSH and self._thread is None:
+            self.flush(state=False)  # a long replay before the flusher runs: bound memory
 
     def user(self, user: int) -> UserData:
         data = self.users.get(user)
         if data is None:
             data = self.users[user] = UserData()
-            if user >= _SIMULATED:  # demo market makers: keep their history short
-                for name in ("position_history", "closed_orders", "fills", "closed_plans", "bills"):
+            if not self._tracked(user):  # simulator accounts: a short history, memory only
+                data.tracked = False
+                for name in _HISTORY_KINDS:
                     setattr(data, name, deque(maxlen=_SIM_HISTORY))
         return data
+
+    def _add(self, user: int, data: UserData, name: str, rec: Any) -> None:
+        """Append one history record (pending until flushed, for tracked users)."""
+        getattr(data, name).append(rec)
+        if data.tracked:
+            self._dirty.add(user)
+            self._pending += 1
 
     def _asset_listed(self, e: Any, out: List[object]) -> None:
         self.catalog.assets[e.asset] = e.scale
@@ -366,6 +579,7 @@ class FuturesViews:
                        e.margin_mode, e.leverage, e.kind, e.plan_id, e.ts_ns, e.ts_ns,
                        pos_mode=pos_mode)
         self.orders_by_id[e.order_id] = rec
+        self._accepted[e.order_id] = rec
         self.user(e.user).open_orders[e.order_id] = rec
         out.append(ev.OrderAccepted(e.seq, e.ts_ns, e.order_id, e.user, e.symbol, e.side,
                                     e.order_type, e.force, e.price, e.size, 0, e.client_oid, 0,
@@ -389,7 +603,7 @@ class FuturesViews:
                 rec.status = 1
                 rec.u_ns = e.ts_ns
             data = self.user(user)
-            data.fills.append(FillRec(
+            self._add(user, data, "fills", FillRec(
                 e.trade_id, order_id, user, e.symbol, side,
                 rec.trade_side if rec else -1, rec.hold_side if rec else 0,
                 rec.order_type if rec else int(OrderType.LIMIT), e.price, e.size, e.value, fee,
@@ -413,16 +627,9 @@ class FuturesViews:
             rec.status, rec.reason, rec.u_ns = e.status, e.reason, e.ts_ns
             rec.filled, rec.filled_value, rec.fee, rec.pnl = (e.filled_size, e.filled_value,
                                                               e.fee, e.pnl)
-            data.closed_orders.append(rec)
-            self._remember_closed(rec)
+            self._add(e.user, data, "closed_orders", rec)
         out.append(ev.OrderClosed(e.seq, e.ts_ns, e.order_id, e.user, e.symbol, e.status,
                                   e.reason, e.filled_size, e.filled_value))
-
-    def _remember_closed(self, rec: OrderRec) -> None:
-        if len(self._closed_order_ids) == self._closed_order_ids.maxlen:
-            self._closed_index.pop(self._closed_order_ids[0], None)
-        self._closed_order_ids.append(rec.order_id)
-        self._closed_index[rec.order_id] = rec
 
     def _position(self, e: Any, out: List[object]) -> None:
         data = self.user(e.user)
@@ -449,7 +656,7 @@ class FuturesViews:
         if e.size == 0:
             data.positions.pop(key, None)
             rec.close_ns = e.ts_ns
-            data.position_history.append(rec)
+            self._add(e.user, data, "position_history", rec)
         else:
             data.positions[key] = rec
 
@@ -494,7 +701,8 @@ class FuturesViews:
 
     def _bill(self, user: int, symbol: str, coin: str, kind: str, amount: int, ts_ns: int) -> None:
         self._bill_id += 1
-        self.user(user).bills.append((self._bill_id, symbol, coin, kind, amount, ts_ns))
+        self._add(user, self.user(user), "bills",
+                  BillRec(self._bill_id, user, symbol, coin, kind, amount, ts_ns))
 
     def _plan_placed(self, e: Any, out: List[object]) -> None:
         info = self.catalog.markets.get(e.symbol)
@@ -520,7 +728,7 @@ class FuturesViews:
             rec.order_id = e.order_id
         else:
             rec.code = e.code
-        data.closed_plans.append(rec)
+        self._add(e.user, data, "closed_plans", rec)
 
     def _plan_triggered(self, e: Any, out: List[object]) -> None:
         self._plan_end(e, 1 if e.order_id else 2, out)
@@ -549,27 +757,84 @@ class FuturesViews:
     def price(self, symbol: str) -> PriceState:
         return self.prices.get(symbol) or PriceState()
 
+    def _decoded(self, name: str, data: Optional[str]) -> Any:
+        return KINDS[name].decode(json.loads(data)) if data is not None else None
+
     def order(self, user: int, order_id: int) -> Optional[OrderRec]:
+        """One of ``user``'s orders, open or closed (memory, then SQLite)."""
         with self.lock:
-            rec = self.orders_by_id.get(order_id) or self._closed_index.get(order_id)
-            if rec is None:
-                data = self.users.get(user)
-                if data is not None:
-                    rec = next((o for o in data.closed_orders if o.order_id == order_id), None)
-            return rec if rec is not None and rec.user == user else None
+            rec = self.orders_by_id.get(order_id)
+            if rec is not None:
+                return rec if rec.user == user else None
+            data = self.users.get(user)
+            for rec in reversed(data.closed_orders if data is not None else ()):
+                if rec.order_id == order_id:
+                    return rec
+            if data is not None and not data.tracked:
+                return None
+        # not pending: if it is closed, its commit came before it left memory
+        return self._decoded("orders", self.store.find("orders", user, "order_id", order_id))
 
     def order_by_client_oid(self, user: int, client_oid: str) -> Optional[OrderRec]:
         with self.lock:
             data = self.users.get(user)
-            if data is None:
+            if data is not None:
+                for rec in data.open_orders.values():
+                    if rec.client_oid == client_oid:
+                        return rec
+                for rec in reversed(data.closed_orders):
+                    if rec.client_oid == client_oid:
+                        return rec
+            if (data is not None and not data.tracked) or not client_oid:
                 return None
-            for rec in data.open_orders.values():
-                if rec.client_oid == client_oid:
-                    return rec
-            for rec in reversed(data.closed_orders):
-                if rec.client_oid == client_oid:
+        return self._decoded("orders", self.store.find("orders", user, "client_oid", client_oid))
+
+    def plan(self, user: int, plan_id: int) -> Optional[PlanRec]:
+        """One of ``user``'s plans, live or ended (memory, then SQLite)."""
+        with self.lock:
+            data = self.users.get(user)
+            if data is not None:
+                found = data.open_plans.get(plan_id)
+                if found is not None:
+                    return found
+                for found in reversed(data.closed_plans):
+                    if found.plan_id == plan_id:
+                        return found
+                if not data.tracked:
+                    return None
+        return self._decoded("plans", self.store.find("plans", user, "plan_id", plan_id))
+
+    def recent_fill(self, user: int, trade_id: int, order_id: int) -> Optional[FillRec]:
+        """A fill projected by the current command (listeners, under the lock: a fill is
+        flushed at the earliest after the command that made it)."""
+        with self.lock:
+            data = self.users.get(user)
+            for rec in reversed(data.fills if data is not None else ()):
+                if rec.trade_id == trade_id and rec.order_id == order_id:
                     return rec
             return None
+
+    def history(self, kind: str, user: int, page: Page) -> List[Any]:
+        """A page of ``user``'s records of ``kind`` (``orders``, ``fills``, ``plans``,
+        ``positions``, ``bills``; ``open_orders``, ``open_plans`` are the live ones),
+        newest first: the rows still in memory merged with SQLite's (memory wins)."""
+        spec = KINDS[kind]
+        if page.empty():
+            return []
+        with self.lock:
+            data = self.users.get(user)
+            rows: Iterable[Any] = getattr(data, spec.rows) if data is not None else ()
+            memory = [r for r in (rows.values() if isinstance(rows, dict) else rows)
+                      if _keep(spec, r, page)]
+            tracked = data.tracked if data is not None else True
+        if spec.table is not None and tracked:
+            seen = {spec.key(r) for r in memory}
+            for text in self.store.query(spec.table, user, page):
+                rec = spec.decode(json.loads(text))
+                if spec.key(rec) not in seen:
+                    memory.append(rec)
+        memory.sort(key=spec.key, reverse=True)
+        return memory[:page.limit]
 
     def mark_or_index_candles(self, kind: str, symbol: str, gran: str, start: Optional[int],
                               end: Optional[int], limit: int) -> List[Candle]:
