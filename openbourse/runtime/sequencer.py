@@ -77,6 +77,7 @@ Listener = Callable[[int, Command, List[Any]], None]
 
 _ACK, _QUERY, _ERROR, _SNAPSHOT = 0, 1, 2, 3  # kinds of items in the ordered ack stream
 _STOP = object()
+_tuple_new = tuple.__new__
 
 
 class Sequencer:
@@ -273,7 +274,11 @@ class Sequencer:
         if ts_ns < self._last_ts_ns:
             ts_ns = self._last_ts_ns
         try:
-            command = command._replace(ts_ns=ts_ns)
+            cls = type(command)
+            if cls._fields[0] == "ts_ns":  # every command's first field: a cheap _replace
+                command = _tuple_new(cls, (ts_ns,) + command[1:])
+            else:
+                command = command._replace(ts_ns=ts_ns)
             body = encode_command(command)
         except Exception as exc:  # noqa: BLE001 - not a command we can journal: refuse it
             acks.append((_ERROR, future, exc))

@@ -155,9 +155,11 @@ def test_ccxt_pro_public_stream(server: Server) -> None:
 def test_rate_limit(make_user, raw) -> None:
     """The wallet family allows a key 10 requests/s (burst 20)."""
     client = raw(make_user({}, perms="read"))
-    codes = [client.get("/api/v2/spot/wallet/deposit-records").json()["code"] for _ in range(40)]
+    # each request differs (limit), or two in the same millisecond would be one replayed
+    codes = [client.get("/api/v2/spot/wallet/deposit-records", f"limit={i}").json()["code"]
+             for i in range(1, 41)]
     assert "429" in codes and codes[0] == "00000"
-    body = client.get("/api/v2/spot/wallet/deposit-records").json()
+    body = client.get("/api/v2/spot/wallet/deposit-records", "limit=41").json()
     assert body["code"] == "429" and body["msg"] == "Request Frequency Is Too High"
     assert issubclass(
         ccxt.bitget().exceptions["exact"]["Request Frequency Is Too High"], ccxt.RateLimitExceeded

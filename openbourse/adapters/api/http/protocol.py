@@ -22,6 +22,15 @@ close: the body is not read).  Requests on one connection are served one at a ti
 (pipelined ones wait in the buffer; reading pauses when it grows past a bound) and a
 peer that stops reading pauses the serving of further requests (``pause_writing``).
 
+Writing the answer: when the transport's own buffer is empty, the answer is written to
+the socket with ``os.write``, which releases the GIL for the system call (on loopback it
+also runs the receiving side's TCP work and wakes the client, tens of microseconds),
+so the sequencer and dispatcher threads keep running meanwhile; ``transport.write``
+(uvloop's) holds the GIL throughout.  Whatever the socket does not take at once, and
+every answer while the transport still buffers earlier bytes or is closing, goes through
+``transport.write`` as before (flow control, errors and ordering unchanged).  Only for a
+plain socket transport (no TLS); anything else always uses ``transport.write``.
+
 Driving the handler: ``respond`` returns a coroutine that only awaits asyncio futures
 (the sequencer's acknowledgement); ``_step`` sends into it and re-arms on the future it
 yields, which is what a task does minus the task object, its registration and the loop
@@ -40,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import re
 import time
 from email.utils import formatdate
@@ -110,6 +120,24 @@ class _DateHeader:
 
 
 _DATE = _DateHeader()
+_write = os.write
+
+
+def _socket_fd(transport: Any) -> int:
+    """The file descriptor answers may be written to directly, or -1 (TLS, not a socket
+    transport, a test double)."""
+    try:
+        if transport.get_extra_info("sslcontext") is not None:
+            return -1
+        if transport.get_extra_info("ssl_object") is not None:
+            return -1
+        sock = transport.get_extra_info("socket")
+        if sock is None or not callable(getattr(transport, "get_write_buffer_size", None)):
+            return -1
+        fd = sock.fileno()
+    except Exception:  # noqa: BLE001 - anything unusual: keep to transport.write
+        return -1
+    return fd if isinstance(fd, int) and fd >= 0 else -1
 
 
 class ConnectionSet:
@@ -173,6 +201,8 @@ class LeanHttpProtocol(asyncio.Protocol):
         self._fields, self._kinds = _field_finder(frozenset(service.headers))
         self._content_type = b"content-type: " + service.content_type + b"\r\n"
         self.transport: Any = None
+        self._fd = -1  # the socket for direct answers (see the module doc), -1: none
+        self._names: Dict[bytes, Tuple[Optional[str], int]] = {}  # header name as sent -> kind
         self.ip = ""
         self._buf: Any = b""  # unparsed input: bytes, or a bytearray while it accumulates
         self._scan = 0  # where to resume looking for the end of a partial head
@@ -192,6 +222,7 @@ class LeanHttpProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
+        self._fd = _socket_fd(transport)
         peer = transport.get_extra_info("peername")
         self.ip = peer[0] if isinstance(peer, tuple) and peer else ""
         self._last = time.monotonic()
@@ -328,12 +359,17 @@ class LeanHttpProtocol(asyncio.Protocol):
         path = path_b.decode("ascii")
         if not path.startswith(self._prefix):
             return _HAND_OFF
-        kinds = self._kinds
+        names = self._names
         headers: Dict[str, str] = {}
         length = -1
         close = False
         for name, value in self._fields(match.string, match.start(), match.end()):
-            field, kind = kinds[name.lower()]
+            entry = names.get(name)
+            if entry is None:  # the spellings a client uses are few: remember them
+                entry = self._kinds[name.lower()]
+                if len(names) < 64:
+                    names[name] = entry
+            field, kind = entry
             value = value.rstrip(b" \t")
             if field is not None:
                 headers[field] = value.decode("latin-1")
@@ -401,9 +437,20 @@ class LeanHttpProtocol(asyncio.Protocol):
             return
         self._last = time.monotonic()
         close = self._close_after
-        self.transport.write(b"".join((
+        data = b"".join((
             _STATUS[status], _DATE.get(), self._content_type,
-            b"content-length: %d\r\n" % len(body), _CLOSE if close else b"\r\n", body)))
+            b"content-length: %d\r\n" % len(body), _CLOSE if close else b"\r\n", body))
+        transport = self.transport
+        if (self._fd >= 0 and not transport.is_closing()
+                and not transport.get_write_buffer_size()):
+            try:
+                sent = _write(self._fd, data)  # releases the GIL (see the module doc)
+            except OSError:  # would block, or a dead socket: the transport deals with it
+                sent = 0
+            if sent < len(data):
+                transport.write(data[sent:] if sent else data)
+        else:
+            transport.write(data)
         if close:
             self._close()
         elif self._buf and not self._in_process and not self._write_paused:

@@ -150,6 +150,9 @@ class WsGateway(Protocol):
         count = 0
         frames = 0
         now = self.clock_ms()
+        # Nobody subscribed to a public channel: nothing to publish per command, so the
+        # changes are taken (and dropped by ``publish``) once for the whole batch.
+        budget = self.frame_budget if public.subs else 0
         while inbox and count < limit:
             seq, command, events = inbox.popleft()
             count += 1
@@ -157,10 +160,10 @@ class WsGateway(Protocol):
                 self._listings(events)
             market.on_events(seq, command, events)
             private.collect(events, command)
-            if frames < self.frame_budget:
+            if frames < budget:
                 frames += public.publish(market.take_changes(), now)
         if count:
-            if frames >= self.frame_budget:
+            if frames >= budget:
                 public.publish(market.take_changes(), now)
             private.flush(now)
             for extension in self._extension_list:
