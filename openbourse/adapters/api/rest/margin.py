@@ -279,6 +279,19 @@ def _signed(ctx: ApiContext, asset: str, units: int) -> str:
     return ("-" if units < 0 else "") + _amount(ctx, asset, abs(units))
 
 
+def _loan_request(ctx: ApiContext, req: Req, mode: int,
+                  amount_key: str) -> Tuple[int, str, str, str, int, str]:
+    """Borrow and repay read the same things: (account, symbol, coin, amount as sent,
+    amount in units, clientOid)."""
+    account, symbol = margin_account(ctx, req, mode)
+    coin = _coin(ctx, req)
+    assert coin is not None
+    text = req.params.decimal(amount_key)
+    assert text is not None
+    amount = amount_units(amount_key, text, ctx.asset_scale(coin), truncate=False)
+    return account, symbol, coin, text, amount, req.params.client_oid()
+
+
 @_route_both(
     "POST",
     "account/borrow",
@@ -291,13 +304,8 @@ def _signed(ctx: ApiContext, asset: str, units: int) -> str:
 )
 async def borrow(ctx: ApiContext, req: Req, mode: int) -> Dict[str, Any]:
     """borrow from the lending pool into the margin account."""
-    account, symbol = margin_account(ctx, req, mode)
-    coin = _coin(ctx, req)
-    assert coin is not None
-    text = req.params.decimal("borrowAmount")
-    assert text is not None
-    amount = amount_units("borrowAmount", text, ctx.asset_scale(coin), truncate=False)
-    client_oid = req.params.client_oid()
+    account, symbol, coin, text, amount, client_oid = _loan_request(ctx, req, mode,
+                                                                    "borrowAmount")
     events = await ctx.execute(mc.Borrow(0, req.user, mode, symbol, coin, amount, client_oid))
     loan_id, _ = created_id(events, me.Borrowed, "loan_id")
     out = {"loanId": str(loan_id), "coin": coin, "borrowAmount": text, "clientOid": client_oid or None}
@@ -318,13 +326,8 @@ async def borrow(ctx: ApiContext, req: Req, mode: int) -> Dict[str, Any]:
 )
 async def repay(ctx: ApiContext, req: Req, mode: int) -> Dict[str, Any]:
     """repay debt in one coin: accrued interest first, then principal."""
-    account, symbol = margin_account(ctx, req, mode)
-    coin = _coin(ctx, req)
-    assert coin is not None
-    text = req.params.decimal("repayAmount")
-    assert text is not None
-    amount = amount_units("repayAmount", text, ctx.asset_scale(coin), truncate=False)
-    client_oid = req.params.client_oid()
+    account, symbol, coin, text, amount, client_oid = _loan_request(ctx, req, mode,
+                                                                    "repayAmount")
     events = await ctx.execute(mc.Repay(0, req.user, mode, symbol, coin, amount, client_oid))
     repay_id, _ = created_id(events, me.Repaid, "repay_id")
     principal, interest = _debt(history_of(ctx), req.user, account, coin)
