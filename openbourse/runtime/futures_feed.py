@@ -252,10 +252,7 @@ class FuturesMakers:
                 self.take(info, mark)
 
     def _size(self, info: ContractInfo, usd: float, price: int) -> int:
-        if info.inverse:
-            units = int(usd * 10**info.price_precision / info.face_value * 10**info.quantity_precision)
-        else:
-            units = int(usd / (price / 10**info.price_precision) * 10**info.quantity_precision)
+        units = int(usd / (price / 10**info.price_precision) * 10**info.quantity_precision)
         units -= units % info.lot
         return max(units, info.min_size, info.lot)
 

@@ -85,9 +85,10 @@ def test_funding_fee_long_pays_short() -> None:
 
 
 def test_inverse_unrealised_pnl_and_average_entry() -> None:
-    spec = ListContract(0, "BTCUSD", 2, "BTC", "USD", "BTC", 0, 0, 1, 1, 1, 10**9, 0, 1,
+    """products.md §3.17 in USD face: 1,000 USD at 5,000, then 2,000 USD at 6,000."""
+    spec = ListContract(0, "BTCUSD", 2, "BTC", "USD", "BTC", 0, 0, 1, 1, 1, 10**9, 0, 0,
                         200, 600, 600, 0, ((10**20, 125, 4000),), 8, 750_000, 10_000, "", 0)
-    c = Contract(spec, 8)
+    c = Contract(spec, 8)  # face units of 1 USD (no decimals in size or price)
     pos = Position(1, 1, c, 0, 0, 0, 10, 0, 0)
     pos.size, pos.cost = 1000, c.value(1000, 5000)  # 1,000 USD at 5,000 = 0.2 BTC
     assert unrealised(c, pos, 5500) == 20_000_000 - 18_181_818  # ≈ 0.018182 BTC
@@ -95,6 +96,47 @@ def test_inverse_unrealised_pnl_and_average_entry() -> None:
     pos.cost += c.value(2000, 6000)
     entry = pos.size * c.big_k // pos.cost
     assert entry == 5625
+
+
+def _coin_m() -> Fut:
+    f = Fut()
+    for user in (1, 2, 3):
+        f.fund(user, 10**8, "BTC", 7)  # 1 BTC in the Coin-M account
+    f.price(600000, "BTCUSD")
+    f.order(2, 1, 600000, 10, "BTCUSD")  # 0.01 BTC
+    f.order(1, 0, 600000, 10, "BTCUSD")
+    return f
+
+
+def test_coin_m_sizes_are_base_coin() -> None:
+    """A 0.01 BTC long at 60,000 is 600 USD of face worth exactly 0.01 BTC at entry."""
+    f = _coin_m()
+    pos = f.fs().position(1, "BTCUSD", 0)
+    assert (pos.qty, pos.size, pos.cost) == (10, 6_000_000, 1_000_000)  # face in 1e-4 USD
+    last = [e for e in f.events if type(e) is PositionChanged and e.user == 1][-1]
+    assert (last.qty, last.entry_price) == (10, 600000)
+    margin = f.fs().contracts["BTCUSD"].order_value(10, 600000) // pos.leverage
+    assert pos.leverage == 10 and pos.margin == margin == 100_000
+
+
+def test_coin_m_close_in_base_and_the_house_position() -> None:
+    """Closing 0.01 BTC at 66,000 realises 0.01 × (1 − 60/66) BTC; the buyer opens 660 USD
+    of face while the closer removed 600, so the house holds 60 USD short."""
+    f = _coin_m()
+    f.price(660000, "BTCUSD")
+    f.order(3, 0, 660000, 10, "BTCUSD")  # a new long rests at 66,000
+    events = f.order(1, 1, 660000, 10, "BTCUSD", reduce_only=1)
+    assert f.fs().position(1, "BTCUSD", 0) is None
+    closed = [e for e in events if type(e) is PositionChanged and e.user == 1][-1]
+    assert closed.realised_pnl == 90_910  # 1,000,000 − ⌊600 × 10^8 ÷ 66,000⌋ sats
+    contract = f.fs().contracts["BTCUSD"]
+    assert (f.fs().position(3, "BTCUSD", 0).size, contract.house_size) == (6_600_000, -600_000)
+    # unrealised PnL of everyone, the house included, mirrors the clearing balance
+    from openbourse.core.enums import SystemOwner
+    clearing = f.state.ledger.balances[(int(SystemOwner.CLEARING), 7, "BTC")].available
+    for mark in (500000, 660000, 900000):
+        upnl = sum(unrealised(contract, p, mark) for p in contract.positions.values())
+        assert abs(upnl + contract.house_upnl(mark) - clearing) <= 3
 
 
 def test_isolated_liquidation_feeds_insurance() -> None:
@@ -125,3 +167,11 @@ def test_reduce_only_without_position_is_rejected() -> None:
     f.price(600000)
     events = f.order(1, 1, 600000, 100, reduce_only=1)
     assert [e.code for e in events if type(e) is Rejected] == [RejectCode.NO_POSITION]
+
+
+def test_face_value_is_reserved() -> None:
+    """Coin-M sizes are base coin: a listing with a USD face per contract is refused."""
+    f = Fut()
+    spec = [c for c in f.commands if type(c) is ListContract and c.symbol == "BTCUSD"][0]
+    events = f.apply(spec._replace(symbol="BTCUSD2", face_value=1))
+    assert [e.code for e in events if type(e) is Rejected] == [RejectCode.INVALID_ARGUMENT]

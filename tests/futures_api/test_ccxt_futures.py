@@ -123,12 +123,19 @@ def test_usdc_m_and_coin_m(fserver: Any, fuser: Any) -> None:
         ex.transfer("BTC", 0.5, "spot", "future")  # ccxt's "future" = coin_futures
     cprice = _price(c, COIN_SYM, fserver, "COIN-FUTURES", "BTCUSD")
     c.set_leverage(5, COIN_SYM)
-    c.create_order(COIN_SYM, "limit", "sell", 1000, cprice)  # 1000 contracts of 1 USD
-    d.create_order(COIN_SYM, "limit", "buy", 1000, cprice)
+    assert c.market(COIN_SYM)["contractSize"] == 1  # sizes in BTC, as on Bitget
+    c.create_order(COIN_SYM, "limit", "sell", 0.01, cprice)  # 0.01 BTC
+    d.create_order(COIN_SYM, "limit", "buy", 0.01, cprice)
     cpos = c.fetch_positions([COIN_SYM])
-    assert cpos[0]["side"] == "short" and cpos[0]["contracts"] == 1000
+    assert cpos[0]["side"] == "short" and cpos[0]["contracts"] == 0.01
+    assert cpos[0]["entryPrice"] == cprice
     bal = c.fetch_balance({"type": "swap", "productType": "COIN-FUTURES"})
     assert bal["BTC"]["total"] > 0
+    # closing the same 0.01 BTC (reduce-only) ends both positions
+    d.create_order(COIN_SYM, "limit", "sell", 0.01, cprice, {"reduceOnly": True})
+    order = c.create_order(COIN_SYM, "market", "buy", 0.01, None, {"reduceOnly": True})
+    assert c.fetch_order(order["id"], COIN_SYM)["filled"] == 0.01
+    assert c.fetch_positions([COIN_SYM]) == [] and d.fetch_positions([COIN_SYM]) == []
 
 
 def test_funding_and_mark_candles(fserver: Any) -> None:

@@ -5,10 +5,9 @@ Units (every field is an int or a str; ``0``/``""`` mean "not given" unless stat
 * ``price``/``trigger_price``: integer units of the contract's price precision
   (``10**-price_precision`` quote per base, e.g. BTCUSDT ``price_precision=1`` → 65000.5 is
   ``650005``).  Coin-M contracts are quoted in USD the same way.
-* ``size``: integer units of the contract's quantity precision.  Linear (USDT-M/USDC-M):
-  base coin (``10**-quantity_precision`` BTC).  Inverse (Coin-M): contracts of
-  ``face_value`` USD each (``10**-quantity_precision`` contracts per unit), see
-  ``ListContract``.
+* ``size``: integer units of the contract's quantity precision, in the base coin for every
+  family (``10**-quantity_precision`` BTC), as Bitget v2 and ccxt count them.  Coin-M
+  positions keep their USD face internally (``contracts.py``).
 * ``amount``: minor units of the contract's margin asset (USDT/USDC, or BTC/ETH for Coin-M).
 * rates: fee, margin and band rates in parts per million (``ppm``, 0.06 % = 600);
   funding rates in parts per 10**8 (``e8``, 0.01 % = 10_000).
@@ -53,11 +52,11 @@ class ListContract(NamedTuple):
 
     ``tiers`` is a tuple of ``(max_value, max_leverage, mmr_ppm)`` triples, ascending by
     ``max_value`` (the position value up to which the tier applies, in margin-asset minor
-    units: linear ``size×mark``, inverse coin value ``size×face÷mark``; the last tier's
+    units: linear ``size×mark``, inverse the coin value of the USD face ``face÷mark``; the last tier's
     bound is also the largest position allowed).  E.g. BTCUSDT tier 1 with USDT scale 6:
     ``(150_000_000_000, 125, 4000)`` = up to 150,000 USDT, 125x, MMR 0.40 %.
-    ``face_value`` (Coin-M only) is the USD value of one size unit in price units
-    (``10**-price_precision`` USD), e.g. 1 USD contracts at ``price_precision=1`` → 10.
+    ``face_value`` is reserved and must be 0 (Coin-M sizes are base coin, not USD-face
+    contracts).
     """
 
     ts_ns: int
@@ -73,7 +72,7 @@ class ListContract(NamedTuple):
     min_size: int  # size units (Bitget minTradeNum)
     max_size: int  # size units per order
     min_notional: int  # margin-asset minor units of order value (Bitget minTradeUSDT); 0 = none
-    face_value: int  # Coin-M only: USD per size unit, in price units; 0 for linear
+    face_value: int  # reserved, 0
     maker_fee_ppm: int
     taker_fee_ppm: int
     liquidation_fee_ppm: int  # charged on liquidation fills (Bitget: taker rate 600)

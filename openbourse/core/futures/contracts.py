@@ -1,16 +1,33 @@
 """A listed perpetual contract: its spec, integer value functions, risk tiers and prices.
 
+Two kinds of quantity:
+
+* **order units** (``qty``): what orders, the book and fills count, in
+  ``10**-quantity_precision`` of the base coin for every family (Bitget v2 and ccxt count
+  Coin-M sizes in the base coin too, ``contractSize`` 1);
+* **value units** (``size``): what a position's value is a function of.  Linear: the same
+  base units.  Inverse: the USD face, ``qty × price`` of each opening fill, in
+  ``10**-(quantity_precision + price_precision)`` USD (exact, no rounding).
+
 Value of ``size`` at ``price`` in margin-asset minor units (all PnL, margin and fees are
 derived from it):
 
 * linear (USDT-M, USDC-M): ``size × price × k`` with ``k = 10**(scale − pp − qp)``, exact;
   listing requires ``scale ≥ pp + qp``;
-* inverse (Coin-M): ``size × K ÷ price`` rounded down, ``K = face_value × 10**scale``
-  (``face_value`` = USD per size unit in price units), i.e. the coin worth of the USD face.
+* inverse (Coin-M): ``size × K ÷ price`` rounded down, ``K = 10**(scale − qp)``, i.e. the
+  coin worth of the USD face; an opening fill of ``q`` at ``P`` is worth exactly
+  ``q × K`` (its base amount).  Listing requires ``scale ≥ qp``.
 
 ``sgn`` turns a value change into PnL: linear longs gain when value rises, inverse longs
 gain when the coin value of their USD face falls, so ``pnl = d × sgn × (value − cost)``
 with ``d`` = +1 long / −1 short and ``sgn`` = +1 linear / −1 inverse.
+
+The **house position** (inverse only, ``house_size``/``house_cost``, signed: + long): a
+Coin-M close in base coin removes face at the position's own entry while the other side
+of the fill opens face at the fill price, so long and short face can drift apart.  The
+clearing account holds the difference as this position, so face is conserved
+(Σ long = Σ short with the house) and unrealised PnL plus the clearing balance still sum
+to zero.  See docs/futures.md, "Coin-M sizes".
 """
 from __future__ import annotations
 
@@ -48,6 +65,8 @@ class Contract:
         "next_funding_ns", "prem_num", "prem_den", "prem_k", "last_rate_e8",
         # live objects (rebuilt on restore)
         "book", "positions", "long_heap", "short_heap",
+        # inverse: the clearing account's position (signed value units and cost, + = long)
+        "house_size", "house_cost",
         # derived: tier bounds and maintenance rates (MMR + liquidation fee) for bisect
         "bounds", "risks",
     )
@@ -84,7 +103,7 @@ class Contract:
         self.inverse = spec.product_type == ProductType.COIN_FUTURES
         self.sgn = -1 if self.inverse else 1
         self.k = 0 if self.inverse else 10 ** (scale - spec.price_precision - spec.quantity_precision)
-        self.big_k = spec.face_value * 10**scale if self.inverse else 0
+        self.big_k = 10 ** (scale - spec.quantity_precision) if self.inverse else 0
         self.index = 0
         self.mark = 0
         self.last = 0
@@ -102,6 +121,8 @@ class Contract:
         self.positions: Dict[int, Any] = {}  # position id -> Position (open positions)
         self.long_heap: List[Tuple[int, int]] = []  # (−trigger, position id): liquidation index
         self.short_heap: List[Tuple[int, int]] = []  # (trigger, position id)
+        self.house_size = 0
+        self.house_cost = 0
 
     def spec(self, ts_ns: int = 0) -> ListContract:
         return ListContract(
@@ -118,6 +139,22 @@ class Contract:
         if self.inverse:
             return size * self.big_k // price if price > 0 else 0
         return size * price * self.k
+
+    def units(self, qty: int, price: int) -> int:
+        """Value units of ``qty`` order units filled at ``price`` (inverse: the USD face)."""
+        return qty * price if self.inverse else qty
+
+    def order_value(self, qty: int, price: int) -> int:
+        """Margin-asset units of ``qty`` order units at ``price`` (inverse: exactly qty × K)."""
+        return qty * self.big_k if self.inverse else qty * price * self.k
+
+    def house_upnl(self, mark: int) -> int:
+        """Unrealised PnL of the house position at ``mark`` (0 for linear contracts)."""
+        size = self.house_size
+        if not size or mark <= 0:
+            return 0
+        value = self.value(size, mark) if size > 0 else -self.value(-size, mark)
+        return self.sgn * (value - self.house_cost)
 
     def tier(self, value: int) -> Tuple[int, int, int]:
         """The risk tier of a position value (the last tier beyond the table)."""
@@ -146,12 +183,12 @@ class Contract:
     def state_fields(self) -> Tuple[Any, ...]:
         return (self.status, self.index, self.mark, self.last, self.stale, tuple(self.excluded),
                 tuple(self.basis), self.basis_sum, self.next_funding_ns, self.prem_num,
-                self.prem_den, self.prem_k, self.last_rate_e8)
+                self.prem_den, self.prem_k, self.last_rate_e8, self.house_size, self.house_cost)
 
     def restore_fields(self, fields: Tuple[Any, ...]) -> None:
         (self.status, self.index, self.mark, self.last, self.stale, excluded, basis,
          self.basis_sum, self.next_funding_ns, self.prem_num, self.prem_den, self.prem_k,
-         self.last_rate_e8) = fields
+         self.last_rate_e8, self.house_size, self.house_cost) = fields
         self.excluded = list(excluded)
         self.basis = deque(tuple(b) for b in basis)
 
@@ -187,8 +224,10 @@ def validate_contract(spec: ListContract, assets: Dict[str, int],
         return RejectCode.INVALID_ARGUMENT
     if spec.max_size > AMOUNT_MAX or spec.min_notional > AMOUNT_MAX:
         return RejectCode.AMOUNT_OUT_OF_RANGE
-    if inverse and spec.face_value < 1:
+    if spec.face_value != 0:  # reserved: Coin-M sizes are base coin, not face contracts
         return RejectCode.INVALID_ARGUMENT
+    if inverse and assets[spec.margin_asset] < spec.quantity_precision:
+        return RejectCode.UNITS_NOT_INTEGRAL
     if not inverse and assets[spec.margin_asset] < spec.price_precision + spec.quantity_precision:
         return RejectCode.UNITS_NOT_INTEGRAL
     tiers = spec.tiers

@@ -1,8 +1,8 @@
 """Demo contract listings (pure): BTC and ETH in each family, tiers after products.md §3.9.
 
 Assets assumed listed with these scales: USDT 6, USDC 6, BTC 8, ETH 8 (``DEMO_ASSETS``).
-Prices: 1 decimal (BTC) / 2 decimals (ETH); linear sizes in base coin (BTC 0.001, ETH
-0.01 steps); Coin-M sizes are 1-USD contracts (BTCUSD) / 10-USD contracts (ETHUSD).
+Prices: 1 decimal (BTC) / 2 decimals (ETH); sizes in base coin in every family (BTC 0.001,
+ETH 0.01 steps).
 """
 from __future__ import annotations
 
@@ -46,9 +46,9 @@ def demo_contracts(ts_ns: int = 0) -> List[ListContract]:
             10_000_000, 5 * 10**6, 0, 200, 600, 600, 50_000, _tiers(_ETH_TIERS, 6), 8, 750_000,
             10_000, "ETH" + quote, 1))
     out.append(ListContract(
-        ts_ns, "BTCUSD", 2, "BTC", "USD", "BTC", 1, 0, 1, 1, 1, 10_000_000, 0, 10,
+        ts_ns, "BTCUSD", 2, "BTC", "USD", "BTC", 1, 3, 1, 1, 1, 1_000_000, 0, 0,
         200, 600, 600, 50_000, _tiers(_BTC_TIERS, 8, 60_000), 8, 750_000, 10_000, "BTCUSDT", 1))
     out.append(ListContract(
-        ts_ns, "ETHUSD", 2, "ETH", "USD", "ETH", 2, 0, 1, 1, 1, 10_000_000, 0, 1000,
+        ts_ns, "ETHUSD", 2, "ETH", "USD", "ETH", 2, 2, 1, 1, 1, 10_000_000, 0, 0,
         200, 600, 600, 50_000, _tiers(_ETH_TIERS, 8, 3_000), 8, 750_000, 10_000, "ETHUSDT", 1))
     return out

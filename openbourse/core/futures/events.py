@@ -172,7 +172,7 @@ class FuturesOrderClosed(NamedTuple):
     status: int  # OrderStatus FILLED / CANCELLED
     reason: int  # CloseReason (NONE when filled)
     filled_size: int
-    filled_value: int  # margin-asset units, Σ FuturesTrade.value (average price = edge's job)
+    filled_value: int  # quote volume: linear Σ FuturesTrade.value; inverse Σ size × price (USD face)
     fee: int  # total fees paid
     pnl: int  # total realised PnL of its fills (signed)
 
@@ -180,8 +180,9 @@ class FuturesOrderClosed(NamedTuple):
 class PositionChanged(NamedTuple):
     """The whole position after a change (``size`` 0 = closed; the id is then retired).
 
-    Average entry price = ``cost / size`` in value terms: linear
-    ``entry = cost ÷ (size × k)`` price units, inverse ``entry = size × face × 10**scale ÷ cost``.
+    ``size`` is in value units (``Contract.value``; linear: = ``qty``, inverse: the USD
+    face, contracts.py).  Average entry price = ``cost / size`` in value terms: linear
+    ``entry = cost ÷ (size × k)`` price units, inverse ``entry = size × K ÷ cost``.
     ``entry_price`` carries that value rounded to the tick for display.
     """
 
@@ -194,7 +195,7 @@ class PositionChanged(NamedTuple):
     margin_mode: int  # MarginMode
     pos_mode: int  # PosMode
     leverage: int
-    size: int  # size units (0 = closed)
+    size: int  # value units (0 = closed)
     cost: int  # margin-asset units: value at entry prices (the cost basis)
     entry_price: int  # price units (display)
     margin: int  # margin-asset units held for it (frozen); isolated: its whole collateral
@@ -206,6 +207,7 @@ class PositionChanged(NamedTuple):
     auto_margin: int
     reason: int  # PositionReason
     opened_ns: int  # ts of the opening fill
+    qty: int  # order units (base coin): what the position shows and closing orders take
 
 
 class PriceUpdated(NamedTuple):

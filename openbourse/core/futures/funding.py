@@ -8,11 +8,12 @@ settled on every open position at the current mark:
 Payers pay rounded up, from their free balance (cross) or their position margin
 (isolated), never more than they have.  Receivers get their due rounded down, scaled to
 what was actually collected; the rounding dust goes to the fee account, so funding is
-zero-sum and conserves every asset.  Missed instants (a long gap between ticks) settle once.
+zero-sum and conserves every asset.  The house position of an inverse contract
+(contracts.py) pays and receives through the clearing account.  Missed instants (a long gap between ticks) settle once.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from ..context import Context
 from ..enums import SystemOwner
@@ -23,7 +24,7 @@ from .events import FundingPaid, FundingSettled
 from .liquidation import refresh_all
 from .positions import Position
 from .state import FuturesState, balance_of, fstate
-from .trading import emit_position, move
+from .trading import clearing, emit_position, move
 
 if TYPE_CHECKING:
     from ..engine.state import EngineState
@@ -60,7 +61,7 @@ def settle_funding(state: "EngineState", ctx: Context, fs: FuturesState,
         payer_side = 0 if rate > 0 else 1
         pool = state.ledger.system(SystemOwner.FEES, contract.margin_asset)
         positions = [contract.positions[i] for i in sorted(contract.positions)]
-        dues: List[Tuple[Position, int]] = []
+        dues: List[Tuple[Optional[Position], int]] = []
         paid: List[Tuple[Position, int]] = []
         for pos in positions:
             value = contract.value(pos.size, mark)
@@ -86,15 +87,30 @@ def settle_funding(state: "EngineState", ctx: Context, fs: FuturesState,
         for pos, got in paid:
             pos.funding -= got
             ctx.emit(FundingPaid, pos.position_id, pos.user, contract.symbol, pos.side,
-                     pos.size, rate, -got)
+                     pos.qty, rate, -got)
+        house = contract.house_size
+        if house:  # the clearing account's house position pays and receives like any other
+            clear = clearing(state, contract)
+            value = contract.value(abs(house), mark)
+            if (0 if house > 0 else 1) == payer_side:
+                due = -((-value * abs(rate)) // RATE_E8)
+                move(state, ctx, clear, AVAILABLE, pool, AVAILABLE, due)
+                collected += due
+            else:
+                total_due += value * abs(rate) // RATE_E8
+                dues.append((None, value * abs(rate) // RATE_E8))
         for pos, due in dues:
             amount = due if collected >= total_due else (due * collected // total_due if total_due else 0)
+            if pos is None:
+                move(state, ctx, pool, AVAILABLE, clearing(state, contract), AVAILABLE, amount)
+                distributed += amount
+                continue
             balance = balance_of(state, pos.user, contract)
             move(state, ctx, pool, AVAILABLE, balance, AVAILABLE, amount)
             distributed += amount
             pos.funding += amount
             ctx.emit(FundingPaid, pos.position_id, pos.user, contract.symbol, pos.side,
-                     pos.size, rate, amount)
+                     pos.qty, rate, amount)
         for pos in positions:
             emit_position(ctx, contract, pos, int(PositionReason.FUNDING))
     ctx.emit(FundingSettled, contract.symbol, rate, mark, funding_ns, contract.funding_interval_h,

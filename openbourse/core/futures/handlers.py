@@ -202,7 +202,7 @@ def set_leverage(state: "EngineState", ctx: Context, cmd: SetLeverage) -> None:
             _reject(ctx, "SetLeverage", cmd.user, RejectCode.LEVERAGE_TOO_HIGH, cmd.symbol)
             return
         if pos.margin_mode == _ISO:
-            im = div_ceil(pos.cost, cmd.leverage) if not contract.inverse else div_ceil(pos.cost, cmd.leverage)
+            im = div_ceil(pos.cost, cmd.leverage)
             need += max(0, im - pos.margin)
             changes.append((pos, max(0, im - pos.margin)))
         else:
@@ -359,13 +359,13 @@ def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder,
         if not hedge and sides:
             opposite = sides.get(1 - hold_side)
             if opposite is not None:
-                opening = max(0, size - opposite.size)
+                opening = max(0, size - opposite.qty)
         if opening:
-            value = contract.value(opening, price)
-            if contract.min_notional and contract.value(size, price) < contract.min_notional:
+            value = contract.order_value(opening, price)
+            if contract.min_notional and contract.order_value(size, price) < contract.min_notional:
                 return RejectCode.NOTIONAL_TOO_SMALL, None, 0
             pos = sides.get(hold_side) if sides else None
-            after = contract.value(opening + (pos.size if pos is not None else 0),
+            after = contract.value(contract.units(opening, price) + (pos.size if pos else 0),
                                    max(price, mark) if not contract.inverse else min(price, mark))
             if after > contract.bounds[-1]:
                 return RejectCode.POSITION_TIER_EXCEEDED, None, 0
@@ -582,7 +582,7 @@ def close_positions(state: "EngineState", ctx: Context, cmd: ClosePositions) -> 
         for order in list((fs.user_orders.get((cmd.user, contract.symbol)) or {}).values()):
             if order.reduce and order.hold_side == pos.side:
                 close_order(state, ctx, fs, contract, order, _CANCELLED, _USER)
-        _close_market(state, ctx, fs, contract, pos, pos.size, int(OrderKind.CLOSE_ALL), 0)
+        _close_market(state, ctx, fs, contract, pos, pos.qty, int(OrderKind.CLOSE_ALL), 0)
 
 
 def _close_market(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
@@ -638,7 +638,7 @@ def _check_plan(fs: FuturesState, contract: Contract, cmd: PlaceFuturesPlan,
         pos = fs.position(cmd.user, cmd.symbol, hold_side) if hold_side in (0, 1) else None
         if pos is None:
             return RejectCode.NO_POSITION, 0, 0
-        if plan_type in (3, 4) and (cmd.size <= 0 or cmd.size % contract.lot or cmd.size > pos.size):
+        if plan_type in (3, 4) and (cmd.size <= 0 or cmd.size % contract.lot or cmd.size > pos.qty):
             return RejectCode.REDUCE_EXCEEDS_POSITION, 0, 0
         # profit above (long) / below (short) the reference; loss the other way
         up = cmd.trigger_price > reference
@@ -729,7 +729,7 @@ def place_from_plan(state: "EngineState", ctx: Context, fs: FuturesState, contra
         pos = fs.position(plan.user, plan.symbol, plan.hold_side)
         if pos is None:
             return int(RejectCode.NO_POSITION), 0
-        size = min(pos.size, plan.size) if plan.size else pos.size
+        size = min(pos.qty, plan.size) if plan.size else pos.qty
         size = min(size, closable(fs, pos))
         if size <= 0:
             return int(RejectCode.REDUCE_EXCEEDS_POSITION), 0

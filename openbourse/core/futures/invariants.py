@@ -56,12 +56,15 @@ def check(state: "EngineState") -> None:
     for symbol, contract in fs.contracts.items():
         longs = shorts = 0
         for pid, pos in contract.positions.items():
-            if fs.positions.get(pid) is not pos or pos.size <= 0 or pos.margin < 0 or pos.cost < 0:
+            if fs.positions.get(pid) is not pos or pos.size <= 0 or pos.qty <= 0 or \
+                    pos.margin < 0 or pos.cost < 0 or \
+                    (pos.qty != pos.size and not contract.inverse):
                 _fail(f"bad position {pos!r}")
             if pos.side == 0:
                 longs += pos.size
             else:
                 shorts += pos.size
+        longs += contract.house_size  # inverse: the house holds the face difference
         if longs != shorts:
             _fail(f"{symbol}: longs {longs} != shorts {shorts}")
         for side in (contract.book.bids, contract.book.asks):

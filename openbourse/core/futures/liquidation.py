@@ -35,7 +35,7 @@ from .liqindex import pop_crossed
 from .margin import (account_key, cross_status, isolated_liquidatable, refresh_account,
                      refresh_position, transferable)
 from .plans import drop_position_plans
-from .positions import Position, bankruptcy_price, unrealised
+from .positions import Position, bankruptcy_price, shrink, unrealised
 from .state import FuturesState, FutOrder, balance_of, fstate
 from .trading import (LiqAcc, accept, clearing, close_order, debit_user, emit_position, execute,
                       move, trim_reduce_orders)
@@ -186,7 +186,7 @@ def _liquidate(state: "EngineState", ctx: Context, fs: FuturesState, positions: 
             margin = shares[idx] - unrealised(contract, pos, contract.mark)
         else:
             margin = pos.margin
-        size, mark = pos.size, contract.mark
+        size, qty, mark = pos.size, pos.qty, contract.mark
         bp = bankruptcy_price(contract, pos.side, size, pos.cost, margin)
         bp = max(contract.tick, min(bp, 1 << 62))
         before_fee, before_book = acc.fee, acc.book_size
@@ -198,7 +198,7 @@ def _liquidate(state: "EngineState", ctx: Context, fs: FuturesState, positions: 
             order = FutOrder(order_id=state.next_order_id, user=user, symbol=contract.symbol,
                              side=side, wire_side=pos.side, trade_side=int(TradeSide.CLOSE),
                              hold_side=pos.side, order_type=int(OrderType.LIMIT),
-                             force=int(Force.IOC), price=worst, size=size, remaining=size,
+                             force=int(Force.IOC), price=worst, size=qty, remaining=qty,
                              reduce=1, client_oid="", stp=0, margin_mode=pos.margin_mode,
                              leverage=pos.leverage, kind=int(OrderKind.LIQUIDATION),
                              ts_ns=ctx.ts)
@@ -206,11 +206,11 @@ def _liquidate(state: "EngineState", ctx: Context, fs: FuturesState, positions: 
             order_id = order.order_id
             accept(ctx, order)
             execute(state, ctx, fs, contract, order, worst, acc)
-        book_size = acc.book_size - before_book
-        rest = size - book_size
+        book_size = acc.book_size - before_book  # order units
+        rest = qty - book_size
         if rest > 0:
-            _adl(state, ctx, fs, contract, pos, rest, bp, acc)
-        results.append((pos, contract, size, mark, bp, book_size, rest, order_id,
+            _adl(state, ctx, fs, contract, pos, pos.size, bp, acc)
+        results.append((pos, contract, qty, mark, bp, book_size, rest, order_id,
                         acc.fee - before_fee))
     # settlement against the margin pool
     if cross:
@@ -280,20 +280,16 @@ def adl_rank(fs: FuturesState, state: "EngineState", contract: Contract, side: i
 
 def _adl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
          bankrupt: Position, size: int, bp: int, acc: LiqAcc) -> None:
+    """Close ``size`` value units of ``bankrupt`` against ranked opposite positions."""
     for other in adl_rank(fs, state, contract, 1 - bankrupt.side, 0):
         if size <= 0:
             break
-        q = min(size, other.size)
+        q = min(size, other.size)  # value units: both sides close the same amount
         value = contract.value(q, bp)
         # the counterparty closes q at the bankruptcy price, no fee
         balance = balance_of(state, other.user, contract)
-        if q >= other.size:
-            removed, released = other.cost, other.margin
-        else:
-            removed, released = other.cost * q // other.size, other.margin * q // other.size
-        other.size -= q
-        other.cost -= removed
-        other.margin -= released
+        qty_before = other.qty
+        _, removed, released = shrink(contract, other, 0, q)
         move(state, ctx, balance, FROZEN, balance, AVAILABLE, released)
         pnl = other.d * contract.sgn * (value - removed)
         other.realised += pnl
@@ -305,12 +301,8 @@ def _adl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contrac
             if got < -pnl:
                 pay_deficit(state, ctx, fs, contract, -pnl - got)
         # the bankrupt side closes q at the same value
-        b_removed = bankrupt.cost if q >= bankrupt.size else bankrupt.cost * q // bankrupt.size
-        b_released = bankrupt.margin if q >= bankrupt.size else bankrupt.margin * q // bankrupt.size
         b_balance = balance_of(state, bankrupt.user, contract)
-        bankrupt.size -= q
-        bankrupt.cost -= b_removed
-        bankrupt.margin -= b_released
+        _, b_removed, b_released = shrink(contract, bankrupt, 0, q)
         move(state, ctx, b_balance, FROZEN, b_balance, AVAILABLE, b_released)
         acc.pool += b_released
         b_pnl = bankrupt.d * contract.sgn * (value - b_removed)
@@ -321,7 +313,7 @@ def _adl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contrac
         else:
             acc.loss += -b_pnl
         size -= q
-        ctx.emit(Deleveraged, contract.symbol, bp, q, other.user, other.side, other.position_id,
+        ctx.emit(Deleveraged, contract.symbol, bp, qty_before - other.qty, other.user, other.side, other.position_id,
                  bankrupt.user, bankrupt.position_id, pnl)
         if other.size == 0:
             fs.remove_position(other, contract)

@@ -1,13 +1,16 @@
 """Positions and their exact risk arithmetic.
 
-A position keeps its **cost**: the sum of the values (``Contract.value``) of the fills that
+A position counts ``qty`` in order units (what closing orders take, base coin) and
+``size`` in value units (``Contract.value``; the same as ``qty`` for linear contracts, the
+USD face for inverse ones, see contracts.py).  It keeps its **cost**: the sum of the values (``Contract.value``) of the fills that
 opened it, less what closes removed.  Average entry is derived from it, so every PnL is
 exact and the clearing identity holds: Σ realised PnL + Σ unrealised PnL(any mark) = 0
 per contract (linear exactly; inverse up to the rounding of each fill's value).
 
 * unrealised PnL at mark ``m``: ``d × sgn × (value(size, m) − cost)``
-* closing ``q`` at fill value ``v``: ``removed = cost × q ÷ size`` (all of it on a full
-  close), ``pnl = d × sgn × (v − removed)``.
+* closing ``q`` order units at ``price``: ``size``, ``cost`` and ``margin`` leave in the
+  proportion ``q ÷ qty`` (all of them on a full close), ``pnl = d × sgn × (value(removed
+  size, price) − removed cost)``; for inverse that is ``q × (1 − entry ÷ price)`` in coin.
 
 Liquidation test (margin ratio reaches 100 %, products.md §3.9-3.11, maintenance includes
 the liquidation fee like Bitget's liquidation-price formula):
@@ -21,13 +24,13 @@ from typing import Any, Tuple
 
 from .contracts import PPM, Contract
 
-__all__ = ["Position", "unrealised", "trigger_price", "bankruptcy_price", "risk_rate",
+__all__ = ["Position", "shrink", "unrealised", "trigger_price", "bankruptcy_price", "risk_rate",
            "liquidation_price"]
 
 
 class Position:
     __slots__ = ("position_id", "user", "symbol", "side", "margin_mode", "pos_mode", "leverage",
-                 "size", "cost", "margin", "realised", "fees", "funding", "auto_margin",
+                 "qty", "size", "cost", "margin", "realised", "fees", "funding", "auto_margin",
                  "opened_ns", "trigger", "account", "asset", "liq", "liq_at")
 
     def __init__(self, position_id: int, user: int, contract: Contract, side: int,
@@ -40,7 +43,8 @@ class Position:
         self.margin_mode = margin_mode
         self.pos_mode = pos_mode
         self.leverage = leverage
-        self.size = 0
+        self.qty = 0  # order units
+        self.size = 0  # value units
         self.cost = 0
         self.margin = 0
         self.realised = 0
@@ -60,14 +64,31 @@ class Position:
 
     FIELDS = ("position_id", "user", "symbol", "side", "margin_mode", "pos_mode", "leverage",
               "size", "cost", "margin", "realised", "fees", "funding", "auto_margin",
-              "opened_ns", "trigger")
+              "opened_ns", "trigger", "qty")
 
     def fields(self) -> Tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.FIELDS)
 
     def __repr__(self) -> str:
         return (f"Position({self.position_id}, user={self.user}, {self.symbol}, side={self.side},"
-                f" size={self.size}, cost={self.cost}, margin={self.margin})")
+                f" qty={self.qty}, size={self.size}, cost={self.cost}, margin={self.margin})")
+
+
+def shrink(contract: Contract, pos: Position, qty: int, units: int = -1) -> Tuple[int, int, int]:
+    """Take ``qty`` order units (or, for ADL, ``units`` value units) out of ``pos``; the rest
+    leaves in proportion (everything on a full close).  Returns the removed
+    (value units, cost, margin)."""
+    whole, part = (pos.qty, qty) if units < 0 else (pos.size, units)
+    if part >= whole:
+        removed = (pos.size, pos.cost, pos.margin)
+        pos.qty = 0
+    else:
+        removed = (pos.size * part // whole, pos.cost * part // whole, pos.margin * part // whole)
+        pos.qty -= qty if units < 0 else pos.qty * part // whole
+    pos.size -= removed[0]
+    pos.cost -= removed[1]
+    pos.margin -= removed[2]
+    return removed
 
 
 def unrealised(contract: Contract, pos: Position, mark: int) -> int:

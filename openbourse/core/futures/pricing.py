@@ -62,7 +62,7 @@ def _impact(side: BookSide, contract: Contract, notional: int) -> Optional[int]:
     got = 0
     for key in side.keys:
         price = side.sign * key
-        got += contract.value(side.levels[key].total, price)
+        got += contract.order_value(side.levels[key].total, price)
         if got >= notional:
             return price
     return side.sign * side.keys[-1] if side.keys else None

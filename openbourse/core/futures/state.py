@@ -308,7 +308,7 @@ def restore(engine_state: "EngineState", saved: Tuple[Any, ...]) -> FuturesState
         pos = Position(values["position_id"], values["user"], contract, values["side"],
                        values["margin_mode"], values["pos_mode"], values["leverage"],
                        values["auto_margin"], values["opened_ns"])
-        for name in ("size", "cost", "margin", "realised", "fees", "funding"):
+        for name in ("qty", "size", "cost", "margin", "realised", "fees", "funding"):
             setattr(pos, name, values[name])
         fs.add_position(pos, contract)
         index_position(contract, pos, values["trigger"])

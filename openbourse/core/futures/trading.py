@@ -33,7 +33,7 @@ from .enums import MarginMode, OrderKind, PositionReason
 from .events import FuturesOrderAccepted, FuturesOrderClosed, FuturesTrade, PositionChanged
 from .margin import refresh_position
 from .plans import drop_position_plans, preset_tpsl
-from .positions import Position, bankruptcy_price, liquidation_price
+from .positions import Position, bankruptcy_price, liquidation_price, shrink
 from .state import FuturesState, FutOrder, balance_of
 
 if TYPE_CHECKING:
@@ -127,15 +127,15 @@ def debit_user(state: "EngineState", ctx: Context, fs: FuturesState, balance: Ba
 
 
 def closable(fs: FuturesState, pos: Optional[Position], exclude: int = 0) -> int:
-    """Size of ``pos`` not yet promised to resting closing orders."""
+    """Order units of ``pos`` not yet promised to resting closing orders."""
     if pos is None:
         return 0
     mine = fs.reduce_orders.get((pos.user, pos.symbol))
     if not mine:
-        return pos.size
+        return pos.qty
     promised = sum(o.remaining for o in mine.values()
                    if o.hold_side == pos.side and o.order_id != exclude)
-    return max(0, pos.size - promised)
+    return max(0, pos.qty - promised)
 
 
 def emit_position(ctx: Context, contract: Contract, pos: Position, reason: int) -> None:
@@ -158,14 +158,15 @@ def emit_position(ctx: Context, contract: Contract, pos: Position, reason: int) 
             entry = cost // (size * contract.k)
     ctx.emit(PositionChanged, pos.position_id, pos.user, pos.symbol, pos.side, pos.margin_mode,
              pos.pos_mode, pos.leverage, size, cost, entry, margin, pos.realised,
-             pos.fees, pos.funding, liq, bank, pos.auto_margin, reason, pos.opened_ns)
+             pos.fees, pos.funding, liq, bank, pos.auto_margin, reason, pos.opened_ns, pos.qty)
 
 
 def _settle_side(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
                  order: FutOrder, q: int, price: int, total_value: int, fee_ppm: int,
-                 acc: Optional[LiqAcc], before: int) -> Tuple[int, int, List[Position]]:
-    """Apply one fill of ``q`` (value ``total_value``) to one order's user; ``before`` is the
-    order's remaining size before this fill.  Returns (realised pnl, fee, touched positions)."""
+                 acc: Optional[LiqAcc], before: int) -> Tuple[int, int, List[Position], int]:
+    """Apply one fill of ``q`` order units (value ``total_value``) to one order's user;
+    ``before`` is the order's remaining size before this fill.  Returns (realised pnl, fee,
+    touched positions, change of long minus short value units)."""
     user = order.user
     symbol = contract.symbol
     balance = state.ledger.balance(user, contract.account, contract.margin_asset)
@@ -188,29 +189,25 @@ def _settle_side(state: "EngineState", ctx: Context, fs: FuturesState, contract:
     if order.trade_side >= 0:  # hedge mode
         if order.reduce:
             pos_close = sides.get(order.hold_side) if sides else None
-            close_q, open_q = (min(q, pos_close.size) if pos_close else 0), 0
+            close_q, open_q = (min(q, pos_close.qty) if pos_close else 0), 0
     else:
         open_side = order.side  # one-way: buy opens/adds long (0), sell short (1)
         existing = sides.get(1 - open_side) if sides else None
         if existing is not None:
             pos_close = existing
-            close_q = min(q, existing.size)
+            close_q = min(q, existing.qty)
             open_q = q - close_q
         if order.reduce:
             open_q = 0
     pnl = 0
+    skew = 0  # long minus short value units this side added
     # 2. closing part
     if close_q and pos_close is not None:
         pos = pos_close
-        value = total_value if close_q == q else contract.value(close_q, price)
-        size = pos.size
-        if close_q >= size:
-            removed, released = pos.cost, pos.margin
-        else:
-            removed, released = pos.cost * close_q // size, pos.margin * close_q // size
-        pos.size = size - close_q
-        pos.cost -= removed
-        pos.margin -= released
+        units, removed, released = shrink(contract, pos, close_q)
+        value = total_value if close_q == q and not contract.inverse else \
+            contract.value(units, price)
+        skew -= units if pos.side == 0 else -units
         balance.frozen -= released
         balance.available += released
         pnl = (1 - 2 * pos.side) * contract.sgn * (value - removed)
@@ -255,21 +252,34 @@ def _settle_side(state: "EngineState", ctx: Context, fs: FuturesState, contract:
                            setting.auto_margin[open_side], ctx.ts)
             fs.next_position_id += 1
             fs.add_position(pos, contract)
-        value = total_value if open_q == q else contract.value(open_q, price)
+        value = total_value if open_q == q else contract.order_value(open_q, price)
+        units = contract.units(open_q, price)
         margin = -(-value // pos.leverage)
         if margin > balance.available:
             margin = balance.available
         balance.available -= margin
         balance.frozen += margin
         pos.margin += margin
-        pos.size += open_q
+        pos.qty += open_q
+        pos.size += units
         pos.cost += value
+        skew += units if open_side == 0 else -units
         touched.append(pos)
     if balance.available < 0 or balance.frozen < 0:
         raise InsufficientFunds(balance.key)
     if touched:
         touched[-1].fees += fee
-    return pnl, fee, touched
+    return pnl, fee, touched, skew
+
+
+def _book_house(contract: Contract, skew: int, price: int) -> None:
+    """The clearing account takes the other side of a fill's value-unit imbalance (inverse
+    closes remove face at the position's entry, opens add it at the fill price)."""
+    if not skew:
+        return
+    contract.house_size -= skew
+    value = contract.value(abs(skew), price)
+    contract.house_cost -= value if skew > 0 else -value
 
 
 def _cover_deficit(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
@@ -301,7 +311,7 @@ def trim_reduce_orders(state: "EngineState", ctx: Context, fs: FuturesState,
         return
     for side in (0, 1):
         pos = fs.position(user, contract.symbol, side)
-        size = pos.size if pos is not None else 0
+        size = pos.qty if pos is not None else 0
         reducing = [o for o in mine.values() if o.hold_side == side]
         excess = sum(o.remaining for o in reducing) - size
         for order in reversed(reducing):
@@ -346,7 +356,7 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
     want = want or order.remaining
     if order.reduce and acc is None:
         pos = fs.position(order.user, contract.symbol, order.hold_side)
-        want = min(want, pos.size if pos is not None else 0)
+        want = min(want, pos.qty if pos is not None else 0)
     if order.force == _FOK and order.order_type == _LIMIT and \
             (want < order.remaining or not book.fillable(order, limit, want)):
         close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.FOK))
@@ -359,21 +369,24 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
     t_fee_ppm = contract.liquidation_fee_ppm if order.kind == _LIQ else contract.taker_fee_ppm
     liq_flag = 1 if order.kind == _LIQ else 0
     symbol = contract.symbol
-    value_of = contract.value
+    value_of = contract.order_value
     for maker, q in fills:
         price = maker.price
         value = value_of(q, price)
-        m_pnl, m_fee, m_pos = _settle_side(state, ctx, fs, contract, maker, q, price, value,
-                                           maker_fee_ppm, None, maker.remaining + q)
-        t_pnl, t_fee, t_pos = _settle_side(state, ctx, fs, contract, order, q, price, value,
-                                           t_fee_ppm, acc, order.remaining)
+        m_pnl, m_fee, m_pos, m_skew = _settle_side(state, ctx, fs, contract, maker, q, price,
+                                                   value, maker_fee_ppm, None, maker.remaining + q)
+        t_pnl, t_fee, t_pos, t_skew = _settle_side(state, ctx, fs, contract, order, q, price,
+                                                   value, t_fee_ppm, acc, order.remaining)
+        if m_skew + t_skew:
+            _book_house(contract, m_skew + t_skew, price)
         order.remaining -= q
+        notional = q * price if contract.inverse else value  # quote volume (USD face)
         maker.filled_size += q
-        maker.filled_value += value
+        maker.filled_value += notional
         maker.fee += m_fee
         maker.pnl += m_pnl
         order.filled_size += q
-        order.filled_value += value
+        order.filled_value += notional
         order.fee += t_fee
         order.pnl += t_pnl
         contract.last = price

@@ -113,15 +113,23 @@ def ppm_str(value: int) -> str:
 
 
 def _avg_price(info: ContractInfo, size: int, value: int) -> int:
-    """Average price (price units, rounded to nearest) of ``size`` worth ``value``."""
+    """Average price (price units, rounded to nearest) of ``size`` order units worth
+    ``value`` (linear: margin-asset units; inverse: quote notional, Σ size × price)."""
     if size <= 0 or value <= 0:
         return 0
+    if info.inverse:
+        return (2 * value + size) // (2 * size)
     pp, qp, ms = info.price_precision, info.quantity_precision, info.margin_scale
-    if info.inverse:  # value = size*face*10**ms / (price*10**qp)
-        return (2 * size * info.face_value * 10**ms + value * 10**qp) // (2 * value * 10**qp)
     num = value * 10 ** (pp + qp)
     den = size * 10**ms
     return (2 * num + den) // (2 * den)
+
+
+def quote_volume_str(info: ContractInfo, value: int) -> str:
+    """An order's filled quote volume: margin asset (linear) or USD (inverse notional)."""
+    if info.inverse:
+        return from_units(value, info.quantity_precision + info.price_precision)
+    return info.amount_str(value)
 
 
 def _px(info: ContractInfo, price: int) -> str:
@@ -153,7 +161,7 @@ def order_row(info: ContractInfo, rec: OrderRec) -> Dict[str, Any]:
         "totalProfits": info.amount_str(rec.pnl),
         "posSide": HOLD_NAMES[rec.hold_side] if rec.pos_mode == 1 else "net",
         "marginCoin": info.margin_asset,
-        "quoteVolume": info.amount_str(rec.filled_value),
+        "quoteVolume": quote_volume_str(info, rec.filled_value),
         "leverage": str(rec.leverage),
         "marginMode": MARGIN_MODE_NAMES.get(rec.margin_mode, "crossed"),
         "enterPointSource": "API",
@@ -256,16 +264,16 @@ def position_row(views: FuturesViews, info: ContractInfo, rec: PositionRec,
                 tp = plan
             elif plan.plan_type in (2, 4) and (sl is None or plan.plan_type == 2):
                 sl = plan
-    break_even = _avg_price(info, e.size, e.cost + (e.fees if not info.inverse else 0)) if e.size else 0
+    break_even = _break_even(info, e)
     return {
         "marginCoin": info.margin_asset,
         "symbol": e.symbol,
         "holdSide": HOLD_NAMES[e.hold_side],
         "openDelegateSize": info.size_str(_open_delegate(views, e)),
         "marginSize": info.amount_str(e.margin),
-        "available": info.size_str(max(0, e.size - closing)),
-        "locked": info.size_str(min(e.size, closing)),
-        "total": info.size_str(e.size),
+        "available": info.size_str(max(0, e.qty - closing)),
+        "locked": info.size_str(min(e.qty, closing)),
+        "total": info.size_str(e.qty),
         "leverage": str(e.leverage),
         "achievedProfits": info.amount_str(e.realised_pnl),
         "openPriceAvg": _px(info, e.entry_price),
@@ -288,6 +296,15 @@ def position_row(views: FuturesViews, info: ContractInfo, rec: PositionRec,
         "cTime": str(e.opened_ns // 1_000_000),
         "uTime": str(e.ts_ns // 1_000_000),
     }
+
+
+def _break_even(info: ContractInfo, e: Any) -> int:
+    """Price at which closing pays back the fees already paid (linear; inverse: the entry)."""
+    if not e.size:
+        return 0
+    if info.inverse:
+        return e.entry_price
+    return _avg_price(info, e.size, e.cost + e.fees)
 
 
 def _open_delegate(views: FuturesViews, e: Any) -> int:

@@ -88,7 +88,6 @@ def _contract_row(c: ContractInfo) -> Dict[str, Any]:
         "maintainTime": "",
         "maxMarketOrderQty": c.size_str(c.max_size),
         "maxOrderQty": c.size_str(c.max_size),
-        "faceValue": c.price_str(c.face_value) if c.inverse else "",
     }
 
 
@@ -135,7 +134,7 @@ def _open_interest(views: FuturesViews, symbol: str) -> int:
     for data in views.users.values():
         for (sym, side), rec in data.positions.items():
             if sym == symbol and side == 0:
-                total += rec.event.size
+                total += rec.event.qty  # base coin, as sizes are shown
     return total
 
 

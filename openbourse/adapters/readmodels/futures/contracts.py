@@ -98,13 +98,19 @@ class ContractInfo:
         return self.tiers[-1][2] if self.tiers else 0
 
     def value(self, size: int, price: int) -> int:
-        """Position value in margin-asset minor units at ``price`` (floor)."""
+        """Value of ``size`` value units (a position's ``size``; inverse: USD face in
+        ``10**-(qp + pp)`` USD) in margin-asset minor units at ``price`` (floor)."""
         if price <= 0:
             return 0
         if self.inverse:
-            # size×face USD (price units) ÷ price → coin, scaled to minor units
-            return size * self.face_value * 10**self.margin_scale // (price * 10**self.quantity_precision)
+            return size * 10**self.margin_scale // (price * 10**self.quantity_precision)
         return size * price * 10**self.margin_scale // 10 ** (self.price_precision + self.quantity_precision)
+
+    def order_value(self, qty: int, price: int) -> int:
+        """Value of ``qty`` order units (base coin) at ``price``: inverse, the coin amount."""
+        if self.inverse:
+            return qty * 10**self.margin_scale // 10**self.quantity_precision
+        return self.value(qty, price)
 
     def upnl(self, hold_side: int, size: int, cost: int, mark: int) -> int:
         """Unrealised PnL (signed, margin-asset units) of a position at ``mark``."""

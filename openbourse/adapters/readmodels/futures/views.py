@@ -248,7 +248,10 @@ def _encode_position(rec: PositionRec) -> List[Any]:
 def _decode_position(values: List[Any]) -> PositionRec:
     names = fe.PositionChanged._fields
     event = list(values[0][:len(names)])
+    written = len(event)
     event += [0] * (len(names) - len(event))  # a field added since the row was written
+    if written <= names.index("qty"):  # rows from before qty: linear, where qty == size
+        event[names.index("qty")] = event[names.index("size")]
     return PositionRec(fe.PositionChanged(*event), *values[1:6])
 
 
@@ -588,6 +591,8 @@ class FuturesViews:
     def _trade(self, e: Any, out: List[object]) -> None:
         self._last_trade_price[e.symbol] = e.price
         maker_side = 1 - e.taker_side
+        info = self.catalog.markets.get(e.symbol)
+        notional = e.size * e.price if info is not None and info.inverse else e.value
         for order_id, user, side, fee, pnl, scope in (
             (e.maker_order_id, e.maker_user, maker_side, e.maker_fee, e.maker_pnl, "maker"),
             (e.taker_order_id, e.taker_user, e.taker_side, e.taker_fee, e.taker_pnl, "taker"),
@@ -595,7 +600,7 @@ class FuturesViews:
             rec = self.orders_by_id.get(order_id)
             if rec is not None:
                 rec.filled += e.size
-                rec.filled_value += e.value
+                rec.filled_value += notional
                 rec.fee += fee
                 rec.pnl += pnl
                 rec.last_fill_price = e.price
@@ -639,15 +644,17 @@ class FuturesViews:
             rec = PositionRec(e)
             prev_size = 0
         else:
-            prev_size = rec.event.size
+            prev_size = rec.event.qty
         price = self._last_trade_price.get(e.symbol, e.entry_price)
         info = self.catalog.markets.get(e.symbol)
-        if e.size > prev_size:
-            grown = e.size - prev_size
+        if e.qty > prev_size:
+            grown = e.qty - prev_size
             rec.open_size += grown
-            rec.open_value += info.value(grown, e.entry_price) if info else 0
-        elif e.size < prev_size:
-            shrunk = prev_size - e.size
+            if info is not None:  # inverse: quote notional, as order records keep it
+                rec.open_value += grown * e.entry_price if info.inverse else \
+                    info.value(grown, e.entry_price)
+        elif e.qty < prev_size:
+            shrunk = prev_size - e.qty
             if e.reason == fe_enums.PositionReason.LIQUIDATION or e.reason == fe_enums.PositionReason.ADL:
                 price = e.bankruptcy_price or price
             rec.close_size += shrunk

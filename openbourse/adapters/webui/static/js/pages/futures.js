@@ -82,7 +82,7 @@ class FuturesPage {
     const feed = publicStream();
     $('#book-col-price').textContent = `Price (${c.quoteCoin})`;
     $('#trades-col-price').textContent = `Price (${c.quoteCoin})`;
-    const unit = c.productType === 'COIN-FUTURES' ? 'Cont' : c.baseCoin;
+    const unit = c.baseCoin; // every family counts sizes in the base coin
     $('#book-col-size').textContent = `Size (${unit})`;
     $('#trades-col-size').textContent = `Size (${unit})`;
     $('#t-vol-label').textContent = `24h volume (${unit})`;
@@ -161,7 +161,7 @@ class FuturesPage {
     const p = this.type === 'market' ? Number(this.ticker ? this.ticker.markPrice : 0) : Number(form.elements.price.value);
     if (!size || !p) { $('#order-cost').textContent = '--'; return; }
     const lev = this.leverageValue();
-    const value = this.c.productType === 'COIN-FUTURES' ? size / p : size * p;
+    const value = this.c.productType === 'COIN-FUTURES' ? size : size * p; // Coin-M: the coin itself
     const digits = this.c.productType === 'COIN-FUTURES' ? 8 : 2;
     $('#order-cost').textContent = `${group((value / lev).toFixed(digits))} ${this.c.marginCoin}`;
   }
