@@ -138,6 +138,47 @@ def test_usdc_m_and_coin_m(fserver: Any, fuser: Any) -> None:
     assert c.fetch_positions([COIN_SYM]) == [] and d.fetch_positions([COIN_SYM]) == []
 
 
+def test_coin_m_lifecycle(fserver: Any, fuser: Any) -> None:
+    """The USDT-M lifecycle on BTC/USD:BTC: sizes in BTC, PnL and fees in BTC."""
+    a, b = _pair(fserver, fuser, "future", "BTC", 0.5)
+    a.set_leverage(10, COIN_SYM)
+    a.set_margin_mode("isolated", COIN_SYM)
+    assert a.fetch_leverage(COIN_SYM)["marginMode"] == "isolated"
+    price = _price(a, COIN_SYM, fserver, "COIN-FUTURES", "BTCUSD")
+    b.create_order(COIN_SYM, "limit", "sell", 0.02, price)
+    opened = a.create_order(COIN_SYM, "limit", "buy", 0.02, price, {
+        "marginMode": "isolated",  # ccxt sends "crossed" unless told: the order's mode wins
+        "takeProfit": {"triggerPrice": round(price * 1.08, 1)},
+        "stopLoss": {"triggerPrice": round(price * 0.92, 1)}})
+    order = a.fetch_order(opened["id"], COIN_SYM)
+    assert order["filled"] == 0.02 and order["average"] == price
+    assert float(order["info"]["quoteVolume"]) == pytest.approx(0.02 * price)  # USD
+    p = a.fetch_positions([COIN_SYM])[0]
+    assert (p["side"], p["contracts"], p["entryPrice"], p["marginMode"]) == \
+        ("long", 0.02, price, "isolated")
+    assert float(p["info"]["marginSize"]) == pytest.approx(0.002)  # 0.02 BTC ÷ 10x
+    assert p["info"]["takeProfit"] and p["info"]["stopLoss"]
+    trades = a.fetch_my_trades(COIN_SYM)
+    assert trades[0]["amount"] == 0.02 and trades[0]["fee"]["currency"] == "BTC"
+    # close half, then the rest with a market reduce-only order against B's bid
+    b.create_order(COIN_SYM, "limit", "buy", 0.02, price, {"reduceOnly": True})
+    iso = {"reduceOnly": True, "marginMode": "isolated"}
+    a.create_order(COIN_SYM, "limit", "sell", 0.01, price, iso)
+    assert a.fetch_positions([COIN_SYM])[0]["contracts"] == 0.01
+    a.create_order(COIN_SYM, "market", "sell", 0.01, None, iso)
+    assert a.fetch_positions([COIN_SYM]) == [] and b.fetch_positions([COIN_SYM]) == []
+    history = a.fetch_positions_history([COIN_SYM])
+    assert history and history[0]["side"] == "long"
+    # bad input: more than the position, and a size finer than 0.001 BTC
+    with pytest.raises(ccxt.ExchangeError):
+        a.create_order(COIN_SYM, "limit", "sell", 0.01, price, iso)
+    with pytest.raises(ccxt.ExchangeError):
+        a.privateMixPostV2MixOrderPlaceOrder({
+            "symbol": "BTCUSD", "productType": "COIN-FUTURES", "marginMode": "isolated",
+            "marginCoin": "BTC", "size": "0.0005", "price": str(price), "side": "buy",
+            "orderType": "limit", "force": "gtc"})
+
+
 def test_funding_and_mark_candles(fserver: Any) -> None:
     ex = client(fserver, None)
     ex.load_markets()

@@ -1,13 +1,15 @@
 """Futures WebSocket channels through the real, unmodified ccxt.pro.
 
 Public: ticker (with mark/index/funding), books (ccxt verifies every checksum), trades.
-Private: watch_positions, watch_orders, watch_my_trades and watch_balance on USDT-M,
-driven by two users trading against each other over REST.
+Private: watch_positions, watch_orders, watch_my_trades and watch_balance on USDT-M and
+Coin-M, driven by two users trading against each other over REST.
 """
 from __future__ import annotations
 
 import asyncio
 from typing import Any
+
+import pytest
 
 from .conftest import client, mark
 
@@ -55,23 +57,30 @@ def test_public_channels(fserver: Any, fuser: Any) -> None:
     _run(scenario())
 
 
-def test_private_channels(fserver: Any, fuser: Any) -> None:
+@pytest.mark.parametrize("sym,coin,amount,account,product,size", [
+    ("BTC/USDT:USDT", "USDT", 3000, "swap", "USDT-FUTURES", 0.01),
+    ("BTC/USD:BTC", "BTC", 0.5, "future", "COIN-FUTURES", 0.01),  # sizes in BTC here too
+])
+def test_private_channels(fserver: Any, fuser: Any, sym: str, coin: str, amount: float,
+                          account: str, product: str, size: float) -> None:
     creds = [fuser(), fuser()]
+    SYM = sym
 
     async def scenario() -> None:
         a, b = client(fserver, creds[0], pro=True), client(fserver, creds[1], pro=True)
         try:
             for c in (a, b):
                 await c.load_markets()
-                await c.transfer("USDT", 3000, "spot", "swap")
-            price = float(a.price_to_precision(SYM, mark(fserver)))
-            positions_task = asyncio.ensure_future(a.watch_positions())
+                await c.transfer(coin, amount, "spot", account)
+            price = float(a.price_to_precision(SYM, mark(fserver, a.market(SYM)["id"], product)))
+            positions_task = asyncio.ensure_future(a.watch_positions([SYM]))
             orders_task = asyncio.ensure_future(a.watch_orders(SYM))
             trades_task = asyncio.ensure_future(a.watch_my_trades(SYM))
-            balance_task = asyncio.ensure_future(a.watch_balance({"type": "swap"}))
+            balance_task = asyncio.ensure_future(a.watch_balance({"type": "swap",
+                                                                  "instType": product}))
             await asyncio.sleep(1.0)
-            await b.create_order(SYM, "limit", "sell", 0.01, price)
-            placed = await a.create_order(SYM, "limit", "buy", 0.01, price)
+            await b.create_order(SYM, "limit", "sell", size, price)
+            placed = await a.create_order(SYM, "limit", "buy", size, price)
 
             await orders_task
             while True:  # pushes may arrive between two watch calls: read ccxt's own cache
@@ -84,22 +93,22 @@ def test_private_channels(fserver: Any, fuser: Any) -> None:
                     pass
             order = mine[-1]
             assert order["id"] == placed["id"] and order["symbol"] == SYM
-            assert order["filled"] == 0.01 and order["amount"] == 0.01
+            assert order["filled"] == size and order["amount"] == size
 
             positions = await positions_task
-            while not positions or positions[-1]["contracts"] != 0.01:
-                positions = await a.watch_positions()
+            while not positions or positions[-1]["contracts"] != size:
+                positions = await a.watch_positions([SYM])
             pos = positions[-1]
-            assert pos["symbol"] == SYM and pos["side"] == "long" and pos["contracts"] == 0.01
+            assert pos["symbol"] == SYM and pos["side"] == "long" and pos["contracts"] == size
             assert pos["entryPrice"] == price
 
             trades = await trades_task  # no snapshot on subscribe: this is the fill
-            assert trades[-1]["symbol"] == SYM and trades[-1]["amount"] == 0.01
+            assert trades[-1]["symbol"] == SYM and trades[-1]["amount"] == size
 
             balance = await balance_task
-            while balance.get("USDT", {}).get("total") in (None, 3000):
-                balance = await a.watch_balance({"type": "swap"})
-            assert 0 < balance["USDT"]["free"] < 3000
+            while balance.get(coin, {}).get("total") in (None, amount):
+                balance = await a.watch_balance({"type": "swap", "instType": product})
+            assert 0 < balance[coin]["free"] < amount
         finally:
             for c in (a, b):
                 await c.close()
