@@ -98,23 +98,24 @@ def execute(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder,
     order = _accept(state, ctx, market, cmd, hold, plan_id, account)
     book = state.books[market.symbol]
     is_limit = order.order_type == _LIMIT
-    force = order.force
     if is_limit:
-        if force == _POST_ONLY and book.crosses(order.side, order.price):
-            close_order(state, ctx, market, order, _CANCELLED, _POST_ONLY_REASON)
-            return order
-        if force == _FOK and not book.fillable(order, order.price, order.size):
-            close_order(state, ctx, market, order, _CANCELLED, _FOK_REASON)
-            return order
         limit_price = order.price
+        force = order.force
         opposite = book.asks if order.side == _BUY else book.bids
         if not opposite.keys or opposite.keys[0] > opposite.sign * limit_price:
-            # Nothing to match: the common passive order goes straight to the book.
+            # Nothing to match (so post-only does not cross and FOK cannot fill): the
+            # common passive order goes straight to the book.
             if force == _GTC or force == _POST_ONLY:
                 _rest(state, book, order)
             else:
                 close_order(state, ctx, market, order, _CANCELLED,
                             _IOC_REASON if force == _IOC else _FOK_REASON)
+            return order
+        if force == _POST_ONLY:
+            close_order(state, ctx, market, order, _CANCELLED, _POST_ONLY_REASON)
+            return order
+        if force == _FOK and not book.fillable(order, limit_price, order.size):
+            close_order(state, ctx, market, order, _CANCELLED, _FOK_REASON)
             return order
     else:
         high, low = band_limits(market)
