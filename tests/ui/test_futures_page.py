@@ -118,3 +118,13 @@ def test_futures_page_streams_without_layout_shift(page: Page, live_server: UiSe
     with page.expect_response(lambda r: "kLineType=MARK" in r.url and r.ok):
         page.click('#kline-kind .tab[data-kind="MARK"]')  # mark-price candles (REST)
     expect(page.locator("#chart-legend")).to_contain_text("O ")
+
+
+def test_coin_m_page_counts_in_the_coin(page: Page, live_server: UiServer) -> None:
+    """BTCUSD sizes are BTC (as on Bitget), and the order cost is in BTC."""
+    page.goto(live_server.url + "/futures?symbol=BTCUSD")
+    expect(page.locator("#pair-select")).to_have_value("BTCUSD")
+    expect(page.locator("#size-unit")).to_have_text("BTC")
+    expect(page.locator("#book-col-size")).to_have_text("Size (BTC)")
+    expect(page.locator("#book-bids .book-row[data-price]:not([data-price=''])").first).to_be_visible(
+        timeout=20_000)
