@@ -289,7 +289,7 @@ def _adl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contrac
         # the counterparty closes q at the bankruptcy price, no fee
         balance = balance_of(state, other.user, contract)
         qty_before = other.qty
-        _, removed, released = shrink(contract, other, 0, q)
+        _, removed, released = shrink(other, 0, q)
         move(state, ctx, balance, FROZEN, balance, AVAILABLE, released)
         pnl = other.d * contract.sgn * (value - removed)
         other.realised += pnl
@@ -302,7 +302,7 @@ def _adl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contrac
                 pay_deficit(state, ctx, fs, contract, -pnl - got)
         # the bankrupt side closes q at the same value
         b_balance = balance_of(state, bankrupt.user, contract)
-        _, b_removed, b_released = shrink(contract, bankrupt, 0, q)
+        _, b_removed, b_released = shrink(bankrupt, 0, q)
         move(state, ctx, b_balance, FROZEN, b_balance, AVAILABLE, b_released)
         acc.pool += b_released
         b_pnl = bankrupt.d * contract.sgn * (value - b_removed)

@@ -2,8 +2,8 @@
 
 A position counts ``qty`` in order units (what closing orders take, base coin) and
 ``size`` in value units (``Contract.value``; the same as ``qty`` for linear contracts, the
-USD face for inverse ones, see contracts.py).  It keeps its **cost**: the sum of the values (``Contract.value``) of the fills that
-opened it, less what closes removed.  Average entry is derived from it, so every PnL is
+USD face for inverse ones, see contracts.py).  It keeps its **cost**: the sum of the
+values of the fills that opened it, less what closes removed.  Average entry is derived from it, so every PnL is
 exact and the clearing identity holds: Σ realised PnL + Σ unrealised PnL(any mark) = 0
 per contract (linear exactly; inverse up to the rounding of each fill's value).
 
@@ -74,7 +74,7 @@ class Position:
                 f" qty={self.qty}, size={self.size}, cost={self.cost}, margin={self.margin})")
 
 
-def shrink(contract: Contract, pos: Position, qty: int, units: int = -1) -> Tuple[int, int, int]:
+def shrink(pos: Position, qty: int, units: int = -1) -> Tuple[int, int, int]:
     """Take ``qty`` order units (or, for ADL, ``units`` value units) out of ``pos``; the rest
     leaves in proportion (everything on a full close).  Returns the removed
     (value units, cost, margin)."""

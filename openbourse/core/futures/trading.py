@@ -204,7 +204,7 @@ def _settle_side(state: "EngineState", ctx: Context, fs: FuturesState, contract:
     # 2. closing part
     if close_q and pos_close is not None:
         pos = pos_close
-        units, removed, released = shrink(contract, pos, close_q)
+        units, removed, released = shrink(pos, close_q)
         value = total_value if close_q == q and not contract.inverse else \
             contract.value(units, price)
         skew -= units if pos.side == 0 else -units
@@ -275,8 +275,6 @@ def _settle_side(state: "EngineState", ctx: Context, fs: FuturesState, contract:
 def _book_house(contract: Contract, skew: int, price: int) -> None:
     """The clearing account takes the other side of a fill's value-unit imbalance (inverse
     closes remove face at the position's entry, opens add it at the fill price)."""
-    if not skew:
-        return
     contract.house_size -= skew
     value = contract.value(abs(skew), price)
     contract.house_cost -= value if skew > 0 else -value
