@@ -5,8 +5,8 @@ from openbourse.core.events import Rejected
 from openbourse.core.futures.commands import ListContract
 from openbourse.core.futures.contracts import Contract
 from openbourse.core.futures.enums import PositionReason
-from openbourse.core.futures.events import (FundingPaid, FundingSettled, Liquidated,
-                                            PositionChanged)
+from openbourse.core.futures.events import (Deleveraged, FundingPaid, FundingSettled,
+                                            Liquidated, PositionChanged)
 from openbourse.core.futures.positions import Position, unrealised
 from openbourse.core.futures.pricing import predicted_rate
 from openbourse.core.reject import RejectCode
@@ -167,6 +167,30 @@ def test_reduce_only_without_position_is_rejected() -> None:
     f.price(600000)
     events = f.order(1, 1, 600000, 100, reduce_only=1)
     assert [e.code for e in events if type(e) is Rejected] == [RejectCode.NO_POSITION]
+
+
+def test_coin_m_adl_reaches_the_house_position() -> None:
+    """A bankrupt Coin-M long with no bids left: the user shorts take what they hold, the
+    house takes the rest of the face, and the liquidated position ends without remnant."""
+    f = Fut()
+    for user in (1, 2, 3):
+        f.fund(user, 10**8, "BTC", 7)
+    f.price(600000, "BTCUSD")
+    f.order(2, 1, 600000, 10, "BTCUSD")
+    f.order(1, 0, 600000, 10, "BTCUSD")
+    f.price(660000, "BTCUSD")
+    f.isolated(3, "BTCUSD")
+    f.lever(3, 50, "BTCUSD")
+    f.order(3, 0, 660000, 10, "BTCUSD")  # 660 USD of face; the house goes 60 USD short
+    f.order(1, 1, 660000, 10, "BTCUSD", reduce_only=1)
+    contract = f.fs().contracts["BTCUSD"]
+    assert contract.house_size == -600_000
+    events = f.price(630000, "BTCUSD")
+    liq = [e for e in events if type(e) is Liquidated]
+    assert len(liq) == 1 and liq[0].user == 3 and liq[0].adl_size == 10
+    assert [e.user for e in events if type(e) is Deleveraged] == [2]
+    assert f.fs().position(3, "BTCUSD", 0) is None and f.fs().position(2, "BTCUSD", 1) is None
+    assert contract.house_size == 0 and not contract.positions
 
 
 def test_face_value_is_reserved() -> None:

@@ -149,11 +149,14 @@ class Contract:
         return qty * self.big_k if self.inverse else qty * price * self.k
 
     def house_upnl(self, mark: int) -> int:
-        """Unrealised PnL of the house position at ``mark`` (0 for linear contracts)."""
+        """PnL of the house position at ``mark`` (0 for linear contracts).  Its size and cost
+        are plain sums of what it took, never closed out, so this is its whole PnL: what
+        it made while flat included."""
         size = self.house_size
-        if not size or mark <= 0:
+        if size and mark <= 0:
             return 0
-        value = self.value(size, mark) if size > 0 else -self.value(-size, mark)
+        value = 0 if not size else \
+            self.value(size, mark) if size > 0 else -self.value(-size, mark)
         return self.sgn * (value - self.house_cost)
 
     def tier(self, value: int) -> Tuple[int, int, int]:

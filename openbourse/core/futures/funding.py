@@ -95,6 +95,7 @@ def settle_funding(state: "EngineState", ctx: Context, fs: FuturesState,
             if (0 if house > 0 else 1) == payer_side:
                 due = -((-value * abs(rate)) // RATE_E8)
                 move(state, ctx, clear, AVAILABLE, pool, AVAILABLE, due)
+                contract.house_cost += contract.sgn * due  # its PnL carries its funding
                 collected += due
             else:
                 total_due += value * abs(rate) // RATE_E8
@@ -103,6 +104,7 @@ def settle_funding(state: "EngineState", ctx: Context, fs: FuturesState,
             amount = due if collected >= total_due else (due * collected // total_due if total_due else 0)
             if pos is None:
                 move(state, ctx, pool, AVAILABLE, clearing(state, contract), AVAILABLE, amount)
+                contract.house_cost -= contract.sgn * amount
                 distributed += amount
                 continue
             balance = balance_of(state, pos.user, contract)

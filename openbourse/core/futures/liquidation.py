@@ -37,8 +37,8 @@ from .margin import (account_key, cross_status, isolated_liquidatable, refresh_a
 from .plans import drop_position_plans
 from .positions import Position, bankruptcy_price, shrink, unrealised
 from .state import FuturesState, FutOrder, balance_of, fstate
-from .trading import (LiqAcc, accept, clearing, close_order, debit_user, emit_position, execute,
-                      move, trim_reduce_orders)
+from .trading import (LiqAcc, accept, book_house, clearing, close_order, debit_user,
+                      emit_position, execute, move, trim_reduce_orders)
 
 if TYPE_CHECKING:
     from ..engine.state import EngineState
@@ -280,7 +280,10 @@ def adl_rank(fs: FuturesState, state: "EngineState", contract: Contract, side: i
 
 def _adl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contract,
          bankrupt: Position, size: int, bp: int, acc: LiqAcc) -> None:
-    """Close ``size`` value units of ``bankrupt`` against ranked opposite positions."""
+    """Close ``size`` value units of ``bankrupt`` against ranked opposite positions, then
+    (inverse) against the house position for what they could not take: long face + house
+    = short face, so the house always holds the rest."""
+    clear = clearing(state, contract)
     for other in adl_rank(fs, state, contract, 1 - bankrupt.side, 0):
         if size <= 0:
             break
@@ -293,28 +296,16 @@ def _adl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contrac
         move(state, ctx, balance, FROZEN, balance, AVAILABLE, released)
         pnl = other.d * contract.sgn * (value - removed)
         other.realised += pnl
-        clear = clearing(state, contract)
         if pnl > 0:
             move(state, ctx, clear, AVAILABLE, balance, AVAILABLE, pnl)
         elif pnl < 0:
             got = debit_user(state, ctx, fs, balance, other, -pnl, clear)
             if got < -pnl:
                 pay_deficit(state, ctx, fs, contract, -pnl - got)
-        # the bankrupt side closes q at the same value
-        b_balance = balance_of(state, bankrupt.user, contract)
-        _, b_removed, b_released = shrink(bankrupt, 0, q)
-        move(state, ctx, b_balance, FROZEN, b_balance, AVAILABLE, b_released)
-        acc.pool += b_released
-        b_pnl = bankrupt.d * contract.sgn * (value - b_removed)
-        bankrupt.realised += b_pnl
-        if b_pnl > 0:
-            move(state, ctx, clear, AVAILABLE, b_balance, AVAILABLE, b_pnl)
-            acc.pool += b_pnl
-        else:
-            acc.loss += -b_pnl
+        _close_bankrupt(state, ctx, contract, bankrupt, q, bp, acc)
         size -= q
-        ctx.emit(Deleveraged, contract.symbol, bp, qty_before - other.qty, other.user, other.side, other.position_id,
-                 bankrupt.user, bankrupt.position_id, pnl)
+        ctx.emit(Deleveraged, contract.symbol, bp, qty_before - other.qty, other.user,
+                 other.side, other.position_id, bankrupt.user, bankrupt.position_id, pnl)
         if other.size == 0:
             fs.remove_position(other, contract)
             emit_position(ctx, contract, other, int(PositionReason.ADL))
@@ -325,6 +316,27 @@ def _adl(state: "EngineState", ctx: Context, fs: FuturesState, contract: Contrac
             refresh_position(state, fs, other)
             emit_position(ctx, contract, other, int(PositionReason.ADL))
         trim_reduce_orders(state, ctx, fs, contract, other.user)
+    if size > 0 and contract.inverse:
+        _close_bankrupt(state, ctx, contract, bankrupt, size, bp, acc)
+        book_house(contract, -size if bankrupt.side == 0 else size, bp)
     if bankrupt.size == 0 and bankrupt.position_id in fs.positions:
         fs.remove_position(bankrupt, contract)
         emit_position(ctx, contract, bankrupt, int(PositionReason.ADL))
+
+
+def _close_bankrupt(state: "EngineState", ctx: Context, contract: Contract, bankrupt: Position,
+                    q: int, bp: int, acc: LiqAcc) -> None:
+    """The bankrupt side of an ADL close: ``q`` value units at the bankruptcy price; its
+    margin and profit go to the liquidation pool, a loss is owed to it."""
+    value = contract.value(q, bp)
+    balance = balance_of(state, bankrupt.user, contract)
+    _, removed, released = shrink(bankrupt, 0, q)
+    move(state, ctx, balance, FROZEN, balance, AVAILABLE, released)
+    acc.pool += released
+    pnl = bankrupt.d * contract.sgn * (value - removed)
+    bankrupt.realised += pnl
+    if pnl > 0:
+        move(state, ctx, clearing(state, contract), AVAILABLE, balance, AVAILABLE, pnl)
+        acc.pool += pnl
+    else:
+        acc.loss += -pnl

@@ -39,8 +39,8 @@ from .state import FuturesState, FutOrder, balance_of
 if TYPE_CHECKING:
     from ..engine.state import EngineState
 
-__all__ = ["move", "clearing", "execute", "close_order", "emit_position", "debit_user",
-           "closable", "LiqAcc"]
+__all__ = ["move", "clearing", "book_house", "execute", "close_order", "emit_position",
+           "debit_user", "closable", "LiqAcc"]
 
 _CROSS = int(MarginMode.CROSSED)
 _LIQ = int(OrderKind.LIQUIDATION)
@@ -272,7 +272,7 @@ def _settle_side(state: "EngineState", ctx: Context, fs: FuturesState, contract:
     return pnl, fee, touched, skew
 
 
-def _book_house(contract: Contract, skew: int, price: int) -> None:
+def book_house(contract: Contract, skew: int, price: int) -> None:
     """The clearing account takes the other side of a fill's value-unit imbalance (inverse
     closes remove face at the position's entry, opens add it at the fill price)."""
     contract.house_size -= skew
@@ -376,7 +376,7 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
         t_pnl, t_fee, t_pos, t_skew = _settle_side(state, ctx, fs, contract, order, q, price,
                                                    value, t_fee_ppm, acc, order.remaining)
         if m_skew + t_skew:
-            _book_house(contract, m_skew + t_skew, price)
+            book_house(contract, m_skew + t_skew, price)
         order.remaining -= q
         notional = q * price if contract.inverse else value  # quote volume (USD face)
         maker.filled_size += q
