@@ -24,7 +24,8 @@ from ..adapters.users import UserError, parse_permissions
 from ..core import commands as c
 from ..core import events as ev
 from ..core.enums import AccountType
-from ..core.units import UnitsError, to_units
+from ..core.futures.risk import risk_report
+from ..core.units import UnitsError, from_units, to_units
 from .node import Node
 
 __all__ = ["AdminOps", "AdminServer", "AdminError", "SOCKET_NAME", "call_socket"]
@@ -102,6 +103,13 @@ class AdminOps:
             names[type(event).__name__] = names.get(type(event).__name__, 0) + 1
         return {"events": names}
 
+    async def op_futures_risk(self) -> Any:
+        """Per contract: open interest, the house position and its PnL, and the clearing,
+        insurance-fund and bad-debt balances of its margin asset (docs/futures.md)."""
+        assert self.node.sequencer is not None
+        rows = await self.node.sequencer.query_async(risk_report)
+        return [_risk_row(row) for row in rows]
+
     async def op_withdrawal_list(self) -> Any:
         """Pending withdrawals of every user, oldest first."""
         node = self.node
@@ -138,6 +146,25 @@ class AdminOps:
     async def op_key_list(self, email: str) -> Any:
         assert self.node.users is not None
         return self.node.users.keys_of(self.node.users.user_by_email(email).id)
+
+
+def _risk_row(row: Dict[str, Any]) -> Dict[str, Any]:
+    scale, qp, pp = row["scale"], row["quantity_precision"], row["price_precision"]
+    face = qp + pp if row["inverse"] else qp  # value units: USD face (inverse) or base
+
+    def amount(units: int) -> str:
+        return from_units(units, scale)
+
+    return {
+        "symbol": row["symbol"], "marginCoin": row["margin_asset"],
+        "markPrice": from_units(row["mark"], pp), "positions": row["positions"],
+        "longSize": from_units(row["long_qty"], qp), "shortSize": from_units(row["short_qty"], qp),
+        "longValueUnits": from_units(row["long_size"], face),
+        "shortValueUnits": from_units(row["short_size"], face),
+        "houseSize": from_units(row["house_size"], face),
+        "housePnl": amount(row["house_pnl"]), "clearing": amount(row["clearing"]),
+        "insuranceFund": amount(row["insurance_fund"]), "badDebt": amount(row["bad_debt"]),
+    }
 
 
 class AdminServer:

@@ -153,6 +153,16 @@ def cmd_withdrawals(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_futures(args: argparse.Namespace) -> int:
+    rows = run_admin(args.data_dir or default_data_dir(), "futures_risk", {})
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    for row in rows:
+        print(" ".join(f"{key}={value}" for key, value in row.items()))
+    return 0
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     """Delete the read-model databases and rebuild them from the journal."""
     data_dir = args.data_dir or default_data_dir()
@@ -268,6 +278,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true")
         _data_dir_arg(p)
         p.set_defaults(func=cmd_withdrawals)
+
+    futures = sub.add_parser("futures", help="futures operator views").add_subparsers(
+        dest="action", required=True)
+    risk = futures.add_parser(
+        "risk", help="per contract: open interest, house position, clearing, insurance, bad debt")
+    risk.add_argument("--json", action="store_true")
+    _data_dir_arg(risk)
+    risk.set_defaults(func=cmd_futures)
 
     replay = sub.add_parser("replay", help="rebuild read models from the journal (server stopped)")
     _data_dir_arg(replay)
