@@ -79,6 +79,7 @@ _SPOT = int(AccountType.SPOT)
 _CROSS = int(AccountType.CROSS_MARGIN)
 _ISOLATED = int(AccountType.ISOLATED_MARGIN)
 _USDT_FUT = int(AccountType.USDT_FUTURES)
+_COIN_FUT = int(AccountType.COIN_FUTURES)
 _FUTURES_ACCOUNTS = (int(AccountType.USDT_FUTURES), int(AccountType.USDC_FUTURES),
                      int(AccountType.COIN_FUTURES))
 _SYSTEM = int(AccountType.SYSTEM)
@@ -398,32 +399,43 @@ def _convert_teach(auditor: Auditor) -> None:
 
 
 # ============================================================================ futures
-_FSYM = "BTCUSDT"
 _FPRICE = 600_000  # 60,000.0 (price precision 1)
+#: the linear and the inverse (Coin-M, sizes in BTC) contract: symbol -> (margin coin,
+#: futures account, transfer amounts in its minor units, product type)
+_FUTURES = {"BTCUSDT": ("USDT", _USDT_FUT, (10**9, 10**10, 10**11, 10**12), 0),
+            "BTCUSD": ("BTC", _COIN_FUT, (10**6, 10**7, 10**8, 5 * 10**8), 2)}
 
 
 def _f(gen: Gen) -> Dict[str, Any]:
     return gen.state.setdefault("futures", {"index": _FPRICE})
 
 
+def _fsym(gen: Gen) -> str:
+    return gen.rng.choice(tuple(_FUTURES))
+
+
 @actions.setup("futures")
 def _futures_setup(gen: Gen) -> List[Any]:
     _f(gen)
     tiers = tuple((usd * 10**8, lev, mmr) for usd, lev, mmr in _BTC_TIERS)
+    coin_tiers = tuple((usd * 10**8 // 60_000, lev, mmr) for usd, lev, mmr in _BTC_TIERS)
     return [
-        ListContract(0, _FSYM, 0, "BTC", "USDT", "USDT", 1, 3, 1, 1, 1, 1_000_000, 5 * 10**8,
+        ListContract(0, "BTCUSDT", 0, "BTC", "USDT", "USDT", 1, 3, 1, 1, 1, 1_000_000, 5 * 10**8,
                      0, 200, 600, 600, 50_000, tiers, 8, 750_000, 10_000, "", 0),
+        ListContract(0, "BTCUSD", 2, "BTC", "USD", "BTC", 1, 3, 1, 1, 1, 1_000_000, 0,
+                     0, 200, 600, 600, 50_000, coin_tiers, 8, 750_000, 10_000, "", 0),
         FundInsurance(0, "USDT", 10_000 * 10**8),
-        UpdatePrices(0, _FSYM, (("sim", _FPRICE, 1),)),
-    ]
+        FundInsurance(0, "BTC", 10**8),
+    ] + [UpdatePrices(0, symbol, (("sim", _FPRICE, 1),)) for symbol in _FUTURES]
 
 
 @actions.action("futures", "transfer", weight=3)
 def _futures_transfer(gen: Gen) -> Any:
     rng = gen.rng
-    amount = rng.choice((10**9, 10**10, 10**11, 10**12))
-    source, target = (_SPOT, _USDT_FUT) if rng.random() < 0.75 else (_USDT_FUT, _SPOT)
-    return Transfer(0, gen.user(), "USDT", amount, source, target,
+    asset, account, amounts, _ = _FUTURES[_fsym(gen)]
+    amount = rng.choice(amounts)
+    source, target = (_SPOT, account) if rng.random() < 0.75 else (account, _SPOT)
+    return Transfer(0, gen.user(), asset, amount, source, target,
                     _name(gen, "ft") if rng.random() < 0.5 else "")
 
 
@@ -431,31 +443,33 @@ def _futures_transfer(gen: Gen) -> Any:
 def _futures_settings(gen: Gen) -> Any:
     rng = gen.rng
     roll = rng.random()
+    symbol = _fsym(gen)
     if roll < 0.5:
-        return SetLeverage(0, gen.user(), _FSYM, rng.choice((-1, -1, 0, 1)),
+        return SetLeverage(0, gen.user(), symbol, rng.choice((-1, -1, 0, 1)),
                            rng.choice((1, 2, 5, 10, 20, 50, 125)))
     if roll < 0.75:
-        return SetMarginMode(0, gen.user(), _FSYM, rng.randint(0, 1))
-    return SetPositionMode(0, gen.user(), 0, rng.randint(0, 1))
+        return SetMarginMode(0, gen.user(), symbol, rng.randint(0, 1))
+    return SetPositionMode(0, gen.user(), rng.choice((0, 2)), rng.randint(0, 1))
 
 
 @actions.action("futures", "order", weight=10)
 def _futures_order(gen: Gen) -> Any:
     rng = gen.rng
     index = _f(gen)["index"]
+    symbol = _fsym(gen)
     side = rng.randint(0, 1)
     trade_side = rng.choice((-1, -1, 0, 1))
     reduce_only = 1 if rng.random() < 0.15 else 0
     size = rng.choice((1, 2, 5, 10, 20, 50, 100, 500))
     oid = _name(gen, "fo") if rng.random() < 0.3 else ""
     if rng.random() < 0.25:
-        return PlaceFuturesOrder(0, gen.user(), _FSYM, side, trade_side, 1, 0, 0, size,
+        return PlaceFuturesOrder(0, gen.user(), symbol, side, trade_side, 1, 0, 0, size,
                                  reduce_only, oid)
     offset = int(rng.expovariate(1 / 30)) + 1
     if rng.random() < 0.3:
         offset = -offset
     price = max(1, index - offset if side == 0 else index + offset)
-    return PlaceFuturesOrder(0, gen.user(), _FSYM, side, trade_side, 0,
+    return PlaceFuturesOrder(0, gen.user(), symbol, side, trade_side, 0,
                              rng.choices((0, 1, 2, 3), (70, 12, 8, 10))[0], price, size,
                              reduce_only, oid, rng.choice((0, 0, 0, 1)),
                              rng.choice((-1, -1, 0, 1)))
@@ -478,9 +492,10 @@ def _futures_prices(gen: Gen) -> Any:
         index += rng.randint(-index // 200, index // 200)
     index = max(1000, min(_FPRICE * 3, index))
     state["index"] = index
+    symbol = _fsym(gen)
     if rng.random() < 0.05:
-        return UpdatePrices(0, _FSYM, ())  # no source: stale, liquidations suspended
-    return UpdatePrices(0, _FSYM, (("sim", index, 3), ("sim2", index + rng.randint(-5, 5), 1)))
+        return UpdatePrices(0, symbol, ())  # no source: stale, liquidations suspended
+    return UpdatePrices(0, symbol, (("sim", index, 3), ("sim2", index + rng.randint(-5, 5), 1)))
 
 
 @actions.action("futures", "tick", weight=1)
@@ -492,12 +507,16 @@ def _futures_tick(gen: Gen) -> Any:
 def _futures_close(gen: Gen) -> Any:
     rng = gen.rng
     roll = rng.random()
+    symbol = _fsym(gen)
+    product = _FUTURES[symbol][3]
     if roll < 0.4:
-        return ClosePositions(0, gen.user(), 0, rng.choice(("", _FSYM)), rng.choice((-1, 0, 1)))
+        return ClosePositions(0, gen.user(), product, rng.choice(("", symbol)),
+                              rng.choice((-1, 0, 1)))
     if roll < 0.7:
-        return CancelAllFutures(0, gen.user(), 0, rng.choice(("", _FSYM)))
-    return AdjustMargin(0, gen.user(), _FSYM, rng.choice((-1, 0, 1)),
-                        rng.choice((1, -1)) * rng.choice((10**8, 10**9, 10**10)))
+        return CancelAllFutures(0, gen.user(), product, rng.choice(("", symbol)))
+    amounts = _FUTURES[symbol][2]
+    return AdjustMargin(0, gen.user(), symbol, rng.choice((-1, 0, 1)),
+                        rng.choice((1, -1)) * rng.choice(amounts[:3]))
 
 
 @actions.auditor("futures")
