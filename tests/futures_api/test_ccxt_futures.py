@@ -179,6 +179,32 @@ def test_coin_m_lifecycle(fserver: Any, fuser: Any) -> None:
             "orderType": "limit", "force": "gtc"})
 
 
+def test_ledger_lists_transfers_and_fills(fserver: Any, fuser: Any) -> None:
+    """ccxt fetch_ledger on the futures account: the transfer in, the opening and the
+    closing fill (realised PnL, fee); Bitget's businessType and coin filters."""
+    a, b = _pair(fserver, fuser, "swap", "USDT", 3000)
+    price = _price(a, USDT_SYM, fserver, "USDT-FUTURES", "BTCUSDT")
+    b.create_order(USDT_SYM, "limit", "sell", 0.01, price)
+    a.create_order(USDT_SYM, "limit", "buy", 0.01, price)
+    b.create_order(USDT_SYM, "limit", "buy", 0.01, price, {"reduceOnly": True})
+    a.create_order(USDT_SYM, "limit", "sell", 0.01, price, {"reduceOnly": True})
+    a.transfer("USDT", 100, "swap", "spot")
+    ledger = a.fetch_ledger("USDT", None, None, {"type": "swap"})
+    kinds = [e["info"]["businessType"] for e in sorted(ledger, key=lambda e: int(e["id"]))]
+    assert kinds == ["trans_from_exchange", "open_long", "close_long", "trans_to_exchange"]
+    by_kind = {e["info"]["businessType"]: e for e in ledger}
+    assert by_kind["trans_from_exchange"]["amount"] == 3000
+    assert by_kind["trans_from_exchange"]["type"] == "transfer"
+    assert by_kind["trans_to_exchange"]["direction"] == "out"
+    assert by_kind["open_long"]["type"] == "trade" and by_kind["open_long"]["fee"]["cost"] > 0
+    raw = a.privateMixGetV2MixAccountBill
+    only = raw({"productType": "USDT-FUTURES", "businessType": "close_long"})["data"]["bills"]
+    assert [r["businessType"] for r in only] == ["close_long"] and only[0]["symbol"] == "BTCUSDT"
+    assert raw({"productType": "USDT-FUTURES", "coin": "BTC"})["data"]["bills"] == []
+    with pytest.raises(ccxt.ExchangeError, match="40034"):
+        raw({"productType": "USDT-FUTURES", "symbol": "NOPEUSDT"})
+
+
 def test_funding_and_mark_candles(fserver: Any) -> None:
     ex = client(fserver, None)
     ex.load_markets()

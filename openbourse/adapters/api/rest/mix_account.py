@@ -365,14 +365,30 @@ def _history_page(views: FuturesViews, req: Req, product: Optional[int],
                "endTime", "limit"),
        required=("productType",))
 async def bills(ctx: ApiContext, req: Req) -> Dict[str, Any]:
-    """Funding fees and liquidation losses booked to the futures account, newest first."""
+    """The futures account's bills, newest first: fills (``open_long``, ``close_short``...,
+    ``force_close_*``: realised PnL and fee), transfers (``trans_from_exchange`` in,
+    ``trans_to_exchange`` out), funding (``contract_settle_fee``), liquidation losses
+    (``burst_*_loss_query``).  Filters: ``symbol``, ``coin``, ``businessType``."""
     views = views_of(ctx)
     product = product_type(req.params)
     symbol = req.params.text("symbol", required=False)
-    found = views.history("bills", req.user, _history_page(views, req, product, symbol))
+    if symbol is not None:
+        contract(views, symbol, product)
+    page = _history_page(views, req, product, symbol)
+    if symbol is None:
+        page.where["symbol"] = frozenset(page.where["symbol"]) | {""}  # transfers have none
+    coin = req.params.text("coin", required=False)
     with views.lock:
-        rows = [{"billId": str(b.bill_id), "symbol": b.symbol,
-                 "amount": views.catalog.markets[b.symbol].amount_str(b.amount), "fee": "0",
+        coins = {i.margin_asset for i in views.catalog.of_product(product)}
+    page.where["coin"] = coins & {coin.upper()} if coin is not None else coins
+    kind = req.params.text("businessType", required=False)
+    if kind is not None:
+        page.where["kind"] = {kind}
+    found = views.history("bills", req.user, page)
+    with views.lock:
+        amount = views.catalog.amount_str
+        rows = [{"billId": str(b.bill_id), "symbol": b.symbol, "amount": amount(b.coin, b.amount),
+                 "fee": amount(b.coin, -b.fee) if b.fee else "0",
                  "feeByCoupon": "", "businessType": b.kind, "coin": b.coin,
                  "cTime": str(b.ts_ns // 1_000_000)} for b in found]
     return {"bills": rows, "endId": rows[-1]["billId"] if rows else None}

@@ -50,7 +50,7 @@ TABLES: Dict[str, Table] = {
         Table("fills", ("trade_id", "order_id")),
         Table("plans", ("plan_id",), ("client_oid", "plan_type")),
         Table("positions", ("position_id",)),
-        Table("bills", ("bill_id",)),
+        Table("bills", ("bill_id",), ("coin", "kind")),
     )
 }
 
@@ -73,6 +73,22 @@ def _ddl(table: Table) -> List[str]:
     if table.name == "fills":
         out.append("CREATE INDEX IF NOT EXISTS fills_order ON fills(user, order_id)")
     return out
+
+
+#: columns added after a table was first released: table -> (column, SQL that fills it
+#: from the row's stored ``data``)
+_ADDED = {"bills": (("coin", "json_extract(data, '$[3]')"),
+                    ("kind", "json_extract(data, '$[4]')"))}
+
+
+def _add_new_columns(db: sqlite3.Connection) -> None:
+    """Bring a database written by an older version up to the current columns."""
+    for name, added in _ADDED.items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({name})")}
+        for column, fill in added:
+            if column not in have:
+                db.execute(f"ALTER TABLE {name} ADD COLUMN {column} TEXT")
+                db.execute(f"UPDATE {name} SET {column} = {fill}")
 
 
 _SCHEMA = [
@@ -110,6 +126,7 @@ class FuturesStore:
         self._writer = self._connect()
         for ddl in _SCHEMA:
             self._writer.execute(ddl)
+        _add_new_columns(self._writer)
         # an in-memory database is one connection (both roles, serialised by the read lock)
         self._reader = self._connect() if self.path is not None else self._writer
         self._inserts = {

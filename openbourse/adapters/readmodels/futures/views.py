@@ -51,7 +51,7 @@ from typing import (
 )
 
 from ....core import events as ev
-from ....core.enums import AccountType, OrderType
+from ....core.enums import AccountType, OrderType, TransferCode
 from ....core.futures import commands as fc
 from ....core.futures import events as fe
 from ..market import MarketData
@@ -70,6 +70,7 @@ FUTURES_ACCOUNTS = (
     int(AccountType.USDC_FUTURES),
     int(AccountType.COIN_FUTURES),
 )
+_INTERNAL = int(TransferCode.INTERNAL)  # a wallet transfer between a user's account types
 _FUNDING = 1000  # funding settlements kept per contract
 _CANDLES = 1000  # mark / index candles kept per granularity
 _STATE_VERSION = 2
@@ -179,15 +180,17 @@ class PositionRec:
 
 
 class BillRec(NamedTuple):
-    """One futures account bill (funding fee, liquidation loss)."""
+    """One futures account bill: a fill (realised PnL and its fee), a transfer in or out,
+    a funding fee, a liquidation loss."""
 
     bill_id: int
     user: int
-    symbol: str
+    symbol: str  # "" for transfers
     coin: str
     kind: str  # Bitget businessType
-    amount: int
+    amount: int  # signed change of the balance, the fee excluded
     ts_ns: int
+    fee: int = 0  # trading fee paid (≥ 0)
 
 
 def _history() -> Deque[Any]:
@@ -598,6 +601,7 @@ class FuturesViews:
             (e.taker_order_id, e.taker_user, e.taker_side, e.taker_fee, e.taker_pnl, "taker"),
         ):
             rec = self.orders_by_id.get(order_id)
+            self._fill_bill(e, user, rec, side, pnl, fee, e.liquidation and scope == "taker")
             if rec is not None:
                 rec.filled += e.size
                 rec.filled_value += notional
@@ -706,10 +710,37 @@ class FuturesViews:
     def _insurance(self, e: Any, out: List[object]) -> None:
         self.insurance[e.asset] = e.balance
 
-    def _bill(self, user: int, symbol: str, coin: str, kind: str, amount: int, ts_ns: int) -> None:
+    def _bill(self, user: int, symbol: str, coin: str, kind: str, amount: int, ts_ns: int,
+              fee: int = 0) -> None:
         self._bill_id += 1
         self._add(user, self.user(user), "bills",
-                  BillRec(self._bill_id, user, symbol, coin, kind, amount, ts_ns))
+                  BillRec(self._bill_id, user, symbol, coin, kind, amount, ts_ns, fee))
+
+    def _fill_bill(self, e: Any, user: int, rec: Optional[OrderRec], side: int, pnl: int,
+                   fee: int, forced: bool) -> None:
+        """Bitget's businessType of one side of a fill: hedge orders name the position
+        they open or close; a one-way buy closes a short if there is one, else opens a long."""
+        info = self.catalog.markets.get(e.symbol)
+        if info is None:
+            return
+        if rec is not None and rec.trade_side >= 0:
+            closing, hold = rec.trade_side == 1, rec.hold_side
+        else:
+            hold = 1 if side == 0 else 0  # the position a one-way fill would close
+            closing = (e.symbol, hold) in self.user(user).positions
+            hold = hold if closing else side
+        name = ("long" if hold == 0 else "short")
+        kind = ("force_close_" if forced else "close_" if closing else "open_") + name
+        self._bill(user, e.symbol, info.margin_asset, kind, pnl, e.ts_ns, fee)
+
+    def _transfer(self, e: Any, out: List[object]) -> None:
+        """A wallet transfer into or out of a user's futures account."""
+        if e.code != _INTERNAL:
+            return
+        if e.credit_account in FUTURES_ACCOUNTS and e.credit_owner > 0:
+            self._bill(e.credit_owner, "", e.asset, "trans_from_exchange", e.amount, e.ts_ns)
+        if e.debit_account in FUTURES_ACCOUNTS and e.debit_owner > 0:
+            self._bill(e.debit_owner, "", e.asset, "trans_to_exchange", -e.amount, e.ts_ns)
 
     def _plan_placed(self, e: Any, out: List[object]) -> None:
         info = self.catalog.markets.get(e.symbol)
@@ -878,6 +909,7 @@ _HANDLERS: Dict[type, Any] = {
     fe.FuturesPlanTriggered: FuturesViews._plan_triggered,
     fe.FuturesPlanClosed: FuturesViews._plan_closed,
     ev.BalanceChanged: FuturesViews._balance,
+    ev.TransferPosted: FuturesViews._transfer,
     ev.AssetListed: FuturesViews._asset_listed,
 }
 
