@@ -136,6 +136,10 @@ def test_usdc_m_and_coin_m(fserver: Any, fuser: Any) -> None:
     order = c.create_order(COIN_SYM, "market", "buy", 0.01, None, {"reduceOnly": True})
     assert c.fetch_order(order["id"], COIN_SYM)["filled"] == 0.01
     assert c.fetch_positions([COIN_SYM]) == [] and d.fetch_positions([COIN_SYM]) == []
+    # market data: base volume in BTC, quote volume in USD (what ccxt reads for inverse)
+    ticker = c.fetch_ticker(COIN_SYM)
+    assert float(ticker["info"]["quoteVolume"]) >= 0.02 * cprice * 0.99
+    assert float(ticker["info"]["baseVolume"]) >= 0.02
 
 
 def test_coin_m_lifecycle(fserver: Any, fuser: Any) -> None:

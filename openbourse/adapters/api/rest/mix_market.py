@@ -17,7 +17,7 @@ from ..envelope import now_ms
 from ..errors import ApiError, E
 from .context import ApiContext, Req
 from .market import _merged
-from .mix_common import contract, e8_str, ppm_str, product_type, views_of
+from .mix_common import contract, e8_str, ppm_str, product_type, quote_volume_str, views_of
 from .queries import page_args
 from .registry import Registry
 
@@ -98,7 +98,7 @@ def ticker_row(views: FuturesViews, info: ContractInfo, now: int) -> Dict[str, A
     p = info.price_str
     px = (lambda v: p(v) if v else None)  # noqa: E731
     last = (t.last if t else 0) or prices.last
-    quote = info.amount_str(t.quote_volume) if t else "0"
+    quote = quote_volume_str(info, t.quote_volume) if t else "0"
     oi = _open_interest(views, info.symbol)
     return {
         "symbol": info.symbol,
@@ -258,7 +258,7 @@ def _candles(ctx: ApiContext, req: Req, max_limit: int, kind: Optional[str]) -> 
             rows = views.mark_or_index_candles(kind, info.symbol, gran, start, end, limit)
     out = []
     for c in rows:
-        quote = info.amount_str(c.quote_volume)
+        quote = quote_volume_str(info, c.quote_volume)
         out.append([str(c.start_ms), info.price_str(c.open), info.price_str(c.high),
                     info.price_str(c.low), info.price_str(c.close),
                     info.size_str(c.base_volume), quote])

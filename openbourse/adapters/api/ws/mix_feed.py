@@ -21,7 +21,7 @@ from ....core.futures import events as fe
 from ...readmodels.futures import FuturesViews, product_type_of
 from ...readmodels.futures.views import FUTURES_ACCOUNTS
 from ..rest.mix_account import account_rows
-from ..rest.mix_common import fill_row, order_row, plan_row, position_row
+from ..rest.mix_common import fill_row, order_row, plan_row, position_row, quote_volume_str
 from ..rest.mix_market import ticker_row
 from .conn import Connection
 from .frames import (ERR_CHANNEL, ERR_NEED_LOGIN, ERR_PARAM, dumps, error_frame, event_frame,
@@ -52,7 +52,8 @@ class _FuturesPublic(PublicFeed):
         self.fviews = views  # (``self.views`` is PublicFeed's book views)
 
     def _qs(self, info: Any) -> Callable[[int], str]:
-        return info.amount_str  # volumes are in the margin asset
+        # quote volumes: the margin asset (linear), USD (inverse: Σ size × price)
+        return lambda units: quote_volume_str(info, units)
 
     def _snapshot(self, key: Tuple[str, str], now_ms: int) -> Optional[str]:
         channel, symbol = key

@@ -626,7 +626,7 @@ class FuturesViews:
         else:
             out.append(ev.TradeExecuted(e.seq, e.ts_ns, e.trade_id, e.symbol, e.price, e.size,
                                         e.taker_side, e.maker_order_id, e.taker_order_id,
-                                        e.maker_user, e.taker_user, 0, e.value, 0, 0))
+                                        e.maker_user, e.taker_user, 0, notional, 0, 0))
 
     def _order_closed(self, e: Any, out: List[object]) -> None:
         rec = self.orders_by_id.pop(e.order_id, None)
