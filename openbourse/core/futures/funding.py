@@ -9,7 +9,8 @@ Payers pay rounded up, from their free balance (cross) or their position margin
 (isolated), never more than they have.  Receivers get their due rounded down, scaled to
 what was actually collected; the rounding dust goes to the fee account, so funding is
 zero-sum and conserves every asset.  The house position of an inverse contract
-(contracts.py) pays and receives through the clearing account.  Missed instants (a long gap between ticks) settle once.
+(contracts.py) pays and receives through the clearing account.  Missed instants (a long
+gap between ticks) settle once.
 """
 from __future__ import annotations
 

@@ -3,9 +3,10 @@
 A position counts ``qty`` in order units (what closing orders take, base coin) and
 ``size`` in value units (``Contract.value``; the same as ``qty`` for linear contracts, the
 USD face for inverse ones, see contracts.py).  It keeps its **cost**: the sum of the
-values of the fills that opened it, less what closes removed.  Average entry is derived from it, so every PnL is
-exact and the clearing identity holds: Σ realised PnL + Σ unrealised PnL(any mark) = 0
-per contract (linear exactly; inverse up to the rounding of each fill's value).
+values of the fills that opened it, less what closes removed.  Average entry is derived
+from it, so every PnL is exact and the clearing identity holds: Σ realised PnL + Σ
+unrealised PnL(any mark) = 0 per contract (linear exactly; inverse with the house
+position, up to the rounding of each fill's value).
 
 * unrealised PnL at mark ``m``: ``d × sgn × (value(size, m) − cost)``
 * closing ``q`` order units at ``price``: ``size``, ``cost`` and ``margin`` leave in the
