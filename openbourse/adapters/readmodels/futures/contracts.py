@@ -106,12 +106,6 @@ class ContractInfo:
             return size * 10**self.margin_scale // (price * 10**self.quantity_precision)
         return size * price * 10**self.margin_scale // 10 ** (self.price_precision + self.quantity_precision)
 
-    def order_value(self, qty: int, price: int) -> int:
-        """Value of ``qty`` order units (base coin) at ``price``: inverse, the coin amount."""
-        if self.inverse:
-            return qty * 10**self.margin_scale // 10**self.quantity_precision
-        return self.value(qty, price)
-
     def upnl(self, hold_side: int, size: int, cost: int, mark: int) -> int:
         """Unrealised PnL (signed, margin-asset units) of a position at ``mark``."""
         if size <= 0 or mark <= 0:

@@ -601,7 +601,9 @@ class FuturesViews:
             (e.taker_order_id, e.taker_user, e.taker_side, e.taker_fee, e.taker_pnl, "taker"),
         ):
             rec = self.orders_by_id.get(order_id)
-            self._fill_bill(e, user, rec, side, pnl, fee, e.liquidation and scope == "taker")
+            if info is not None:
+                self._fill_bill(e, info.margin_asset, user, rec, side, pnl, fee,
+                                e.liquidation and scope == "taker")
             if rec is not None:
                 rec.filled += e.size
                 rec.filled_value += notional
@@ -716,13 +718,10 @@ class FuturesViews:
         self._add(user, self.user(user), "bills",
                   BillRec(self._bill_id, user, symbol, coin, kind, amount, ts_ns, fee))
 
-    def _fill_bill(self, e: Any, user: int, rec: Optional[OrderRec], side: int, pnl: int,
-                   fee: int, forced: bool) -> None:
+    def _fill_bill(self, e: Any, coin: str, user: int, rec: Optional[OrderRec], side: int,
+                   pnl: int, fee: int, forced: bool) -> None:
         """Bitget's businessType of one side of a fill: hedge orders name the position
         they open or close; a one-way buy closes a short if there is one, else opens a long."""
-        info = self.catalog.markets.get(e.symbol)
-        if info is None:
-            return
         if rec is not None and rec.trade_side >= 0:
             closing, hold = rec.trade_side == 1, rec.hold_side
         else:
@@ -731,7 +730,7 @@ class FuturesViews:
             hold = hold if closing else side
         name = ("long" if hold == 0 else "short")
         kind = ("force_close_" if forced else "close_" if closing else "open_") + name
-        self._bill(user, e.symbol, info.margin_asset, kind, pnl, e.ts_ns, fee)
+        self._bill(user, e.symbol, coin, kind, pnl, e.ts_ns, fee)
 
     def _transfer(self, e: Any, out: List[object]) -> None:
         """A wallet transfer into or out of a user's futures account."""
