@@ -41,7 +41,7 @@ from ..units import AMOUNT_MAX, FEE_RATE_DENOMINATOR
 from .commands import ListContract
 from .enums import PRODUCT_ACCOUNT, ContractStatus, ProductType
 
-__all__ = ["Contract", "validate_contract", "PPM", "RATE_E8", "tiers_text"]
+__all__ = ["Contract", "Valuation", "validate_contract", "PPM", "RATE_E8", "tiers_text"]
 
 PPM = FEE_RATE_DENOMINATOR
 RATE_E8 = 10**8
@@ -52,13 +52,39 @@ def tiers_text(tiers: Tuple[Tuple[int, int, int], ...]) -> str:
     return ";".join(f"{v}:{lev}:{mmr}" for v, lev, mmr in tiers)
 
 
-class Contract:
+class Valuation:
+    """A contract's value and PnL formulas (module doc).  The core's ``Contract`` is one;
+    the edge's read model builds one from the listing, so both compute the same integers."""
+
+    __slots__ = ("inverse", "sgn", "k", "big_k")
+
+    def __init__(self, product_type: int, scale: int, price_precision: int,
+                 quantity_precision: int) -> None:
+        self.inverse = product_type == ProductType.COIN_FUTURES
+        self.sgn = -1 if self.inverse else 1
+        self.k = 0 if self.inverse else 10 ** (scale - price_precision - quantity_precision)
+        self.big_k = 10 ** (scale - quantity_precision) if self.inverse else 0
+
+    def value(self, size: int, price: int) -> int:
+        """Margin-asset units of ``size`` at ``price`` (inverse: rounded down)."""
+        if self.inverse:
+            return size * self.big_k // price if price > 0 else 0
+        return size * price * self.k
+
+    def pnl(self, d: int, size: int, cost: int, mark: int) -> int:
+        """Unrealised PnL of a position (``d`` +1 long, −1 short) at ``mark``; 0 without one."""
+        if not size or mark <= 0:
+            return 0
+        return d * self.sgn * (self.value(size, mark) - cost)
+
+
+class Contract(Valuation):
     __slots__ = (
         "symbol", "product_type", "account", "base", "quote", "margin_asset", "scale",
         "price_precision", "quantity_precision", "tick", "lot", "min_size", "max_size",
         "min_notional", "face_value", "maker_fee_ppm", "taker_fee_ppm", "liquidation_fee_ppm",
         "price_band_ppm", "tiers", "funding_interval_h", "funding_cap_e8", "interest_e8",
-        "spot_symbol", "spot_weight", "status", "inverse", "k", "big_k", "sgn",
+        "spot_symbol", "spot_weight", "status",
         # prices
         "index", "mark", "last", "stale", "excluded", "basis", "basis_sum",
         # funding
@@ -100,10 +126,8 @@ class Contract:
         self.spot_symbol = spec.spot_symbol
         self.spot_weight = spec.spot_weight
         self.status = int(ContractStatus.NORMAL)
-        self.inverse = spec.product_type == ProductType.COIN_FUTURES
-        self.sgn = -1 if self.inverse else 1
-        self.k = 0 if self.inverse else 10 ** (scale - spec.price_precision - spec.quantity_precision)
-        self.big_k = 10 ** (scale - spec.quantity_precision) if self.inverse else 0
+        Valuation.__init__(self, spec.product_type, scale, spec.price_precision,
+                           spec.quantity_precision)
         self.index = 0
         self.mark = 0
         self.last = 0
@@ -134,12 +158,6 @@ class Contract:
             self.spot_weight)
 
     # ---- values ---------------------------------------------------------------------
-    def value(self, size: int, price: int) -> int:
-        """Margin-asset units of ``size`` at ``price`` (inverse: rounded down)."""
-        if self.inverse:
-            return size * self.big_k // price if price > 0 else 0
-        return size * price * self.k
-
     def units(self, qty: int, price: int) -> int:
         """Value units of ``qty`` order units filled at ``price`` (inverse: the USD face)."""
         return qty * price if self.inverse else qty

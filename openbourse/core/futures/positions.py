@@ -93,9 +93,7 @@ def shrink(pos: Position, qty: int, units: int = -1) -> Tuple[int, int, int]:
 
 
 def unrealised(contract: Contract, pos: Position, mark: int) -> int:
-    if not pos.size or mark <= 0:
-        return 0
-    return pos.d * contract.sgn * (contract.value(pos.size, mark) - pos.cost)
+    return contract.pnl(pos.d, pos.size, pos.cost, mark)
 
 
 def risk_rate(contract: Contract, value: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from ....core.futures.contracts import Valuation
 from ....core.futures.enums import PRODUCT_ACCOUNT, PRODUCT_TYPE_NAMES, ProductType
 from ....core.units import from_units
 
@@ -59,6 +60,7 @@ class ContractInfo:
     status: int = 0
     margin_scale: int = 6
     extra: Dict[str, str] = field(default_factory=dict)
+    _valuation: Optional[Valuation] = field(default=None, init=False, repr=False, compare=False)
 
     # -- MarketInfo look-alike -----------------------------------------------------------
     @property
@@ -97,25 +99,22 @@ class ContractInfo:
                 return mmr
         return self.tiers[-1][2] if self.tiers else 0
 
+    @property
+    def valuation(self) -> Valuation:
+        """The core's value/PnL formulas for this contract (built once, on first use)."""
+        if self._valuation is None:
+            self._valuation = Valuation(self.product_type, self.margin_scale,
+                                        self.price_precision, self.quantity_precision)
+        return self._valuation
+
     def value(self, size: int, price: int) -> int:
         """Value of ``size`` value units (a position's ``size``; inverse: USD face in
-        ``10**-(qp + pp)`` USD) in margin-asset minor units at ``price`` (floor)."""
-        if price <= 0:
-            return 0
-        if self.inverse:
-            return size * 10**self.margin_scale // (price * 10**self.quantity_precision)
-        return size * price * 10**self.margin_scale // 10 ** (self.price_precision + self.quantity_precision)
+        ``10**-(qp + pp)`` USD) in margin-asset minor units at ``price``."""
+        return self.valuation.value(size, price) if price > 0 else 0
 
     def upnl(self, hold_side: int, size: int, cost: int, mark: int) -> int:
         """Unrealised PnL (signed, margin-asset units) of a position at ``mark``."""
-        if size <= 0 or mark <= 0:
-            return 0
-        now = self.value(size, mark)
-        if self.inverse:  # long gains when the coin value of the USD face shrinks
-            diff = cost - now
-        else:
-            diff = now - cost
-        return diff if hold_side == 0 else -diff
+        return self.valuation.pnl(1 if hold_side == 0 else -1, size, cost, mark)
 
 
 def _tiers(text: object) -> Tuple[Tuple[int, int, int], ...]:
