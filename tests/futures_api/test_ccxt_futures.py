@@ -205,6 +205,9 @@ def test_ledger_lists_transfers_and_fills(fserver: Any, fuser: Any) -> None:
     only = raw({"productType": "USDT-FUTURES", "businessType": "close_long"})["data"]["bills"]
     assert [r["businessType"] for r in only] == ["close_long"] and only[0]["symbol"] == "BTCUSDT"
     assert raw({"productType": "USDT-FUTURES", "coin": "BTC"})["data"]["bills"] == []
+    assert raw({"productType": "USDT-FUTURES", "marginCoin": "BTC"})["data"]["bills"] == []
+    assert len(raw({"productType": "USDT-FUTURES", "marginCoin": "usdt"})["data"]["bills"]) == 4
+    assert a.fetch_funding_history(USDT_SYM) == []  # (sends marginCoin) no funding settled yet
     with pytest.raises(ccxt.ExchangeError, match="40034"):
         raw({"productType": "USDT-FUTURES", "symbol": "NOPEUSDT"})
 

@@ -361,14 +361,15 @@ def _history_page(views: FuturesViews, req: Req, product: Optional[int],
 
 
 @route("GET", "mix/account/bill", family="query", permission="read",
-       params=("productType", "symbol", "coin", "businessType", "idLessThan", "startTime",
-               "endTime", "limit"),
+       params=("productType", "symbol", "coin", "marginCoin", "businessType", "idLessThan",
+               "startTime", "endTime", "limit"),
        required=("productType",))
 async def bills(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """The futures account's bills, newest first: fills (``open_long``, ``close_short``...,
     ``force_close_*``: realised PnL and fee), transfers (``trans_from_exchange`` in,
     ``trans_to_exchange`` out), funding (``contract_settle_fee``), liquidation losses
-    (``burst_*_loss_query``).  Filters: ``symbol``, ``coin``, ``businessType``."""
+    (``burst_*_loss_query``).  Filters: ``symbol``, ``coin`` (or ``marginCoin``, which
+    ccxt's fetch_funding_history sends), ``businessType``."""
     views = views_of(ctx)
     product = product_type(req.params)
     symbol = req.params.text("symbol", required=False)
@@ -377,10 +378,13 @@ async def bills(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     page = _history_page(views, req, product, symbol)
     if symbol is None:
         page.where["symbol"] = frozenset(page.where["symbol"]) | {""}  # transfers have none
-    coin = req.params.text("coin", required=False)
     with views.lock:
         coins = {i.margin_asset for i in views.catalog.of_product(product)}
-    page.where["coin"] = coins & {coin.upper()} if coin is not None else coins
+    for name in ("coin", "marginCoin"):
+        coin = req.params.text(name, required=False)
+        if coin is not None:
+            coins &= {coin.upper()}
+    page.where["coin"] = coins
     kind = req.params.text("businessType", required=False)
     if kind is not None:
         page.where["kind"] = {kind}
