@@ -13,14 +13,14 @@ except fees (which round up, in the exchange's favour).
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from .commands import ListMarket
 from .enums import MarketStatus
 from .reject import RejectCode
 from .units import AMOUNT_MAX, FEE_RATE_DENOMINATOR, SCALE_MAX
 
-__all__ = ["Market", "validate_asset", "validate_market"]
+__all__ = ["Market", "fee_rates", "validate_asset", "validate_market"]
 
 PRECISION_MAX = SCALE_MAX
 
@@ -64,6 +64,17 @@ class Market:
             self.min_notional, self.maker_fee_ppm, self.taker_fee_ppm, self.price_band_ppm,
             self.max_open_orders,
         )
+
+
+def fee_rates(user_fees: Dict[int, Tuple[int, int]], user: int,
+              market: Market) -> Tuple[int, int]:
+    """(maker, taker) fee rates in ppm that ``user`` pays on ``market``: the user's tier
+    (``SetUserFees``) where it sets a rate, -1 meaning "the market's", else the market's."""
+    tier = user_fees.get(user)
+    if tier is None:
+        return market.maker_fee_ppm, market.taker_fee_ppm
+    return (market.maker_fee_ppm if tier[0] < 0 else tier[0],
+            market.taker_fee_ppm if tier[1] < 0 else tier[1])
 
 
 def validate_asset(asset: str, scale: int, assets: Dict[str, int]) -> Optional[RejectCode]:

@@ -37,6 +37,19 @@ class AdminError(Exception):
     """Bad admin input: printed to the operator, exit status 1."""
 
 
+def _fee_ppm(name: str, rate: Optional[str]) -> int:
+    """A decimal fee rate ("0.0008") in ppm; -1 (the market's rate) when not given."""
+    if rate is None:
+        return -1
+    try:
+        ppm = to_units(rate, 6)
+    except UnitsError as exc:
+        raise AdminError(f"bad {name} rate {rate!r}: {exc} (at most 6 decimals)") from None
+    if not 0 <= ppm < 10**6:
+        raise AdminError(f"bad {name} rate {rate!r}: must be at least 0 and below 1")
+    return ppm
+
+
 class AdminOps:
     def __init__(self, node: Node) -> None:
         self.node = node
@@ -93,6 +106,21 @@ class AdminOps:
             if type(event) is ev.Rejected:
                 raise reject_error(event.code)
         return {"userId": user.id, "asset": asset.upper(), "amount": amount, "ref": ref}
+
+    async def op_fee_tier(self, email: str, maker: Optional[str] = None,
+                          taker: Optional[str] = None) -> Dict[str, Any]:
+        """Set the user's spot/margin fee rates (a VIP tier, journaled ``SetUserFees``);
+        a rate left out is the market's own, and leaving both out resets the user."""
+        assert self.node.users is not None
+        user = self.node.users.user_by_email(email)
+        ppm = [_fee_ppm(name, rate) for name, rate in (("maker", maker), ("taker", taker))]
+        events = await self.node.submit(c.SetUserFees(0, user.id, ppm[0], ppm[1]))
+        for event in events:
+            if type(event) is ev.Rejected:
+                raise reject_error(event.code)
+        return {"userId": user.id,
+                "makerFeeRate": maker if maker is not None else "market",
+                "takerFeeRate": taker if taker is not None else "market"}
 
     async def op_clock_tick(self) -> Dict[str, Any]:
         """Submit one ``ClockTick`` now (interest, margin calls, liquidations, expiries):

@@ -127,6 +127,13 @@ def cmd_deposit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fees(args: argparse.Namespace) -> int:
+    result = run_admin(args.data_dir or default_data_dir(), "fee_tier",
+                       {"email": args.email, "maker": args.maker, "taker": args.taker})
+    _print(result, args.json)
+    return 0
+
+
 def cmd_keys(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or default_data_dir()
     if args.action == "create":
@@ -243,6 +250,19 @@ def build_parser() -> argparse.ArgumentParser:
     deposit.add_argument("--json", action="store_true")
     _data_dir_arg(deposit)
     deposit.set_defaults(func=cmd_deposit)
+
+    fees = sub.add_parser("fees", help="a user's fee tier (VIP)").add_subparsers(
+        dest="action", required=True
+    )
+    fee_set = fees.add_parser(
+        "set", help="set the user's spot/margin maker and taker rates (journaled); "
+        "a rate left out is the market's, both left out resets the user")
+    fee_set.add_argument("email")
+    fee_set.add_argument("--maker", help="maker rate, e.g. 0.0008 (0.08 %%)")
+    fee_set.add_argument("--taker", help="taker rate, e.g. 0.001")
+    fee_set.add_argument("--json", action="store_true")
+    _data_dir_arg(fee_set)
+    fee_set.set_defaults(func=cmd_fees)
 
     keys = sub.add_parser("keys", help="manage API keys").add_subparsers(
         dest="action", required=True

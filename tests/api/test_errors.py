@@ -171,6 +171,7 @@ _FILL = {
     "size": "1",
     "price": "1",
     "triggerPrice": "1",
+    "businessType": "spot",
 }
 
 

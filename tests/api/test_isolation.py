@@ -183,6 +183,8 @@ def test_every_private_endpoint_is_covered() -> None:
         "/api/v2/spot/wallet/transfer",
         "/api/v2/spot/wallet/withdrawal-records",
         "/api/v2/mix/account/accounts",
+        # one user's fee tier is not another's: test_fees.py::test_fee_tier_is_quoted_and_charged
+        "/api/v2/common/trade-rate",
         # admin role only (test_admin_endpoints_need_the_admin_role):
         "/api/v2/openbourse/admin/users",
         "/api/v2/openbourse/admin/deposit",

@@ -23,7 +23,7 @@ from ..commands import PlaceOrder
 from ..context import Context
 from ..enums import AccountType, CloseReason, Force, OrderStatus, OrderType, Side, SystemOwner
 from ..ledger.ledger import AVAILABLE
-from ..markets import Market
+from ..markets import Market, fee_rates
 from ..spot.orders import close_order, execute
 from ..spot.plans_flow import settle_followups
 from ..spot.validation import band_limits, check_order
@@ -109,10 +109,7 @@ def _repay_own(state: EngineState, ctx: Context, ms: MarginState, user: int, acc
 
 
 def _taker_fee(state: EngineState, market: Market, user: int) -> int:
-    tier = state.user_fees.get(user)
-    if tier is None or tier[1] < 0:
-        return market.taker_fee_ppm
-    return tier[1]
+    return fee_rates(state.user_fees, user, market)[1]
 
 
 def _place(state: EngineState, ctx: Context, market: Market, user: int, account: int,

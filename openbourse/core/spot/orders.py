@@ -16,7 +16,7 @@ from ..commands import PlaceOrder
 from ..context import Context
 from ..enums import AccountType, CloseReason, Force, OrderStatus, OrderType, Side, SystemOwner
 from ..events import OrderAccepted, OrderClosed
-from ..markets import Market
+from ..markets import Market, fee_rates
 from ..orderbook.order import Order
 from .settlement import settle_fill
 from .validation import band_limits
@@ -52,12 +52,7 @@ def _accept(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder,
     # The order binds the balances of the account it trades from (SPOT, or a margin account).
     base = balances.get((user, account, market.base)) or ledger.balance(user, account, market.base)
     quote = balances.get((user, account, market.quote)) or ledger.balance(user, account, market.quote)
-    tier = state.user_fees.get(user)
-    if tier is None:
-        maker_fee, taker_fee = market.maker_fee_ppm, market.taker_fee_ppm
-    else:
-        maker_fee = market.maker_fee_ppm if tier[0] < 0 else tier[0]
-        taker_fee = market.taker_fee_ppm if tier[1] < 0 else tier[1]
+    maker_fee, taker_fee = fee_rates(state.user_fees, user, market)
     ts = ctx.ts
     order = Order(order_id, user, symbol, side, order_type, force, price, size, quote_size,
                   client_oid, stp, maker_fee, taker_fee, base, quote, ts)

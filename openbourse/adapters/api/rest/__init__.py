@@ -14,10 +14,10 @@ __all__ = ["route_table", "endpoints"]
 
 
 def endpoints() -> List[Endpoint]:
-    from . import account, admin, market, plans, public, queries, trade, wallet
+    from . import account, admin, fees, market, plans, public, queries, trade, wallet
 
     out: List[Endpoint] = []
-    for module in (public, market, account, wallet, trade, queries, plans, admin):
+    for module in (public, market, account, fees, wallet, trade, queries, plans, admin):
         out.extend(module.registry.endpoints)
     from . import convert, margin, margin_trade  # issue 6: margin and convert
 
