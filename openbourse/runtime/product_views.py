@@ -1,4 +1,5 @@
-"""Product read models (margin, convert) for a node: one ``products.sqlite`` projection.
+"""Product read models (margin, convert, sentiment, spot bills) for a node: one
+``products.sqlite`` projection.
 
 ``Node.open`` calls ``open_product_views(node)`` before recovery, so the projection is
 replayed like the other read models, then registered as a sequencer listener.  The
@@ -14,15 +15,18 @@ from ..adapters.readmodels.margin import MARGIN_HANDLERS, migrate_legacy, on_com
 from ..adapters.readmodels.product_store import ProductProjection, ProductStore
 from ..adapters.readmodels.products import ProductViews
 from ..adapters.readmodels.sentiment import SENTIMENT_HANDLERS, sentiment_hook
+from ..adapters.readmodels.spot_bills import SPOT_BILL_HANDLERS, mark_legacy, spot_bill_hook
 
 __all__ = ["open_product_views"]
 
 
 def open_product_views(node: Any) -> List[Any]:
     store = ProductStore(node.config.data_dir / "products.sqlite")
-    history = ProductProjection(store, {**MARGIN_HANDLERS, **CONVERT_HANDLERS, **SENTIMENT_HANDLERS},
-                                (on_command, sentiment_hook))
+    history = ProductProjection(
+        store, [MARGIN_HANDLERS, CONVERT_HANDLERS, SENTIMENT_HANDLERS, SPOT_BILL_HANDLERS],
+        (on_command, sentiment_hook, spot_bill_hook))
     migrate_legacy(history)
+    mark_legacy(history)
     node.views.products = ProductViews(history, node)
     _wire_ws(node)
     return [history]

@@ -185,6 +185,8 @@ def test_every_private_endpoint_is_covered() -> None:
         "/api/v2/mix/account/accounts",
         # one user's fee tier is not another's: test_fees.py::test_fee_tier_is_quoted_and_charged
         "/api/v2/common/trade-rate",
+        # test_spot_bills.py: test_bills_bad_input_and_isolation, and the seller's bills
+        "/api/v2/spot/account/bills",
         # admin role only (test_admin_endpoints_need_the_admin_role):
         "/api/v2/openbourse/admin/users",
         "/api/v2/openbourse/admin/deposit",

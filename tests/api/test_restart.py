@@ -53,6 +53,7 @@ def observe(server: Server, creds: Dict[str, Dict[str, str]]) -> Dict[str, Any]:
             "fills": ok(client.get("/api/v2/spot/trade/fills", f"symbol={SYMBOL}")),
             "plans": ok(client.get("/api/v2/spot/trade/current-plan-order", f"symbol={SYMBOL}")),
             "deposits": ok(client.get("/api/v2/spot/wallet/deposit-records")),
+            "bills": ok(client.get("/api/v2/spot/account/bills")),
         }
     public = Raw(server.url)
     seen["trades"] = ok(
@@ -106,6 +107,7 @@ def test_restart_keeps_everything(sig: int, tmp_path) -> None:
         place(b, "sell", "59000", "0.05")
         before = observe(server, creds)
         assert before["a"]["fills"] and before["a"]["open"] and before["candles-1min"]
+        assert before["a"]["bills"]
         assert server.stop(sig) in (0, -sig)
         server.start()
         assert server.demo == demo

@@ -21,7 +21,7 @@ MIN_NS = 60 * 1_000_000_000
 
 
 def _projection(path: Path) -> ProductProjection:
-    return ProductProjection(ProductStore(path / "products.sqlite"), SENTIMENT_HANDLERS,
+    return ProductProjection(ProductStore(path / "products.sqlite"), [SENTIMENT_HANDLERS],
                              (sentiment_hook,))
 
 

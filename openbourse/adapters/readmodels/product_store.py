@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 __all__ = ["ProductStore", "Record", "ProductProjection"]
 
@@ -140,19 +140,23 @@ Handler = Callable[["ProductProjection", int, Any], None]
 class ProductProjection:
     """Event handlers by event type → history rows and state, flushed to a ProductStore.
 
-    ``handlers`` maps an event type to ``fn(projection, seq, event)``; a handler calls
-    ``add`` for a history row and ``put`` for a state value.  Handlers run under
-    ``self.lock``; queries take it too.
+    ``handlers`` are dicts (one per product) mapping an event type to
+    ``fn(projection, seq, event)``; where several products handle a type, each runs, in
+    the order given.  A handler calls ``add`` for a history row and ``put`` for a state
+    value.  Handlers run under ``self.lock``; queries take it too.
     """
 
     def __init__(
         self,
         store: ProductStore,
-        handlers: Dict[type, Handler],
+        handlers: Sequence[Dict[type, Handler]],
         command_hooks: Tuple[Callable[["ProductProjection", Any], None], ...] = (),
     ) -> None:
         self.store = store
-        self.handlers = dict(handlers)
+        self.handlers: Dict[type, Tuple[Handler, ...]] = {}
+        for product in handlers:
+            for kind, fn in product.items():
+                self.handlers[kind] = self.handlers.get(kind, ()) + (fn,)
         self.command_hooks = command_hooks
         self.scratch: Dict[str, Any] = {}  # per-command working values of the handlers
         self.lock = threading.Lock()
@@ -173,8 +177,7 @@ class ProductProjection:
             for hook in self.command_hooks:
                 hook(self, command)
             for event in events:
-                fn = handlers.get(type(event))
-                if fn is not None:
+                for fn in handlers.get(type(event), ()):
                     fn(self, seq, event)
             self.last_seq = seq
 

@@ -12,6 +12,9 @@ from typing import Any, Dict, List
 
 from ....core.enums import AccountType, TransferCode
 from ....core.units import from_units
+from ...readmodels.products import products_of
+from ...readmodels.spot_bills import GROUPS
+from ...readmodels.spot_bills import KIND as BILL_KIND
 from ..errors import ApiError, E
 from .context import ApiContext, Req
 from .queries import page_args
@@ -90,6 +93,48 @@ async def assets(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
             }
         )
     return out
+
+
+@route(
+    "GET",
+    "spot/account/bills",
+    family="account",
+    permission="read",
+    params=("coin", "groupType", "businessType", "startTime", "endTime", "idLessThan", "limit"),
+    response="list",
+)
+async def bills(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
+    """Changes of the caller's spot balances, newest first (readmodels/spot_bills.py):
+    ``size`` is the signed change, ``balance`` the amount after it, ``fees`` the fee paid
+    in that coin.  Filters: ``coin``, ``groupType``, ``businessType``, time, ``idLessThan``."""
+    coin = req.params.text("coin", required=False)
+    if coin is not None:
+        ctx.asset_scale(coin)
+    group = req.params.text("groupType", required=False)
+    kind = req.params.text("businessType", required=False)
+    if group is not None and group not in GROUPS.values():
+        raise ApiError(E.PARAM_INVALID, f"Parameter groupType {group} is not one of "
+                       + ", ".join(sorted(set(GROUPS.values()))))
+    start, end, id_lt = page_args(req.params)
+    limit = req.params.limit(20, 100)
+    history = products_of(ctx.views).history
+    out: List[Dict[str, Any]] = []
+    while len(out) < limit:  # type filters are applied here, so page until enough match
+        rows = history.records(BILL_KIND, req.user, coin, None, start, end, id_lt, limit)
+        for r in rows:
+            business = r["business"]
+            if (kind is None or business == kind) and (group is None or GROUPS[business] == group):
+                out.append({
+                    "cTime": str(r["ts_ms"]), "coin": r["coin"], "groupType": GROUPS[business],
+                    "businessType": business,
+                    "size": ctx.catalog.amount_str(r["coin"], r["size"]),
+                    "balance": ctx.catalog.amount_str(r["coin"], r["balance"]),
+                    "fees": ctx.catalog.amount_str(r["coin"], -r["fee"]),
+                    "billId": str(r.rid)})
+        if len(rows) < limit:
+            break
+        id_lt = rows[-1].rid
+    return out[:limit]
 
 
 _RECORD_PARAMS = ("coin", "startTime", "endTime", "idLessThan", "limit", "orderId", "clientOid")
