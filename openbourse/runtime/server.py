@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from ..adapters.api.auth import Authenticator
 from ..adapters.api.envelope import JSON, now_ms
-from ..adapters.api.http import ConnectionSet, LeanHttpProtocol
+from ..adapters.api.http import ConnectionSet, LeanHttpProtocol, resume_settled
 from ..adapters.api.openapi import docs_html, openapi_document
 from ..adapters.api.rest import endpoints, route_table
 from ..adapters.api.rest.app import RestApp
@@ -200,6 +200,16 @@ def lean_protocol_class(app: App) -> type:
         from uvicorn.protocols.http.h11_impl import H11Protocol as fallback_class
     rest = app.rest
     sets: "weakref.WeakKeyDictionary[Any, ConnectionSet]" = weakref.WeakKeyDictionary()
+    gateway = app.gateway
+
+    def on_settled(futures: List[Any]) -> None:
+        """Answer as soon as a batch is acknowledged (``resume_settled``), market data
+        applied first: a client that got its ack and then reads it sees its write."""
+        gateway.drain_pending()
+        resume_settled(futures)
+
+    if app.node.sequencer is not None:
+        app.node.sequencer.on_settled = on_settled
 
     class Protocol(LeanHttpProtocol):
         def __init__(self, config: Any, server_state: Any, app_state: Any,

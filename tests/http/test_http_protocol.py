@@ -424,3 +424,65 @@ def test_client_that_does_not_read_pauses_serving_but_not_the_server() -> None:
             await loop.run_in_executor(None, time.sleep, 0.05)
 
     run(main())
+
+
+class _Transport:
+    """Just enough transport for driving the protocol without a socket."""
+
+    def __init__(self) -> None:
+        self.written: List[bytes] = []
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 1) if name == "peername" else default
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def test_resume_settled_answers_at_once_and_the_late_callback_is_ignored() -> None:
+    """What the sequencer does for an acknowledged batch: resolve, then resume."""
+    from openbourse.adapters.api.http import resume_settled
+
+    class Awaiting(Service):
+        def __init__(self) -> None:
+            super().__init__()
+            self.waiters: List[Any] = []
+            self.resumed = 0
+
+        async def respond(self, handle: Any, path: str, query: bytes,
+                          headers: Dict[str, str], body: bytes, ip: str) -> Tuple[int, bytes]:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            value = await waiter
+            self.resumed += 1
+            return 200, value
+
+    async def main() -> None:
+        service = Awaiting()
+        protocol = LeanHttpProtocol(service, Fallback, ConnectionSet())
+        transport = _Transport()
+        protocol.connection_made(transport)
+        protocol.data_received(get("/api/one"))
+        assert len(service.waiters) == 1 and transport.written == []
+        waiter = service.waiters[0]
+        waiter.set_result(b"first")
+        resume_settled([waiter, asyncio.get_running_loop().create_future()])
+        assert service.resumed == 1 and transport.written[-1].endswith(b"first")
+        await asyncio.sleep(0)  # the done callback arrives late and must do nothing
+        await asyncio.sleep(0)
+        assert service.resumed == 1 and len(transport.written) == 1
+        # without resume_settled the done callback still answers
+        protocol.data_received(get("/api/two"))
+        service.waiters[1].set_result(b"second")
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert service.resumed == 2 and transport.written[-1].endswith(b"second")
+        protocol.connection_lost(None)
+
+    run(main())

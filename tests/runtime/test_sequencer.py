@@ -85,8 +85,9 @@ def durable_seqs(storage: MemoryStorage) -> List[int]:
     return [seq for seq, _ in JournalScan(MemoryStorage(storage.synced_bytes()))]
 
 
-def test_acks_and_listeners_only_after_fsync_in_order() -> None:
-    sequencer, _, storage = make(group_window_s=0.001)
+@pytest.mark.parametrize("inline", [True, False], ids=["inline-fsync", "writer-thread"])
+def test_acks_and_listeners_only_after_fsync_in_order(inline: bool) -> None:
+    sequencer, _, storage = make(group_window_s=0.001, inline_fsync=inline)
     heard: List[int] = []
     violations: List[str] = []
 
@@ -201,8 +202,9 @@ def test_snapshots_are_taken_at_exact_seqs(tmp_path: Path) -> None:
         assert [amount for _, amount in loaded.state.applied] == list(range(1, seq + 1))
 
 
-def test_stop_flushes_everything_queued() -> None:
-    sequencer, _, storage = make(group_window_s=60.0)
+@pytest.mark.parametrize("inline", [True, False], ids=["inline-fsync", "writer-thread"])
+def test_stop_flushes_everything_queued(inline: bool) -> None:
+    sequencer, _, storage = make(group_window_s=60.0, inline_fsync=inline)
     sequencer.start()
     futures = [sequencer.submit(deposit(amount)) for amount in range(1, 101)]
     sequencer.stop()
@@ -212,8 +214,11 @@ def test_stop_flushes_everything_queued() -> None:
         sequencer.submit(deposit(1))
 
 
-def test_engine_exception_stops_the_sequencer_without_journaling_the_command() -> None:
-    sequencer, state, storage = make()
+@pytest.mark.parametrize("inline", [True, False], ids=["inline-fsync", "writer-thread"])
+def test_engine_exception_stops_the_sequencer_without_journaling_the_command(
+    inline: bool,
+) -> None:
+    sequencer, state, storage = make(inline_fsync=inline)
     state.gate = threading.Event()
     sequencer.start()
     before = [sequencer.submit(deposit(amount)) for amount in (1, 2)]
@@ -232,8 +237,9 @@ def test_engine_exception_stops_the_sequencer_without_journaling_the_command() -
     assert isinstance(sequencer.failure, ZeroDivisionError)
 
 
-def test_fsync_failure_fails_the_commands_it_covers() -> None:
-    sequencer, _, storage = make()
+@pytest.mark.parametrize("inline", [True, False], ids=["inline-fsync", "writer-thread"])
+def test_fsync_failure_fails_the_commands_it_covers(inline: bool) -> None:
+    sequencer, _, storage = make(inline_fsync=inline)
     sequencer.start()
     assert sequencer.submit(deposit(1)).result(timeout=30)
     storage.fail_sync = OSError(5, "EIO")
@@ -286,6 +292,24 @@ def test_submit_async_returns_events() -> None:
 
     assert asyncio.run(main()) == [5, 6, 2]
     sequencer.stop()
+
+
+def test_on_settled_gets_each_batch_of_asyncio_futures_already_resolved() -> None:
+    sequencer, _, _ = make()
+    seen: List[Tuple[int, bool]] = []
+
+    def on_settled(futures: List[Any]) -> None:
+        seen.append((len(futures), all(future.done() for future in futures)))
+
+    sequencer.on_settled = on_settled
+    sequencer.start()
+
+    async def main() -> None:
+        await asyncio.gather(*(sequencer.submit_async(deposit(a)) for a in range(1, 21)))
+
+    asyncio.run(main())
+    sequencer.stop()
+    assert sum(n for n, _ in seen) == 20 and all(done for _, done in seen)
 
 
 def test_writer_and_sequencer_must_agree_on_next_seq() -> None:

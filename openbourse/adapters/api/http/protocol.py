@@ -38,6 +38,13 @@ hop to its first step.  A handler that never awaits (``public/time``) is answere
 ``data_received``.  Handlers served here therefore must not need ``current_task()``
 (``asyncio.timeout`` would; nothing in the REST handlers does).
 
+Resuming: a future's done callbacks run one loop iteration after it is resolved, i.e.
+after that iteration's reads have parsed and submitted every newly arrived request
+(measured: ~1 ms per answer at 3,000 requests/s).  So whoever resolves the futures a
+connection awaits may call ``resume_settled(futures)`` right after, which runs those
+connections' handlers at once (the sequencer does, for each acknowledged batch); the
+done callback that still arrives later is then ignored.
+
 The service (``rest.app.RestApp``) provides ``prefix`` (str), ``max_body``, ``headers``
 (the lower-case names it wants, as str), ``content_type`` (bytes), ``begin(method, path,
 ip)`` (raises for an immediate refusal), ``respond(handle, path, query, headers, body,
@@ -54,9 +61,9 @@ import re
 import time
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import Any, Callable, Dict, FrozenSet, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Set, Tuple
 
-__all__ = ["LeanHttpProtocol", "ConnectionSet", "MAX_HEAD"]
+__all__ = ["LeanHttpProtocol", "ConnectionSet", "MAX_HEAD", "resume_settled"]
 
 _log = logging.getLogger(__name__)
 
@@ -66,10 +73,11 @@ MAX_HEAD = 32 * 1024
 # Request line and header block in one match.  Path: no '%' (uvicorn unquotes those: it
 # gets them), no '#', no '?'; query: anything printable but '#'.  Header names are RFC
 # 9110 tokens, values visible ASCII, obs-text, space and tab (no obs-fold); a match ends
-# at the empty line.  No group can backtrack into another, so matching is linear.
+# at the empty line.  No group can backtrack into another, so matching is linear, and
+# the quantifiers are possessive (``*+``: no backtracking state kept, ~30 % faster).
 _REQUEST = re.compile(
-    rb"(GET|POST) (/[!\"$&->@-~]*)(?:\?([!\"$-~]*))? HTTP/1\.1\r\n"
-    rb"((?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*\r\n)*)\r\n"
+    rb"(GET|POST) (/[!\"$&->@-~]*+)(?:\?([!\"$-~]*+))? HTTP/1\.1\r\n"
+    rb"((?:[!#$%&'*+.^_`|~0-9A-Za-z-]++:[\t\x20-\x7e\x80-\xff]*+\r\n)*+)\r\n"
 )
 
 # What a header means to this protocol: passed to the service only, Content-Length,
@@ -80,15 +88,15 @@ _CONTROL = {"content-length": _LENGTH, "connection": _CONNECTION,
 
 
 @functools.lru_cache(maxsize=8)
-def _field_finder(names: FrozenSet[str]) -> Tuple[Any, Dict[bytes, Tuple[Optional[str], int]]]:
-    """A ``findall`` for just the headers that matter (``names`` plus ``_CONTROL``) over
-    an already validated head, and what each one (lower-cased) is: one C scan instead of
-    a Python loop over every header the client sent."""
-    wanted = sorted(set(names) | set(_CONTROL), key=len, reverse=True)
-    pattern = re.compile(rb"\n(" + b"|".join(re.escape(n.encode()) for n in wanted)
-                         + rb"):[ \t]*([^\r]*)", re.IGNORECASE)
-    kinds = {n.encode(): (n if n in names else None, _CONTROL.get(n, _PLAIN)) for n in wanted}
-    return pattern.findall, kinds
+def _header_kinds(names: FrozenSet[str]) -> Dict[bytes, Tuple[Optional[str], int]]:
+    """What each header that matters (``names`` plus ``_CONTROL``, lower-cased) is: the
+    service's name for it (None: not passed on) and its kind."""
+    wanted = set(names) | set(_CONTROL)
+    return {n.encode(): (n if n in names else None, _CONTROL.get(n, _PLAIN)) for n in wanted}
+
+
+#: a header the service does not want and that means nothing to this protocol
+_IGNORED: Tuple[Optional[str], int] = (None, -1)
 
 _PHRASES = {int(s): s.phrase.encode("ascii") for s in HTTPStatus}
 _STATUS = {
@@ -121,6 +129,23 @@ class _DateHeader:
 
 _DATE = _DateHeader()
 _write = os.write
+
+#: future a lean connection's handler awaits -> that connection's ``_step``
+_AWAITING: Dict[Any, Callable[[Any], None]] = {}
+
+
+def resume_settled(futures: Iterable[Any]) -> None:
+    """Resume, now, the handlers awaiting these just-resolved futures (see the module doc).
+
+    Call it on the event loop right after resolving them; futures nobody here awaits are
+    skipped."""
+    for future in futures:
+        step = _AWAITING.pop(future, None)
+        if step is not None:
+            try:
+                step(future)
+            except Exception:  # noqa: BLE001 - one connection's bug must not stop the rest
+                _log.exception("resuming a REST handler failed")
 
 
 def _socket_fd(transport: Any) -> int:
@@ -198,7 +223,7 @@ class LeanHttpProtocol(asyncio.Protocol):
         self.max_head = max_head
         self.max_buffer = service.max_body + max_head + 64 * 1024
         self._prefix: str = service.prefix
-        self._fields, self._kinds = _field_finder(frozenset(service.headers))
+        self._kinds = _header_kinds(frozenset(service.headers))
         self._content_type = b"content-type: " + service.content_type + b"\r\n"
         self.transport: Any = None
         self._fd = -1  # the socket for direct answers (see the module doc), -1: none
@@ -208,6 +233,7 @@ class LeanHttpProtocol(asyncio.Protocol):
         self._scan = 0  # where to resume looking for the end of a partial head
         self._pending: Optional[Tuple[Any, ...]] = None  # parsed head waiting for its body
         self._coro: Any = None  # the handler in flight
+        self._awaiting: Any = None  # the future it waits for
         self._busy = False
         self._in_process = False
         self._close_after = False  # Connection: close, or shutdown asked for
@@ -355,7 +381,7 @@ class LeanHttpProtocol(asyncio.Protocol):
     def _parse(self, match: Any) -> Any:
         """(handle or refusal, refused, path, query, headers, body length, close) or
         ``_HAND_OFF``."""
-        method_b, path_b, query, _ = match.groups()
+        method_b, path_b, query, block = match.groups()
         path = path_b.decode("ascii")
         if not path.startswith(self._prefix):
             return _HAND_OFF
@@ -363,14 +389,19 @@ class LeanHttpProtocol(asyncio.Protocol):
         headers: Dict[str, str] = {}
         length = -1
         close = False
-        for name, value in self._fields(match.string, match.start(), match.end()):
+        # The regex validated each line of the header block ("name:value\r\n", no ':' in
+        # a name): splitting it is cheaper than searching it again for the wanted names.
+        for line in block[:-2].split(b"\r\n") if block else ():
+            name, _, value = line.partition(b":")
             entry = names.get(name)
             if entry is None:  # the spellings a client uses are few: remember them
-                entry = self._kinds[name.lower()]
+                entry = self._kinds.get(name.lower(), _IGNORED)
                 if len(names) < 64:
                     names[name] = entry
             field, kind = entry
-            value = value.rstrip(b" \t")
+            if kind < 0:
+                continue
+            value = value.strip(b" \t")
             if field is not None:
                 headers[field] = value.decode("latin-1")
             if kind == _PLAIN:
@@ -405,14 +436,20 @@ class LeanHttpProtocol(asyncio.Protocol):
         self._coro = self.service.respond(handle, path, query, headers, body, self.ip)
         self._step()
 
-    def _step(self, _: Any = None) -> None:
-        """Run the handler to its next await (see the module doc)."""
+    def _step(self, done: Any = None) -> None:
+        """Run the handler to its next await (see the module doc); ``done`` is the future
+        it waited for (None: first step, or after a bare yield)."""
+        if done is not None:
+            if done is not self._awaiting:
+                return  # resumed already by resume_settled: the late done callback
+            self._awaiting = None
+            _AWAITING.pop(done, None)
         coro = self._coro
         try:
             awaited = coro.send(None)
-        except StopIteration as done:
+        except StopIteration as finished:
             self._coro = None
-            self._answer(*done.value)
+            self._answer(*finished.value)
             return
         except BaseException as exc:  # noqa: BLE001 - respond() catches Exception itself
             self._coro = None
@@ -422,6 +459,8 @@ class LeanHttpProtocol(asyncio.Protocol):
             return
         if getattr(awaited, "_asyncio_future_blocking", None):
             awaited._asyncio_future_blocking = False
+            self._awaiting = awaited
+            _AWAITING[awaited] = self._step
             awaited.add_done_callback(self._step)
         elif awaited is None:  # a bare yield (asyncio.sleep(0))
             self.loop.call_soon(self._step)

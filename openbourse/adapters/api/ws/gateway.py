@@ -137,6 +137,16 @@ class WsGateway(Protocol):
             self._scheduled = True
             self._loop.call_soon(self._drain)
 
+    def drain_pending(self) -> None:
+        """Apply every command queued so far, now (on the loop, before the commands of an
+        acknowledged batch are answered, so whoever got an ack and then reads market data
+        sees its write even when more than ``max_batch`` commands were waiting)."""
+        if self._inbox:
+            try:
+                self._drain_now()
+            except Exception:  # noqa: BLE001  (a projection bug must not stop the feed)
+                _log.exception("WebSocket gateway failed to apply a batch")
+
     def _drain_now(self, limit: int = 1 << 62) -> bool:
         """Apply up to ``limit`` queued commands and push their changes; True if more wait.
 
