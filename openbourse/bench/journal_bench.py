@@ -20,7 +20,7 @@ __all__ = ["run_journaled", "run_replay"]
 
 
 def run_journaled(setup: Sequence[Any], commands: Sequence[Any], data_dir: str,
-                  window_s: float = 0.002, batch: int = 256
+                  window_s: float = 0.005, batch: int = 256
                   ) -> Tuple[float, "array[int]", str, int]:
     """(seconds until the last ack, per-command latencies in ns, state hash, fsyncs)."""
     recovery = recover(data_dir)
