@@ -25,7 +25,7 @@ from ..core import commands as c
 from ..core import events as ev
 from ..core.enums import AccountType
 from ..core.futures.risk import risk_report
-from ..core.units import UnitsError, from_units, to_units
+from ..core.units import FEE_RATE_DENOMINATOR, UnitsError, from_units, to_units
 from .node import Node
 
 __all__ = ["AdminOps", "AdminServer", "AdminError", "SOCKET_NAME", "call_socket"]
@@ -41,11 +41,12 @@ def _fee_ppm(name: str, rate: Optional[str]) -> int:
     """A decimal fee rate ("0.0008") in ppm; -1 (the market's rate) when not given."""
     if rate is None:
         return -1
+    digits = len(str(FEE_RATE_DENOMINATOR)) - 1  # rates are kept in ppm
     try:
-        ppm = to_units(rate, 6)
+        ppm = to_units(rate, digits)
     except UnitsError as exc:
-        raise AdminError(f"bad {name} rate {rate!r}: {exc} (at most 6 decimals)") from None
-    if not 0 <= ppm < 10**6:
+        raise AdminError(f"bad {name} rate {rate!r}: {exc} (at most {digits} decimals)") from None
+    if not 0 <= ppm < FEE_RATE_DENOMINATOR:
         raise AdminError(f"bad {name} rate {rate!r}: must be at least 0 and below 1")
     return ppm
 
