@@ -68,8 +68,13 @@ def test_futures_page(page: Page, quiet_server: UiServer) -> None:
     expect(page.locator("#avbl")).not_to_have_text("2,000 USDT")  # margin and fee are held
 
     # -- a stop-loss on the position -------------------------------------------------------
+    row.get_by_role("button", name="Set TP/SL").click()  # nothing entered: refused, not "set"
+    expect(page.locator("#toasts")).to_contain_text("Enter a take-profit or stop-loss price")
     stop = (price * Decimal("0.9")).quantize(Decimal("0.1"))
+    # typed text survives the row being rebuilt by position pushes (mark price ticks)
     row.locator('input[aria-label="Stop-loss price"]').fill(str(stop))
+    page.wait_for_timeout(1_500)
+    expect(row.locator('input[aria-label="Stop-loss price"]')).to_have_value(str(stop))
     row.get_by_role("button", name="Set TP/SL").click()
     expect(page.locator("#toasts")).to_contain_text("TP/SL set")
     expect(row.locator(".pos-tpsl")).to_contain_text(f"{stop.normalize():,f}", timeout=10_000)

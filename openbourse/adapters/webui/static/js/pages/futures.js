@@ -50,6 +50,7 @@ class FuturesPage {
     this.oc = 'open';
     this.ticker = null;
     this.positions = [];
+    this.tpslDrafts = {}; // what the user typed in a position's TP/SL inputs, by symbol:side
     this.account = null;
   }
 
@@ -276,11 +277,21 @@ class FuturesPage {
     const body = $('#positions');
     if (!this.loggedIn) return;
     $('#pos-count').textContent = this.positions.length ? `(${this.positions.length})` : '';
+    // Rows are rebuilt on every positions push (mark price ticks): what the user is typing
+    // into a TP/SL input, and the focus, carry over to the new row.
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.draft : undefined;
     const rows = this.positions.map((p) => {
       const pnl = Number(p.unrealizedPL);
       const roe = Number(p.marginSize) ? (pnl / Number(p.marginSize)) * 100 : 0;
-      const tpInput = h('input', { class: 'input num', placeholder: 'TP', 'aria-label': 'Take-profit price', value: p.takeProfit || '' });
-      const slInput = h('input', { class: 'input num', placeholder: 'SL', 'aria-label': 'Stop-loss price', value: p.stopLoss || '' });
+      const key = `${p.symbol}:${p.holdSide}`;
+      const draft = this.tpslDrafts[key] || {};
+      const input = (name, label, placeholder, saved) => {
+        const el = h('input', { class: 'input num', placeholder, 'aria-label': label, 'data-draft': `${key}:${name}`, value: draft[name] ?? (saved || '') });
+        el.addEventListener('input', () => { (this.tpslDrafts[key] ||= {})[name] = el.value; });
+        return el;
+      };
+      const tpInput = input('tp', 'Take-profit price', 'TP', p.takeProfit);
+      const slInput = input('sl', 'Stop-loss price', 'SL', p.stopLoss);
       const hold = p.posMode === 'hedge_mode' ? p.holdSide : (p.holdSide === 'long' ? 'buy' : 'sell');
       const setTpsl = h('button', { class: 'btn small ghost', type: 'button' }, 'Set TP/SL');
       setTpsl.addEventListener('click', () => busy(setTpsl, () => this.setTpsl(p, hold, tpInput.value.trim(), slInput.value.trim())));
@@ -304,16 +315,26 @@ class FuturesPage {
         h('td', {}, h('div', { class: 'pos-actions' }, tpInput, slInput, setTpsl, close)));
     });
     fillBody(body, rows, 10, 'No open positions');
+    const again = focused && body.querySelector(`[data-draft="${focused}"]`);
+    if (again) {
+      again.focus();
+      again.setSelectionRange(again.value.length, again.value.length);
+    }
     void c;
   }
 
   async setTpsl(p, hold, tp, sl) {
+    if (!tp && !sl) {
+      toast('Enter a take-profit or stop-loss price', true);
+      return;
+    }
     try {
       for (const [plan, trigger, existing] of [['pos_profit', tp, p.takeProfitId], ['pos_loss', sl, p.stopLossId]]) {
         if (!trigger) continue;
         if (existing) await privatePost('/api/v2/mix/order/cancel-plan-order', { ...this.q, orderIdList: [{ orderId: existing }] });
         await privatePost('/api/v2/mix/order/place-tpsl-order', { ...this.q, planType: plan, triggerPrice: trigger, triggerType: 'mark_price', holdSide: hold });
       }
+      delete this.tpslDrafts[`${p.symbol}:${p.holdSide}`];
       toast('TP/SL set');
       await this.reloadPositions();
       await this.reloadOrders();
