@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any, Dict, Tuple
 
 from ....core.markets import fee_rates
-from ....core.units import FEE_RATE_DENOMINATOR, from_units
 from ...readmodels.products import products_of
 from ..errors import ApiError, E
 from .context import ApiContext, Req
+from .formats import ppm_text
 from .mix_common import contract, views_of
 from .registry import Registry
 
@@ -20,14 +20,6 @@ __all__ = ["registry"]
 
 registry = Registry()
 route = registry.route
-
-_PPM_SCALE = len(str(FEE_RATE_DENOMINATOR)) - 1  # ppm = rate in 10**-6
-
-
-def _rate(ppm: int) -> str:
-    """``1000`` → ``"0.001"``, as Bitget writes rates."""
-    return from_units(ppm, _PPM_SCALE).rstrip("0").rstrip(".")
-
 
 @route("GET", "common/trade-rate", family="account", permission="read",
        params=("symbol", "businessType"), required=("symbol", "businessType"))
@@ -50,4 +42,4 @@ async def trade_rate(ctx: ApiContext, req: Req) -> Dict[str, Any]:
         maker, taker = await products_of(ctx.views).query(rates)
     else:
         raise ApiError(E.PARAM_INVALID, "businessType must be spot, margin or mix")
-    return {"symbol": symbol, "makerFeeRate": _rate(maker), "takerFeeRate": _rate(taker)}
+    return {"symbol": symbol, "makerFeeRate": ppm_text(maker), "takerFeeRate": ppm_text(taker)}

@@ -17,7 +17,7 @@ from ....core.units import from_units
 from ...readmodels.catalog import Catalog, MarketInfo
 from ...readmodels.records import Fill, OrderView, PlanView
 
-__all__ = ["order_json", "fill_json", "plan_json", "ratio_text", "side_text", "STATUS"]
+__all__ = ["order_json", "fill_json", "plan_json", "ratio_text", "side_text", "ppm_text", "STATUS"]
 
 SIDE_TEXT = {Side.BUY: "buy", Side.SELL: "sell"}
 TYPE_TEXT = {OrderType.LIMIT: "limit", OrderType.MARKET: "market"}
@@ -49,6 +49,11 @@ CANCEL_REASON = {
 
 def side_text(side: int) -> str:
     return SIDE_TEXT[side]
+
+
+def ppm_text(ppm: int) -> str:
+    """A rate in parts per million as Bitget writes it: ``1000`` → ``"0.001"``, 0 → ``"0"``."""
+    return from_units(ppm, 6).rstrip("0").rstrip(".")
 
 
 def ratio_text(

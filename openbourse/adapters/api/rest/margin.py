@@ -30,11 +30,12 @@ from ...readmodels.products import ProductViews, products_of
 from ..errors import ApiError
 from ..params import amount_units
 from .context import ApiContext, Req, created_id
+from .formats import ppm_text
 from .queries import page_args
 from .registry import Registry
 
 __all__ = [
-    "registry", "MODES", "margin_account", "margin_symbol", "history_of", "rate_text", "ppm_text",
+    "registry", "MODES", "margin_account", "margin_symbol", "history_of", "rate_text",
 ]
 
 registry = Registry()
@@ -48,10 +49,6 @@ _HISTORY = ("startTime", "endTime", "limit", "idLessThan", "coin")
 def rate_text(daily_rate: int, days: int = 1) -> str:
     """A daily rate in parts per 10**9 as Bitget's decimal fraction (0.000126279)."""
     return from_units(daily_rate * days, 9).rstrip("0").rstrip(".") or "0"
-
-
-def ppm_text(ppm: int) -> str:
-    return from_units(ppm, 6).rstrip("0").rstrip(".") or "0"
 
 
 def history_of(ctx: ApiContext) -> ProductProjection:

@@ -17,10 +17,11 @@ from ...readmodels.futures.views import FillRec, OrderRec, PlanRec, PositionRec
 from ..errors import ApiError, E
 from ..params import Params, price_units, size_units
 from .context import ApiContext
+from .formats import ppm_text
 
 __all__ = [
     "views_of", "product_type", "contract", "contract_for", "MARGIN_MODES", "POS_MODES",
-    "HOLD_SIDES", "order_row", "fill_row", "plan_row", "position_row", "e8_str", "ppm_str",
+    "HOLD_SIDES", "order_row", "fill_row", "plan_row", "position_row", "e8_str",
     "price_in", "size_in", "default_leverage",
 ]
 
@@ -104,11 +105,6 @@ def size_in(key: str, text: str, info: ContractInfo) -> int:
 
 def e8_str(value: int) -> str:
     text = from_units(value, 8)
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def ppm_str(value: int) -> str:
-    text = from_units(value, 6)
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -215,7 +211,7 @@ def plan_row(info: ContractInfo, rec: PlanRec) -> Dict[str, Any]:
         "clientOid": rec.client_oid or str(rec.plan_id),
         "price": _px(info, rec.price),
         "executePrice": _px(info, rec.price),
-        "callbackRatio": ppm_str(rec.callback_ppm * 100) if rec.callback_ppm else "",
+        "callbackRatio": ppm_text(rec.callback_ppm * 100) if rec.callback_ppm else "",
         "triggerPrice": info.price_str(rec.trigger_price) if rec.trigger_price else "",
         "triggerType": TRIGGER_NAMES.get(rec.trigger_type, "fill_price"),
         "planStatus": status,
@@ -281,7 +277,7 @@ def position_row(views: FuturesViews, info: ContractInfo, rec: PositionRec,
         "posMode": POS_MODE_NAMES.get(e.pos_mode, "one_way_mode"),
         "unrealizedPL": info.amount_str(upnl),
         "liquidationPrice": _px(info, e.liquidation_price),
-        "keepMarginRate": ppm_str(mmr),
+        "keepMarginRate": ppm_text(mmr),
         "markPrice": _px(info, mark),
         "marginRatio": margin_ratio,
         "breakEvenPrice": _px(info, break_even),

@@ -17,7 +17,8 @@ from ..envelope import now_ms
 from ..errors import ApiError, E
 from .context import ApiContext, Req
 from .market import _merged
-from .mix_common import contract, e8_str, ppm_str, product_type, quote_volume_str, views_of
+from .formats import ppm_text
+from .mix_common import contract, e8_str, product_type, quote_volume_str, views_of
 from .queries import page_args
 from .registry import Registry
 
@@ -57,11 +58,11 @@ def _contract_row(c: ContractInfo) -> Dict[str, Any]:
         "symbol": c.symbol,
         "baseCoin": c.base,
         "quoteCoin": c.quote,
-        "buyLimitPriceRatio": ppm_str(c.price_band_ppm),
-        "sellLimitPriceRatio": ppm_str(c.price_band_ppm),
+        "buyLimitPriceRatio": ppm_text(c.price_band_ppm),
+        "sellLimitPriceRatio": ppm_text(c.price_band_ppm),
         "feeRateUpRatio": "0",
-        "makerFeeRate": ppm_str(c.maker_fee_ppm),
-        "takerFeeRate": ppm_str(c.taker_fee_ppm),
+        "makerFeeRate": ppm_text(c.maker_fee_ppm),
+        "takerFeeRate": ppm_text(c.taker_fee_ppm),
         "openCostUpRatio": "0",
         "supportMarginCoins": [c.margin_asset],
         "minTradeNum": c.size_str(c.min_size),
@@ -408,7 +409,7 @@ async def position_tiers(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
         rows.append({"symbol": info.symbol, "level": str(level),
                      "startUnit": _trimmed(info.amount_str(start)),
                      "endUnit": _trimmed(info.amount_str(bound)),
-                     "leverage": str(leverage), "keepMarginRate": ppm_str(mmr)})
+                     "leverage": str(leverage), "keepMarginRate": ppm_text(mmr)})
         start = bound
     return rows
 

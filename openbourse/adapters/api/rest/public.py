@@ -11,6 +11,7 @@ from typing import Any, Dict, List
 from ....core.units import from_units
 from ..envelope import now_ms
 from .context import ApiContext, Req
+from .formats import ppm_text
 from .registry import Registry
 
 __all__ = ["registry"]
@@ -73,15 +74,15 @@ async def symbols(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
                 "quoteCoin": m.quote,
                 "minTradeAmount": m.size_str(m.min_size),
                 "maxTradeAmount": m.size_str(m.max_size),
-                "takerFeeRate": _rate(m.taker_fee_ppm),
-                "makerFeeRate": _rate(m.maker_fee_ppm),
+                "takerFeeRate": ppm_text(m.taker_fee_ppm),
+                "makerFeeRate": ppm_text(m.maker_fee_ppm),
                 "pricePrecision": str(m.price_precision),
                 "quantityPrecision": str(m.quantity_precision),
                 "quotePrecision": str(min(quote_scale, m.price_precision + m.quantity_precision)),
                 "status": "online" if m.status == 0 else "halt",
                 "minTradeUSDT": from_units(m.min_notional, quote_scale),
-                "buyLimitPriceRatio": _rate(m.price_band_ppm),
-                "sellLimitPriceRatio": _rate(m.price_band_ppm),
+                "buyLimitPriceRatio": ppm_text(m.price_band_ppm),
+                "sellLimitPriceRatio": ppm_text(m.price_band_ppm),
                 "areaSymbol": "no",
                 "orderQuantity": str(m.max_open_orders or 500),
                 "openTime": "0",
@@ -89,11 +90,6 @@ async def symbols(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
             }
         )
     return out
-
-
-def _rate(ppm: int) -> str:
-    text = from_units(ppm, 6)
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @route("GET", "margin/currencies", family="public", response="list")
