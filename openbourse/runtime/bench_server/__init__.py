@@ -15,7 +15,6 @@ in a subprocess (rate limits and market makers off) and stopped afterwards.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import socket
 import subprocess
@@ -26,7 +25,7 @@ from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
 from .fanout import fanout_phase
-from .rest import rest_phase
+from .rest import rest_phase, run_client
 
 __all__ = ["register", "run_bench"]
 
@@ -94,7 +93,7 @@ def cmd_bench_server(args: argparse.Namespace) -> int:
         proc, creds = _start_server(args.data_dir or tmp.name, port)
         url = f"http://127.0.0.1:{port}"
     try:
-        report = asyncio.run(run_bench(args, url, creds))
+        report = run_client(run_bench(args, url, creds))
     finally:
         if proc is not None:
             proc.terminate()

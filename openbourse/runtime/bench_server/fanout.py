@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from .rest import RawHttp, Signer, order_price, pct
+from .rest import RawHttp, Signer, order_price, pct, run_client
 
 __all__ = ["WsCounter", "fanout_phase"]
 
@@ -21,7 +21,7 @@ __all__ = ["WsCounter", "fanout_phase"]
 def _drive_orders(url: str, creds: Dict[str, str], symbol: str, duration: float,
                   workers: int) -> None:
     """Child process: rest, cross and cancel orders so books and trades keep changing."""
-    asyncio.run(_order_flow(url, creds, symbol, duration, workers))
+    run_client(_order_flow(url, creds, symbol, duration, workers))
 
 
 async def _order_flow(url: str, creds: Dict[str, str], symbol: str, duration: float,

@@ -8,15 +8,28 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Dict, List, Optional, Tuple, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
 
 from ...adapters.api.auth import sign
 
-__all__ = ["RawHttp", "Signer", "rest_phase", "public_phase", "order_price", "pct"]
+T = TypeVar("T")
 
+__all__ = ["RawHttp", "Signer", "rest_phase", "public_phase", "order_price", "pct", "run_client"]
+
+
+
+def run_client(coro: Awaitable[T]) -> T:
+    """Run the load generator on uvloop when it is installed (as the server is): the
+    client shares the machine's two cores with the server it measures, and on asyncio's
+    own loop it spent 1.4-2x the CPU per request (38-47 against 19-27 us on public/time)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    return uvloop.run(coro)  # type: ignore[no-any-return]
 
 class _Reader(asyncio.Protocol):
     """Collects one Content-Length framed response at a time for ``RawHttp``."""

@@ -501,6 +501,12 @@ class FuturesViews:
     def on_events(self, seq: int, command: object, events: Sequence[object]) -> None:
         if seq <= self.last_seq:
             return
+        if not _concerns_futures(events):
+            # Spot order flow (most commands): nothing here changes, so neither the lock
+            # nor the futures market data are touched (they catch up with the next futures
+            # command; a seq they skip is one they had nothing to do for).
+            self.last_seq = seq
+            return
         with self.lock:
             self.last_seq = seq
             self._accepted.clear()
@@ -912,6 +918,19 @@ _HANDLERS: Dict[type, Any] = {
     ev.AssetListed: FuturesViews._asset_listed,
 }
 
+
+
+def _concerns_futures(events: Sequence[object]) -> bool:
+    """Does a command's event list hold anything this projection handles?  (A balance
+    change only when it is a futures account's.)"""
+    for event in events:
+        kind = type(event)
+        if kind is ev.BalanceChanged:
+            if event.account in FUTURES_ACCOUNTS:  # type: ignore[attr-defined]
+                return True
+        elif kind in _HANDLERS:
+            return True
+    return False
 
 def iter_contracts(views: FuturesViews) -> Iterable[ContractInfo]:
     return list(views.catalog.markets.values())
