@@ -10,13 +10,16 @@ closed order leaves with whatever it had left.  Tests check this projection agai
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import AbstractSet, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ....core.enums import Side
 
 __all__ = ["L2Book", "Level"]
 
 Level = Tuple[int, int]  # (price units, size units)
+
+_BUY = int(Side.BUY)
+_NOTHING: FrozenSet[Tuple[int, int]] = frozenset()
 
 
 class _Side:
@@ -76,6 +79,9 @@ class L2Book:
         self.update_id = 0
         self._changed: Set[Tuple[int, int]] = set()
         self._dirty_orders: Set[int] = set()  # resting orders changed since the last flush
+        # resting orders that rested after the last flush: never written, so when one
+        # leaves before the next flush there is nothing to write (place + cancel, mostly)
+        self._unwritten: Set[int] = set()
         self._dirty_command = False
 
     # -- reads -------------------------------------------------------------------------
@@ -94,7 +100,7 @@ class L2Book:
         return self._asks.best()
 
     def size_at(self, side: int, price: int) -> int:
-        book_side = self._bids if side == Side.BUY else self._asks
+        book_side = self._bids if side == _BUY else self._asks
         return book_side.sizes.get(price, 0)
 
     def level_count(self) -> Tuple[int, int]:
@@ -114,11 +120,15 @@ class L2Book:
             else:
                 upserts.append((order_id, order[0], order[1], order[2]))
         self._dirty_orders = set()
+        self._unwritten = set()
         return upserts, removed
 
-    def take_changed(self) -> Set[Tuple[int, int]]:
+    def take_changed(self) -> AbstractSet[Tuple[int, int]]:
         """Levels ``(side, price)`` touched since the previous call, then forget them."""
-        changed, self._changed = self._changed, set()
+        changed = self._changed
+        if not changed:
+            return _NOTHING  # most commands: no new set
+        self._changed = set()
         return changed
 
     # -- event application (called per command by MarketData) --------------------------
@@ -141,6 +151,7 @@ class L2Book:
             self._level(maker[0], maker[1], -size)
             if maker[2] <= 0:
                 del self._orders[maker_order_id]
+                self._forget_unwritten(maker_order_id)
 
     def close(self, order_id: int) -> None:
         if self._pending.pop(order_id, None) is not None:
@@ -148,8 +159,9 @@ class L2Book:
         order = self._orders.pop(order_id, None)
         if order is not None:
             self._dirty_orders.add(order_id)
-        if order is not None and order[2] > 0:
-            self._level(order[0], order[1], -order[2])
+            self._forget_unwritten(order_id)
+            if order[2] > 0:
+                self._level(order[0], order[1], -order[2])
 
     def end_command(self) -> None:
         """Orders accepted in this command and still open now rest on the book."""
@@ -162,12 +174,20 @@ class L2Book:
             self._dirty_command = False
 
     def rest(self, order_id: int, side: int, price: int, remaining: int) -> None:
-        """Put an order on the book directly (command end, or restoring from storage)."""
+        """Put an order on the book directly (command end, or restoring from storage:
+        the restorer then takes the dirty orders, which makes them written)."""
         self._orders[order_id] = [side, price, remaining]
         self._dirty_orders.add(order_id)
+        self._unwritten.add(order_id)
         self._level(side, price, remaining)
 
+    def _forget_unwritten(self, order_id: int) -> None:
+        """An order left the book: if it was never written, it needs no write now."""
+        if order_id in self._unwritten:
+            self._unwritten.discard(order_id)
+            self._dirty_orders.discard(order_id)
+
     def _level(self, side: int, price: int, delta: int) -> None:
-        (self._bids if side == Side.BUY else self._asks).add(price, delta)
+        (self._bids if side == _BUY else self._asks).add(price, delta)
         self._changed.add((side, price))
         self._dirty_command = True
