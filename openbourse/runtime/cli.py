@@ -80,8 +80,16 @@ def _print(result: Any, as_json: bool) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .cpu_pin import CpuChoiceError, choose_cpu, pin_to
     from .server import serve
 
+    try:
+        cpu = choose_cpu(args.cpu)
+    except CpuChoiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if cpu is not None:
+        pin_to(cpu)  # before any thread starts: they all inherit it (see cpu_pin.py)
     config = Config(
         args.data_dir or default_data_dir(),
         host=args.host,
@@ -225,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         metavar="SECONDS",
         help="journaled clock tick period: interest, funding, expiries (0 = none)",
+    )
+    serve.add_argument(
+        "--cpu",
+        default="auto",
+        metavar="auto|none|N",
+        help="run every server thread on one CPU: auto (default) = the last one, "
+        "none = let the kernel move them",
     )
     serve.set_defaults(func=cmd_serve)
 
