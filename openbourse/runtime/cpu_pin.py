@@ -32,13 +32,15 @@ def _allowed() -> Set[int]:
 
 def choose_cpu(spec: str) -> Optional[int]:
     """The CPU to pin to for ``spec`` (``auto``, ``none`` or a CPU number), or None."""
+    if spec == "none":
+        return None
+    if spec != "auto" and not spec.isdigit():
+        raise CpuChoiceError(f"--cpu must be auto, none or a CPU number, not {spec!r}")
     allowed = _allowed()
-    if spec == "none" or not allowed:  # no affinity API (not Linux): nothing to do
+    if not allowed:  # no affinity API (not Linux): nothing to do
         return None
     if spec == "auto":
         return max(allowed) if len(allowed) >= 2 else None
-    if not spec.isdigit():
-        raise CpuChoiceError(f"--cpu must be auto, none or a CPU number, not {spec!r}")
     cpu = int(spec)
     if cpu not in allowed:
         raise CpuChoiceError(

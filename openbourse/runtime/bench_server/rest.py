@@ -15,10 +15,9 @@ import orjson
 
 from ...adapters.api.auth import sign
 
-T = TypeVar("T")
-
 __all__ = ["RawHttp", "Signer", "rest_phase", "public_phase", "order_price", "pct", "run_client"]
 
+T = TypeVar("T")
 
 
 def run_client(coro: Awaitable[T]) -> T:
@@ -30,6 +29,7 @@ def run_client(coro: Awaitable[T]) -> T:
     except ImportError:
         return asyncio.run(coro)  # type: ignore[arg-type]
     return uvloop.run(coro)  # type: ignore[no-any-return]
+
 
 class _Reader(asyncio.Protocol):
     """Collects one Content-Length framed response at a time for ``RawHttp``."""

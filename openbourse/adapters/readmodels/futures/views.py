@@ -919,7 +919,6 @@ _HANDLERS: Dict[type, Any] = {
 }
 
 
-
 def _concerns_futures(events: Sequence[object]) -> bool:
     """Does a command's event list hold anything this projection handles?  (A balance
     change only when it is a futures account's.)"""
@@ -931,6 +930,7 @@ def _concerns_futures(events: Sequence[object]) -> bool:
         elif kind in _HANDLERS:
             return True
     return False
+
 
 def iter_contracts(views: FuturesViews) -> Iterable[ContractInfo]:
     return list(views.catalog.markets.values())
