@@ -261,3 +261,37 @@ def test_modify_tpsl_refused_leaves_the_original_plan_live() -> None:
                            {**base, "orderId": str(plan_id), "triggerPrice": "59000"}, 1, now + 3 * S)
     new_id = int(answer["orderId"])
     assert list(fs.plans) == [new_id] and fs.plans[new_id].trigger_price == 590_000
+
+
+def test_spot_order_flow_is_skipped_but_futures_balances_are_not() -> None:
+    """Commands with nothing for futures pass without touching the projection (its lock,
+    its market data); a transfer into a futures account still updates that balance."""
+    world = World()
+    _setup(world)
+    lock_uses = []
+
+    class CountingLock:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __enter__(self) -> Any:
+            lock_uses.append(1)
+            return self.inner.__enter__()
+
+        def __exit__(self, *exc: Any) -> Any:
+            return self.inner.__exit__(*exc)
+
+    world.views.lock = CountingLock(world.views.lock)  # type: ignore[assignment]
+    ts = T0 + 10 * S
+    world.run(c.Deposit(0, 1, int(AccountType.SPOT), "BTC", 10**8, "spot-btc"), ts)
+    lock_uses.clear()  # a ledger transfer is looked at (it may be a futures account's)
+    placed = world.run(c.PlaceOrder(0, 1, "BTCUSDT", 1, int(OrderType.LIMIT), int(Force.GTC),
+                                    7_000_000_000, 1000, 0), ts)  # a resting spot sell
+    order_id = next(e.order_id for e in placed if type(e).__name__ == "OrderAccepted")
+    world.run(c.CancelOrder(0, 1, "BTCUSDT", order_id), ts)
+    assert not lock_uses and world.views.last_seq == world.seq
+    before = world.views.users[1].balances[(int(AccountType.USDT_FUTURES), "USDT")]
+    world.run(c.Transfer(0, 1, "USDT", 5 * 10**6, int(AccountType.USDT_FUTURES),
+                         int(AccountType.SPOT), "back"), ts + S)
+    after = world.views.users[1].balances[(int(AccountType.USDT_FUTURES), "USDT")]
+    assert lock_uses and after[0] == before[0] - 5 * 10**6
