@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any, List
 
 from ..adapters.readmodels.convert import CONVERT_HANDLERS
-from ..adapters.readmodels.margin import MARGIN_HANDLERS, migrate_legacy, on_command
+from ..adapters.readmodels.margin import MARGIN_COMMAND_HOOKS, MARGIN_HANDLERS, migrate_legacy
 from ..adapters.readmodels.product_store import ProductProjection, ProductStore
 from ..adapters.readmodels.products import ProductViews
-from ..adapters.readmodels.sentiment import SENTIMENT_HANDLERS, sentiment_hook
-from ..adapters.readmodels.spot_bills import SPOT_BILL_HANDLERS, mark_legacy, spot_bill_hook
+from ..adapters.readmodels.sentiment import SENTIMENT_COMMAND_HOOKS, SENTIMENT_HANDLERS
+from ..adapters.readmodels.spot_bills import SPOT_BILL_HANDLERS, mark_legacy
 
 __all__ = ["open_product_views"]
 
@@ -24,7 +24,7 @@ def open_product_views(node: Any) -> List[Any]:
     store = ProductStore(node.config.data_dir / "products.sqlite")
     history = ProductProjection(
         store, [MARGIN_HANDLERS, CONVERT_HANDLERS, SENTIMENT_HANDLERS, SPOT_BILL_HANDLERS],
-        (on_command, sentiment_hook, spot_bill_hook))
+        [MARGIN_COMMAND_HOOKS, SENTIMENT_COMMAND_HOOKS])
     migrate_legacy(history)
     mark_legacy(history)
     node.views.products = ProductViews(history, node)

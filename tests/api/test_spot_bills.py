@@ -81,8 +81,7 @@ def test_projection_nets_a_command_and_upgrades_an_old_store(tmp_path) -> None:
     """In-process: one bill per balance per command (holds make none), and a store that
     projected events before bills existed takes each balance's first change as baseline."""
     from openbourse.adapters.readmodels.product_store import ProductProjection, ProductStore
-    from openbourse.adapters.readmodels.spot_bills import (SPOT_BILL_HANDLERS, mark_legacy,
-                                                           spot_bill_hook)
+    from openbourse.adapters.readmodels.spot_bills import SPOT_BILL_HANDLERS, mark_legacy
     from openbourse.core.enums import AccountType, SystemOwner, TransferCode
     from openbourse.core.events import BalanceChanged, TransferPosted
 
@@ -92,8 +91,7 @@ def test_projection_nets_a_command_and_upgrades_an_old_store(tmp_path) -> None:
         return BalanceChanged(seq, ts, 7, spot, "USDT", available, frozen)
 
     def projection(name: str) -> ProductProjection:
-        return ProductProjection(ProductStore(tmp_path / name), [SPOT_BILL_HANDLERS],
-                                 (spot_bill_hook,))
+        return ProductProjection(ProductStore(tmp_path / name), [SPOT_BILL_HANDLERS])
 
     fresh = projection("fresh.sqlite")
     deposit = TransferPosted(1, ts, 1, int(TransferCode.DEPOSIT), int(SystemOwner.EXTERNAL),
@@ -107,7 +105,7 @@ def test_projection_nets_a_command_and_upgrades_an_old_store(tmp_path) -> None:
 
     old_store = ProductStore(tmp_path / "old.sqlite")
     old_store.write(10, [], {})  # events projected before bills existed
-    old = ProductProjection(old_store, [SPOT_BILL_HANDLERS], (spot_bill_hook,))
+    old = ProductProjection(old_store, [SPOT_BILL_HANDLERS])
     mark_legacy(old)
     old.on_events(11, None, [balance(12, 9)])  # the baseline: no bill
     old.on_events(12, None, [balance(13, 12)])

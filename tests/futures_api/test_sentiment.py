@@ -22,7 +22,7 @@ MIN_NS = 60 * 1_000_000_000
 
 def _projection(path: Path) -> ProductProjection:
     return ProductProjection(ProductStore(path / "products.sqlite"), [SENTIMENT_HANDLERS],
-                             (sentiment_hook,))
+                             [{ClockTick: sentiment_hook}])
 
 
 def _listed(symbol: str) -> Any:

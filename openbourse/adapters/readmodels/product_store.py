@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 __all__ = ["ProductStore", "Record", "ProductProjection"]
 
@@ -135,6 +135,17 @@ def _keep(
 
 
 Handler = Callable[["ProductProjection", int, Any], None]
+CommandHook = Callable[["ProductProjection", Any], None]
+F = TypeVar("F")
+
+
+def _merge(tables: Sequence[Dict[type, F]]) -> Dict[type, Tuple[F, ...]]:
+    """Per type, every product's function for it, in the order the products are given."""
+    merged: Dict[type, Tuple[F, ...]] = {}
+    for table in tables:
+        for kind, fn in table.items():
+            merged[kind] = merged.get(kind, ()) + (fn,)
+    return merged
 
 
 class ProductProjection:
@@ -142,23 +153,25 @@ class ProductProjection:
 
     ``handlers`` are dicts (one per product) mapping an event type to
     ``fn(projection, seq, event)``; where several products handle a type, each runs, in
-    the order given.  A handler calls ``add`` for a history row and ``put`` for a state
-    value.  Handlers run under ``self.lock``; queries take it too.
+    the order given.  ``command_hooks`` likewise map a command type to
+    ``fn(projection, command)``, run before that command's events.  A handler calls
+    ``add`` for a history row and ``put`` for a state value; values that only matter while
+    one command's events are handled go in ``per_command``, emptied before each command
+    (``scratch`` keeps values across commands).  Handlers run under ``self.lock``; queries
+    take it too.
     """
 
     def __init__(
         self,
         store: ProductStore,
         handlers: Sequence[Dict[type, Handler]],
-        command_hooks: Tuple[Callable[["ProductProjection", Any], None], ...] = (),
+        command_hooks: Sequence[Dict[type, CommandHook]] = (),
     ) -> None:
         self.store = store
-        self.handlers: Dict[type, Tuple[Handler, ...]] = {}
-        for product in handlers:
-            for kind, fn in product.items():
-                self.handlers[kind] = self.handlers.get(kind, ()) + (fn,)
-        self.command_hooks = command_hooks
-        self.scratch: Dict[str, Any] = {}  # per-command working values of the handlers
+        self.handlers = _merge(handlers)
+        self.command_hooks = _merge(command_hooks)
+        self.scratch: Dict[str, Any] = {}  # handlers' working values kept across commands
+        self.per_command: Dict[str, Any] = {}  # ... and those of the current command only
         self.lock = threading.Lock()
         self.last_seq = store.last_seq()
         self._flushed_seq = self.last_seq
@@ -174,7 +187,9 @@ class ProductProjection:
             return
         handlers = self.handlers
         with self.lock:
-            for hook in self.command_hooks:
+            if self.per_command:
+                self.per_command = {}
+            for hook in self.command_hooks.get(type(command), ()):
                 hook(self, command)
             for event in events:
                 for fn in handlers.get(type(event), ()):

@@ -21,9 +21,10 @@ from typing import Any, Dict, List, Tuple
 
 from ...core.commands import ClockTick
 from ...core.futures import events as fe
-from .product_store import Handler, ProductProjection
+from .product_store import CommandHook, Handler, ProductProjection
 
-__all__ = ["SENTIMENT_HANDLERS", "sentiment_hook", "BUCKET_MS", "PERIODS_MS", "ratio_rows"]
+__all__ = ["SENTIMENT_HANDLERS", "SENTIMENT_COMMAND_HOOKS", "sentiment_hook",
+           "BUCKET_MS", "PERIODS_MS", "ratio_rows"]
 
 BUCKET_MS = 300_000
 PERIODS_MS: Dict[str, int] = {
@@ -45,9 +46,8 @@ def _sample(p: ProductProjection, ts_ns: int) -> None:
               long=longs, short=shorts)
 
 
-def sentiment_hook(p: ProductProjection, command: Any) -> None:
-    if type(command) is ClockTick:
-        _sample(p, command.ts_ns)
+def sentiment_hook(p: ProductProjection, command: ClockTick) -> None:
+    _sample(p, command.ts_ns)
 
 
 def _listed(p: ProductProjection, seq: int, e: Any) -> None:
@@ -80,6 +80,8 @@ SENTIMENT_HANDLERS: Dict[type, Handler] = {
     fe.ContractListed: _listed,
     fe.PositionChanged: _position,
 }
+
+SENTIMENT_COMMAND_HOOKS: Dict[type, CommandHook] = {ClockTick: sentiment_hook}
 
 
 def _ratio(part: int, whole: int) -> str:

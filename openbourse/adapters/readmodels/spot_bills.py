@@ -19,14 +19,14 @@ baseline (``openbourse replay`` rebuilds the full history from the journal).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import Dict, Tuple
 
 from ...core import events as ev
 from ...core.convert.events import ConvertTransferCode
 from ...core.enums import AccountType, Side, TransferCode
 from .product_store import Handler, ProductProjection
 
-__all__ = ["SPOT_BILL_HANDLERS", "spot_bill_hook", "mark_legacy", "GROUPS", "KIND"]
+__all__ = ["SPOT_BILL_HANDLERS", "mark_legacy", "GROUPS", "KIND"]
 
 KIND = "spot_bill"
 _SPOT = int(AccountType.SPOT)
@@ -49,13 +49,8 @@ _BY_CODE = {
 
 
 def _causes(p: ProductProjection) -> Dict[Tuple[int, str], str]:
-    return p.scratch.setdefault("spot_bill_causes", {})  # type: ignore[no-any-return]
-
-
-def spot_bill_hook(p: ProductProjection, command: Any) -> None:
-    """A new command: forget the causes and fees the last one left."""
-    p.scratch.pop("spot_bill_causes", None)
-    p.scratch.pop("spot_bill_fees", None)
+    """What moved each (user, asset) in the current command (trade, transfer...)."""
+    return p.per_command.setdefault("spot_bill_causes", {})  # type: ignore[no-any-return]
 
 
 def _trade(p: ProductProjection, seq: int, e: ev.TradeExecuted) -> None:
@@ -68,7 +63,7 @@ def _trade(p: ProductProjection, seq: int, e: ev.TradeExecuted) -> None:
     buyer_fee, seller_fee = (e.taker_fee, e.maker_fee) if e.taker_side == _BUY else \
         (e.maker_fee, e.taker_fee)
     causes = _causes(p)
-    fees: Dict[Tuple[int, str], int] = p.scratch.setdefault("spot_bill_fees", {})
+    fees: Dict[Tuple[int, str], int] = p.per_command.setdefault("spot_bill_fees", {})
     for user, received, paid, kind, fee in ((buyer, base, quote, "buy", buyer_fee),
                                            (seller, quote, base, "sell", seller_fee)):
         causes[(user, received)] = causes[(user, paid)] = kind
@@ -109,7 +104,7 @@ def _balance(p: ProductProjection, seq: int, e: ev.BalanceChanged) -> None:
     p.put("sb:next", bill_id + 1)
     where = (e.owner, e.asset)
     kind = _causes(p).get(where, "other")
-    fee = (p.scratch.get("spot_bill_fees") or {}).get(where, 0)
+    fee = (p.per_command.get("spot_bill_fees") or {}).get(where, 0)
     p.add(KIND, e.owner, bill_id, e.ts_ns, e.asset, "", business=kind, size=size,
           balance=total, fee=fee)
 

@@ -27,10 +27,11 @@ from ....core import events as ev
 from ....core.enums import AccountType
 from ....core.margin import commands as mc
 from ....core.margin import events as me
-from ..product_store import Handler, ProductProjection
+from ..product_store import CommandHook, Handler, ProductProjection
 
 __all__ = [
     "MARGIN_HANDLERS",
+    "MARGIN_COMMAND_HOOKS",
     "on_command",
     "debt_key",
     "pair_of_account",
@@ -181,12 +182,12 @@ def _liq_row(p: ProductProjection, liq_id: int, record: Dict[str, Any], ts_ns: i
 
 
 def _order_accepted(p: ProductProjection, seq: int, e: ev.OrderAccepted) -> None:
-    pending = p.scratch.get("margin_order")
+    pending = p.per_command.get("margin_order")
     if pending is not None and pending[0] == e.user and e.plan_id == 0:
         user, account_type, account, loan_type = pending
         p.add("morder", user, e.order_id, e.ts_ns, "", e.symbol, account_type=account_type,
               account=account, loan_type=loan_type)
-        p.scratch.pop("margin_order", None)
+        del p.per_command["margin_order"]
 
 
 def _trade(p: ProductProjection, seq: int, e: ev.TradeExecuted) -> None:
@@ -218,17 +219,17 @@ MARGIN_HANDLERS: Dict[type, Handler] = {
 }
 
 
-def on_command(p: ProductProjection, command: Any) -> None:
-    """Before a command's events: remember a margin order so its OrderAccepted is tagged."""
-    if type(command) is mc.PlaceMarginOrder:
-        account = command.account_type
-        if account != CROSS:
-            pair = p.state.get(f"mpair:{command.symbol}")
-            account = pair[0] if pair else account
-        p.scratch["margin_order"] = (command.user, command.account_type, account,
+def on_command(p: ProductProjection, command: mc.PlaceMarginOrder) -> None:
+    """Before a margin order's events: remember it so its OrderAccepted is tagged."""
+    account = command.account_type
+    if account != CROSS:
+        pair = p.state.get(f"mpair:{command.symbol}")
+        account = pair[0] if pair else account
+    p.per_command["margin_order"] = (command.user, command.account_type, account,
                                      command.loan_type)
-    else:
-        p.scratch.pop("margin_order", None)
+
+
+MARGIN_COMMAND_HOOKS: Dict[type, CommandHook] = {mc.PlaceMarginOrder: on_command}
 
 
 def pair_of_account(p: ProductProjection, account: int) -> Optional[str]:
