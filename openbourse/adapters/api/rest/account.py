@@ -65,9 +65,7 @@ async def account_info(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 )
 async def assets(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """Spot balances: ``available`` and ``frozen`` (open orders), ``locked`` is always 0."""
-    coin = req.params.text("coin", required=False)
-    if coin is not None:
-        ctx.asset_scale(coin)
+    coin = ctx.coin_param(req.params)
     asset_type = (req.params.text("assetType", required=False) or "hold_only").lower()
     if asset_type not in ("hold_only", "all"):
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: assetType")
@@ -107,9 +105,7 @@ async def bills(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """Changes of the caller's spot balances, newest first (readmodels/spot_bills.py):
     ``size`` is the signed change, ``balance`` the amount after it, ``fees`` the fee paid
     in that coin.  Filters: ``coin``, ``groupType``, ``businessType``, time, ``idLessThan``."""
-    coin = req.params.text("coin", required=False)
-    if coin is not None:
-        ctx.asset_scale(coin)
+    coin = ctx.coin_param(req.params)
     group = req.params.text("groupType", required=False)
     kind = req.params.text("businessType", required=False)
     if group is not None and group not in GROUPS.values():
@@ -141,9 +137,7 @@ _RECORD_PARAMS = ("coin", "startTime", "endTime", "idLessThan", "limit", "orderI
 
 
 def _records(ctx: ApiContext, req: Req, codes: tuple, kind: str) -> List[Dict[str, Any]]:
-    coin = req.params.text("coin", required=False)
-    if coin is not None:
-        ctx.asset_scale(coin)
+    coin = ctx.coin_param(req.params)
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(20, 100)
     rows = ctx.views.ledger(req.user, codes, coin, start, end, id_lt, limit)

@@ -63,6 +63,15 @@ class ApiContext:
             raise ApiError(E.NOT_EXIST, f"Parameter {coin} does not exist")
         return scale
 
+    def coin_param(self, params: Params, key: str = "coin",
+                   required: bool = False) -> Optional[str]:
+        """The listed coin named by parameter ``key`` (None when optional and absent), or
+        the "does not exist" error (40034) for a coin that is not listed."""
+        coin = params.text(key, required=required)
+        if coin is not None:
+            self.asset_scale(coin)
+        return coin
+
     async def execute(self, command: Command) -> List[Any]:
         """Submit, await the durable ack, raise the first rejection (single commands)."""
         events = await self.submit(command)

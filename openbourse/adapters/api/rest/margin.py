@@ -77,13 +77,6 @@ def margin_account(ctx: ApiContext, req: Req, mode: int, required: bool = True) 
     return int(pair[0]), symbol
 
 
-def _coin(ctx: ApiContext, req: Req, key: str = "coin", required: bool = True) -> Optional[str]:
-    coin = req.params.text(key, required=required)
-    if coin is not None:
-        ctx.asset_scale(coin)
-    return coin
-
-
 def _amount(ctx: ApiContext, coin: str, units: int) -> str:
     return from_units(units, ctx.catalog.assets[coin])
 
@@ -224,7 +217,7 @@ def _route_both(
 )
 async def assets(ctx: ApiContext, req: Req, mode: int) -> List[Dict[str, Any]]:
     """balances with debt (borrow, interest), net and what may be transferred out."""
-    coin = _coin(ctx, req, required=False)
+    coin = ctx.coin_param(req.params)
     h = history_of(ctx)
     if mode == CROSS:
         accounts = [(CROSS, "")]
@@ -281,7 +274,7 @@ def _loan_request(ctx: ApiContext, req: Req, mode: int,
     """Borrow and repay read the same things: (account, symbol, coin, amount as sent,
     amount in units, clientOid)."""
     account, symbol = margin_account(ctx, req, mode)
-    coin = _coin(ctx, req)
+    coin = ctx.coin_param(req.params, required=True)
     assert coin is not None
     text = req.params.decimal(amount_key)
     assert text is not None
@@ -380,7 +373,7 @@ async def max_borrowable_amount(ctx: ApiContext, req: Req, mode: int) -> Dict[st
     account, symbol = margin_account(ctx, req, mode)
     products = products_of(ctx.views)
     if mode == CROSS:
-        coin = _coin(ctx, req)
+        coin = ctx.coin_param(req.params, required=True)
         assert coin is not None
         amount = await products.query(live.max_borrowable(req.user, CROSS, coin))
         return {"coin": coin, "maxBorrowableAmount": _amount(ctx, coin, amount)}
@@ -412,7 +405,7 @@ async def max_transfer_out(ctx: ApiContext, req: Req, mode: int) -> Dict[str, An
     account, symbol = margin_account(ctx, req, mode)
     figures, _ = await products_of(ctx.views).query(live.account_figures(req.user, account))
     if mode == CROSS:
-        coin = _coin(ctx, req)
+        coin = ctx.coin_param(req.params, required=True)
         assert coin is not None
         amount = figures.get(coin, (0, 0))[0]
         return {"coin": coin, "maxTransferOutAmount": _amount(ctx, coin, amount)}
@@ -455,7 +448,7 @@ async def interest_rate_and_limit(ctx: ApiContext, req: Req, mode: int) -> List[
     """daily and annual interest rate of a coin (or a pair's two coins) and the tier limit."""
     h = history_of(ctx)
     if mode == CROSS:
-        coin = _coin(ctx, req)
+        coin = ctx.coin_param(req.params, required=True)
         assert coin is not None
         cfg = asset_config(h, coin)
         if cfg is None:
@@ -513,7 +506,7 @@ async def tier_data(ctx: ApiContext, req: Req, mode: int) -> List[Dict[str, Any]
     """the (single) tier: leverage, borrow limit, maintenance margin rate."""
     h = history_of(ctx)
     if mode == CROSS:
-        coin = _coin(ctx, req)
+        coin = ctx.coin_param(req.params, required=True)
         assert coin is not None
         cfg = asset_config(h, coin)
         if cfg is None:
@@ -554,7 +547,7 @@ def _history(
     ctx: ApiContext, req: Req, mode: int, kind: str, id_key: Optional[str] = None
 ) -> Tuple[List[Record], bool]:
     account, symbol = margin_account(ctx, req, mode)
-    coin = _coin(ctx, req, required=False)
+    coin = ctx.coin_param(req.params)
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(100, 500)
     wanted_id = req.params.integer(id_key) if id_key and req.params.has(id_key) else None

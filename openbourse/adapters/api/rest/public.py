@@ -31,9 +31,7 @@ async def server_time(ctx: ApiContext, req: Req) -> Dict[str, str]:
 @route("GET", "spot/public/coins", family="public", params=("coin",), response="list")
 async def coins(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """Listed assets with their single internal chain (scale = withdrawMinScale)."""
-    coin = req.params.text("coin", required=False)
-    if coin is not None:
-        ctx.asset_scale(coin)
+    coin = ctx.coin_param(req.params)
     out = []
     for index, (name, scale) in enumerate(ctx.catalog.assets.items(), start=1):
         if coin is not None and name != coin:

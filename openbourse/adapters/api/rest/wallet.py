@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 from ....core import events as ev
 from ....core.commands import RequestWithdrawal, Transfer
@@ -72,13 +72,6 @@ def _ledger_account(ctx: ApiContext, req: Req, key: str) -> int:
     return account
 
 
-def _coin(ctx: ApiContext, req: Req, required: bool = False) -> Optional[str]:
-    coin = req.params.text("coin", required=required)
-    if coin is not None:
-        ctx.asset_scale(coin)
-    return coin
-
-
 def _usdt_value(ctx: ApiContext, coin: str, total: int) -> str:
     """``total`` valued at the last trade of COIN/USDT ("0" when there is none)."""
     scale = ctx.catalog.assets["USDT"] if "USDT" in ctx.catalog.assets else 6
@@ -104,7 +97,7 @@ def _usdt_value(ctx: ApiContext, coin: str, total: int) -> str:
 )
 async def funding_assets(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """Funding-account balances (coins held, or the one ``coin`` asked for)."""
-    coin = _coin(ctx, req)
+    coin = ctx.coin_param(req.params)
     rows = {a: (av, fr) for a, av, fr, _ in ctx.views.balances(req.user, AccountType.FUNDING)}
     out = []
     for asset, scale in ctx.catalog.assets.items():
@@ -177,7 +170,7 @@ async def transfer(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 async def transfer_records(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's transfers between its own accounts, newest first."""
     p = req.params
-    coin = _coin(ctx, req, required=True)
+    coin = ctx.coin_param(req.params, required=True)
     from_account = p.choice("fromType", ACCOUNT_TYPES) if p.has("fromType") else None
     isolated_only = from_account == _ISOLATED
     if isolated_only:
@@ -227,7 +220,7 @@ def _record(
 async def withdrawal(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Request a withdrawal: the funds are held until an operator completes or fails it."""
     p = req.params
-    coin = _coin(ctx, req, required=True)
+    coin = ctx.coin_param(req.params, required=True)
     assert coin is not None
     if (p.text("transferType") or "").lower() != "on_chain":
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: transferType on_chain")
@@ -269,7 +262,7 @@ async def withdrawal(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 async def withdrawal_records(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     """The caller's withdrawals with their status (pending, success, fail), newest first."""
     p = req.params
-    coin = _coin(ctx, req)
+    coin = ctx.coin_param(req.params)
     start, end, id_lt = page_args(p)
     limit = p.limit(20, 100)
     client_oid = p.client_oid()
