@@ -14,7 +14,7 @@ import asyncio
 import os
 import secrets
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import orjson
 
@@ -100,13 +100,16 @@ class AdminOps:
         if units <= 0:
             raise AdminError(f"bad amount {amount!r}: must be positive")
         ref = "admin-" + secrets.token_hex(12)
-        events = await self.node.submit(
-            c.Deposit(0, user.id, int(AccountType.SPOT), asset.upper(), units, ref)
-        )
+        await self._execute(c.Deposit(0, user.id, int(AccountType.SPOT), asset.upper(), units, ref))
+        return {"userId": user.id, "asset": asset.upper(), "amount": amount, "ref": ref}
+
+    async def _execute(self, command: c.Command) -> List[Any]:
+        """Submit ``command``, await its durable ack; a rejection becomes its API error."""
+        events = await self.node.submit(command)
         for event in events:
             if type(event) is ev.Rejected:
                 raise reject_error(event.code)
-        return {"userId": user.id, "asset": asset.upper(), "amount": amount, "ref": ref}
+        return events
 
     async def op_fee_tier(self, email: str, maker: Optional[str] = None,
                           taker: Optional[str] = None) -> Dict[str, Any]:
@@ -115,10 +118,7 @@ class AdminOps:
         assert self.node.users is not None
         user = self.node.users.user_by_email(email)
         ppm = [_fee_ppm(name, rate) for name, rate in (("maker", maker), ("taker", taker))]
-        events = await self.node.submit(c.SetUserFees(0, user.id, ppm[0], ppm[1]))
-        for event in events:
-            if type(event) is ev.Rejected:
-                raise reject_error(event.code)
+        await self._execute(c.SetUserFees(0, user.id, ppm[0], ppm[1]))
         return {"userId": user.id,
                 "makerFeeRate": maker if maker is not None else "market",
                 "takerFeeRate": taker if taker is not None else "market"}

@@ -21,6 +21,7 @@ __all__ = ["registry"]
 registry = Registry()
 route = registry.route
 
+
 @route("GET", "common/trade-rate", family="account", permission="read",
        params=("symbol", "businessType"), required=("symbol", "businessType"))
 async def trade_rate(ctx: ApiContext, req: Req) -> Dict[str, Any]:
@@ -32,8 +33,7 @@ async def trade_rate(ctx: ApiContext, req: Req) -> Dict[str, Any]:
         info = contract(views_of(ctx), symbol)
         maker, taker = info.maker_fee_ppm, info.taker_fee_ppm
     elif kind in ("spot", "margin"):
-        if symbol not in ctx.catalog.markets:
-            raise ApiError(E.NOT_EXIST, f"Parameter {symbol} does not exist")
+        ctx.market_info(symbol)  # 40034 for a symbol that is not listed
         user = req.user
 
         def rates(state: Any) -> Tuple[int, int]:
