@@ -1,4 +1,5 @@
-"""The user directory: accounts, argon2 password hashes and API keys (SQLite in the data dir).
+"""The user directory: accounts, argon2 password hashes, API keys and deposit addresses
+(SQLite in the data dir).
 
 The core knows users only as positive integers; emails, passwords and keys live here, at
 the edge.  The API secret must stay readable because every request is an HMAC over it
@@ -7,6 +8,11 @@ of it is stored and compared in constant time; argon2 would cost milliseconds on
 signed request.  Keys are cached in memory after the first lookup; revocation goes through
 this object (the server's instance, via the admin socket) so the cache never serves a
 revoked key.
+
+A deposit address names one user's deposits of one coin.  Nothing watches a chain here:
+the operator credits what arrived with ``openbourse deposit ADDRESS COIN AMOUNT``, and the
+address tells whose it is.  Addresses are random (not derived from the user id), so one
+cannot be guessed from another.
 """
 
 from __future__ import annotations
@@ -26,10 +32,12 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
 
-__all__ = ["PERMISSIONS", "User", "ApiKey", "UserError", "UserStore"]
+__all__ = ["PERMISSIONS", "DEPOSIT_ADDRESS", "User", "ApiKey", "UserError", "UserStore"]
 
 PERMISSIONS = ("read", "trade", "transfer", "withdraw")
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}")
+#: the form of every deposit address this directory hands out
+DEPOSIT_ADDRESS = re.compile(r"ob[0-9a-f]{32}")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -50,6 +58,13 @@ CREATE TABLE IF NOT EXISTS api_keys (
     label TEXT NOT NULL DEFAULT '',
     created_ms INTEGER NOT NULL,
     revoked_ms INTEGER
+);
+CREATE TABLE IF NOT EXISTS deposit_addresses (
+    address TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    coin TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    UNIQUE (user_id, coin)
 );
 """
 
@@ -290,6 +305,35 @@ class UserStore:
                 self._keys.clear()
             self._keys[api_key] = key
         return key
+
+    # deposit addresses -------------------------------------------------------------
+    def deposit_address(self, user_id: int, coin: str) -> str:
+        """The user's address for ``coin``: created on first use, the same ever after."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT address FROM deposit_addresses WHERE user_id = ? AND coin = ?",
+                (user_id, coin),
+            ).fetchone()
+            if row is not None:
+                return str(row[0])
+            address = "ob" + secrets.token_hex(16)
+            self._db.execute(
+                "INSERT INTO deposit_addresses(address, user_id, coin, created_ms)"
+                " VALUES (?,?,?,?)",
+                (address, user_id, coin, _now_ms()),
+            )
+        return address
+
+    def address_owner(self, address: str) -> Tuple[User, str]:
+        """(user, coin) of a deposit address; UserError for an address never handed out."""
+        row = self._one(
+            "SELECT u.id, u.email, u.is_admin, a.coin FROM deposit_addresses a"
+            " JOIN users u ON u.id = a.user_id WHERE a.address = ?",
+            (address,),
+        )
+        if row is None:
+            raise UserError(f"unknown deposit address {address}")
+        return User(row[0], row[1], bool(row[2])), str(row[3])
 
     def _one(self, sql: str, args: tuple) -> Optional[tuple]:
         with self._lock:

@@ -20,6 +20,7 @@ import orjson
 
 from ..adapters.api.errors import ApiError, reject_error
 from ..adapters.api.rest.admin import pending_withdrawals, settle_withdrawal
+from ..adapters.deposits import deposit_target, split_ref
 from ..adapters.users import UserError, parse_permissions
 from ..core import commands as c
 from ..core import events as ev
@@ -84,24 +85,34 @@ class AdminOps:
             {"userId": u.id, "email": u.email, "admin": u.is_admin} for u in self.node.users.users()
         ]
 
-    async def op_deposit(self, email: str, asset: str, amount: str) -> Dict[str, Any]:
-        """Credit ``amount`` of ``asset`` to the user's spot account (journaled Deposit)."""
+    async def op_deposit(self, email: str, asset: str, amount: str,
+                         ref: Optional[str] = None) -> Dict[str, Any]:
+        """Credit ``amount`` of ``asset`` to a user's spot account (journaled Deposit).
+
+        ``email`` may also be one of the user's deposit addresses (adapters/deposits.py);
+        ``ref`` (a transaction id) makes a retry idempotent."""
         assert self.node.users is not None
-        user = self.node.users.user_by_email(email)
-        scale = self.node.catalog.assets.get(asset.upper())
+        asset = asset.upper()
+        scale = self.node.catalog.assets.get(asset)
         if scale is None:
             raise AdminError(
                 f"unknown asset {asset!r}; listed: {', '.join(self.node.catalog.assets)}"
             )
+        user_id, journal_ref = deposit_target(self.node.users, email, asset, ref)
         try:
             units = to_units(amount, scale)
         except UnitsError as exc:
             raise AdminError(f"bad amount {amount!r}: {exc} (at most {scale} decimals)") from None
         if units <= 0:
             raise AdminError(f"bad amount {amount!r}: must be positive")
-        ref = "admin-" + secrets.token_hex(12)
-        await self._execute(c.Deposit(0, user.id, int(AccountType.SPOT), asset.upper(), units, ref))
-        return {"userId": user.id, "asset": asset.upper(), "amount": amount, "ref": ref}
+        events = await self._execute(
+            c.Deposit(0, user_id, int(AccountType.SPOT), asset, units, journal_ref))
+        address, txid = split_ref(journal_ref)
+        out = {"userId": user_id, "asset": asset, "amount": amount, "ref": txid,
+               "duplicate": not any(type(e) is ev.TransferPosted for e in events)}
+        if address:
+            out["address"] = address
+        return out
 
     async def _execute(self, command: c.Command) -> List[Any]:
         """Submit ``command``, await its durable ack; a rejection becomes its API error."""

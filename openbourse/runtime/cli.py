@@ -4,7 +4,7 @@ Fixed forms (outside tooling depends on them)::
 
     openbourse serve [--host H] [--port P] [--data-dir D]
     openbourse users create EMAIL [--password PW] [--admin] [--data-dir D]
-    openbourse deposit EMAIL ASSET AMOUNT [--data-dir D]
+    openbourse deposit EMAIL|ADDRESS ASSET AMOUNT [--ref TXID] [--data-dir D]
     openbourse keys create EMAIL --perm read,trade,transfer [--ip IP,...] [--json] [--data-dir D]
     openbourse keys revoke APIKEY [--data-dir D]
     openbourse withdrawals list|complete ID|fail ID [--json] [--data-dir D]
@@ -129,7 +129,7 @@ def cmd_deposit(args: argparse.Namespace) -> int:
     result = run_admin(
         args.data_dir or default_data_dir(),
         "deposit",
-        {"email": args.email, "asset": args.asset, "amount": args.amount},
+        {"email": args.email, "asset": args.asset, "amount": args.amount, "ref": args.ref},
     )
     _print(result, args.json)
     return 0
@@ -259,9 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_users)
 
     deposit = sub.add_parser("deposit", help="admin credit to a user's spot account (journaled)")
-    deposit.add_argument("email")
+    deposit.add_argument("email", metavar="EMAIL|ADDRESS",
+                         help="the user's email, or one of the user's deposit addresses")
     deposit.add_argument("asset")
     deposit.add_argument("amount")
+    deposit.add_argument("--ref", help="transaction id: a retry with the same ref credits once")
     deposit.add_argument("--json", action="store_true")
     _data_dir_arg(deposit)
     deposit.set_defaults(func=cmd_deposit)

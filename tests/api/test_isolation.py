@@ -165,6 +165,7 @@ def test_every_private_endpoint_is_covered() -> None:
         "/api/v2/spot/trade/history-plan-order",
         "/api/v2/spot/account/assets",
         "/api/v2/spot/wallet/deposit-records",
+        "/api/v2/spot/wallet/deposit-address",  # the caller's own: test_deposit_address.py
         "/api/v2/spot/account/info",
         # wallet endpoints: test_wallet.py::test_wallet_isolation_and_admin_endpoints
         "/api/v2/account/funding-assets",

@@ -12,11 +12,13 @@ from typing import Any, Dict, List
 
 from ....core.enums import AccountType, TransferCode
 from ....core.units import from_units
+from ...deposits import split_ref
 from ...readmodels.products import products_of
 from ...readmodels.spot_bills import GROUPS
 from ...readmodels.spot_bills import KIND as BILL_KIND
 from ..errors import ApiError, E
 from .context import ApiContext, Req
+from .public import CHAIN
 from .queries import page_args
 from .registry import Registry
 
@@ -141,23 +143,24 @@ def _records(ctx: ApiContext, req: Req, codes: tuple, kind: str) -> List[Dict[st
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(20, 100)
     rows = ctx.views.ledger(req.user, codes, coin, start, end, id_lt, limit)
-    return [
-        {
+    out = []
+    for r in rows:
+        address, txid = split_ref(r.ref or "")
+        out.append({
             "orderId": str(r.transfer_id),
-            "tradeId": r.ref or str(r.transfer_id),
+            "tradeId": txid or str(r.transfer_id),
             "coin": r.asset,
             "type": kind,
             "size": ctx.catalog.amount_str(r.asset, r.amount),
             "status": "success",
-            "toAddress": "",
+            "toAddress": address,
             "dest": "on_chain",
-            "chain": "OPENBOURSE",
+            "chain": CHAIN,
             "fromAddress": "",
             "cTime": str(r.c_ms),
             "uTime": str(r.c_ms),
-        }
-        for r in rows
-    ]
+        })
+    return out
 
 
 @route(

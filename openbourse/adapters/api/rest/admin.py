@@ -9,7 +9,6 @@ commands, idempotent on ``ref``.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any, Awaitable, Callable, Dict, List
 
 from ....core import commands as c
@@ -17,6 +16,7 @@ from ....core import events as ev
 from ....core.enums import AccountType
 from ...readmodels.catalog import Catalog
 from ...readmodels.private import PrivateViews
+from ...deposits import REF, WrongCoin, deposit_target, split_ref
 from ...users import UserError, UserStore
 from ..errors import ApiError, E, reject_error
 from ..params import amount_units
@@ -47,30 +47,42 @@ async def users(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
     "openbourse/admin/deposit",
     family="admin",
     permission="transfer",
-    params=("email", "coin", "amount", "ref"),
-    required=("email", "coin", "amount"),
+    params=("email", "address", "coin", "amount", "ref"),
+    required=("coin", "amount"),
 )
 async def deposit(ctx: ApiContext, req: Req) -> Dict[str, Any]:
-    """Credit a user's spot account (a journaled Deposit; ``ref`` makes retries idempotent)."""
+    """Credit a user's spot account (a journaled Deposit; ``ref`` makes retries idempotent).
+
+    The user is named by ``email`` or by one of its deposit ``address``es (exactly one)."""
     _require_admin(req)
     p = req.params
-    email, coin = p.text("email", max_len=255), p.text("coin")
-    assert email is not None and coin is not None
-    try:
-        user = ctx.users.user_by_email(email)
-    except UserError:
-        raise ApiError("40300", "User does not exist") from None
+    email = p.text("email", required=False, max_len=255)
+    address = p.text("address", required=False, max_len=64)
+    if (email is None) == (address is None):
+        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: email or address")
+    coin = p.text("coin")
+    assert coin is not None
     amount_text = p.decimal("amount")
     assert amount_text is not None
     amount = amount_units("amount", amount_text, ctx.asset_scale(coin), truncate=False)
-    ref = p.client_oid("ref") or "admin-" + secrets.token_hex(12)
-    events = await ctx.execute(c.Deposit(0, user.id, int(AccountType.SPOT), coin, amount, ref))
+    ref = p.text("ref", required=False, max_len=90)
+    if ref is not None and not REF.fullmatch(ref):
+        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: ref")
+    try:
+        user_id, journal_ref = deposit_target(ctx.users, email or address or "", coin, ref)
+    except WrongCoin as exc:
+        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: {exc}") from None
+    except UserError:
+        raise ApiError("40300", "User does not exist") from None
+    events = await ctx.execute(c.Deposit(0, user_id, int(AccountType.SPOT), coin, amount,
+                                         journal_ref))
     transfer_id, duplicate = created_id(events, ev.TransferPosted, "transfer_id")
     return {
-        "userId": str(user.id),
+        "userId": str(user_id),
         "coin": coin,
         "amount": amount_text,
-        "ref": ref,
+        "ref": split_ref(journal_ref)[1],
+        "address": address,
         "transferId": str(transfer_id) if not duplicate else None,
         "duplicate": duplicate,
     }

@@ -209,6 +209,34 @@ def _record(
     }
 
 
+def _check_chain(p: Any) -> None:
+    """``chain``, when given, must name the one network there is."""
+    chain = p.text("chain", required=False)
+    if chain is not None and chain.upper() != CHAIN:
+        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: chain {CHAIN}")
+
+
+@route(
+    "GET",
+    "spot/wallet/deposit-address",
+    family="wallet",
+    permission="read",
+    params=("coin", "chain", "size"),
+    required=("coin",),
+)
+async def deposit_address(ctx: ApiContext, req: Req) -> Dict[str, Any]:
+    """The caller's deposit address for ``coin``: the same on every call (adapters/deposits.py:
+    the operator credits what arrives there with ``openbourse deposit ADDRESS``)."""
+    p = req.params
+    coin = ctx.coin_param(p, required=True)
+    assert coin is not None
+    _check_chain(p)
+    if p.has("size"):  # Bitget's size is for Lightning invoices only
+        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: size (no Lightning)")
+    return {"coin": coin, "address": ctx.users.deposit_address(req.user, coin),
+            "chain": CHAIN, "tag": "", "url": ""}
+
+
 @route(
     "POST",
     "spot/wallet/withdrawal",
@@ -224,9 +252,7 @@ async def withdrawal(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     assert coin is not None
     if (p.text("transferType") or "").lower() != "on_chain":
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: transferType on_chain")
-    chain = p.text("chain", required=False)
-    if chain is not None and chain.upper() != CHAIN:
-        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: chain {CHAIN}")
+    _check_chain(p)
     if p.has("tag"):
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: tag (no memo chain)")
     p.text("remark", required=False, max_len=256)
