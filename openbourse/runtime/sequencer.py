@@ -339,19 +339,9 @@ class Sequencer:
     def _hand_off(self, acks: List[Any], urgent: bool) -> bool:
         """Make this batch's records durable (or give them to the journal thread), then its
         acks to the dispatcher; False if the journal failed."""
-        data, last_seq = self._writer.detach()
-        if self._committer is None:
-            error = self._write(data, last_seq)
-            self._acks.put((acks, error))
-            if error is not None:
-                self._fail(error, [], [])  # refuse everything still queued
-                return False
-            return True
-        try:
-            self._committer.submit(data, last_seq, lambda error: self._acks.put((acks, error)),
-                                   urgent)
-        except JournalWriteFailed as exc:
-            self._fail(exc, acks, [])
+        error = self._commit(acks, urgent)
+        if error is not None:
+            self._fail(error, [], [])  # refuse everything still queued
             return False
         return True
 
@@ -367,15 +357,24 @@ class Sequencer:
             if item is not _STOP:
                 future = item[1] if type(item) is tuple else item.future
                 acks.append((_ERROR, future, refused))
+        self._commit(acks, True)
+
+    def _commit(self, acks: List[Any], urgent: bool) -> Optional[BaseException]:
+        """Write and fsync the records appended since the last commit, on this thread
+        (``inline_fsync``) or through the journal thread, and pass ``acks`` to the
+        dispatcher once they are durable.  Returns the journal's error, if it failed."""
         data, last_seq = self._writer.detach()
         if self._committer is None:
-            self._acks.put((acks, self._write(data, last_seq)))
-            return
+            error = self._write(data, last_seq)
+            self._acks.put((acks, error))
+            return error
         try:
             self._committer.submit(data, last_seq, lambda error: self._acks.put((acks, error)),
-                                   True)
+                                   urgent)
         except JournalWriteFailed as exc:
             self._acks.put((acks, exc))
+            return exc
+        return None
 
     def _write(self, data: bytes, last_seq: int) -> Optional[BaseException]:
         """Write and fsync ``data`` on this thread (``inline_fsync``); the error, if any.

@@ -128,11 +128,7 @@ class WsGateway(Protocol):
 
     def _drain(self) -> None:
         self._scheduled = False
-        try:
-            more = self._drain_now(self._max_batch)
-        except Exception:  # noqa: BLE001  (a projection bug must not stop the feed)
-            _log.exception("WebSocket gateway failed to apply a batch")
-            more = bool(self._inbox)
+        more = self._drain_guarded(self._max_batch)
         if more and self._loop is not None and not self._scheduled:
             self._scheduled = True
             self._loop.call_soon(self._drain)
@@ -142,10 +138,16 @@ class WsGateway(Protocol):
         acknowledged batch are answered, so whoever got an ack and then reads market data
         sees its write even when more than ``max_batch`` commands were waiting)."""
         if self._inbox:
-            try:
-                self._drain_now()
-            except Exception:  # noqa: BLE001  (a projection bug must not stop the feed)
-                _log.exception("WebSocket gateway failed to apply a batch")
+            self._drain_guarded()
+
+    def _drain_guarded(self, limit: int = 1 << 62) -> bool:
+        """``_drain_now``, logging instead of raising: a projection bug must not stop the
+        feed.  True if commands still wait."""
+        try:
+            return self._drain_now(limit)
+        except Exception:  # noqa: BLE001
+            _log.exception("WebSocket gateway failed to apply a batch")
+            return bool(self._inbox)
 
     def _drain_now(self, limit: int = 1 << 62) -> bool:
         """Apply up to ``limit`` queued commands and push their changes; True if more wait.
