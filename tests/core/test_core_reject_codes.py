@@ -387,6 +387,18 @@ def test_place_order_rules_are_checked_in_declared_order() -> None:
         assert got == ([code] if code else []), (command, events)
 
 
+def test_place_order_fields_of_the_wrong_type_are_rejected() -> None:
+    """Any field of another type, the symbol included (an unhashable one used to reach a
+    dict lookup and raise inside the engine), is INVALID_ARGUMENT and changes nothing."""
+    ex = standard_exchange()
+    good = PlaceOrder(0, 1, BTCUSDT, BUY, LIMIT, GTC, P, 100, 0)
+    for field, value in (("symbol", ["BTCUSDT"]), ("symbol", 5), ("price", True),
+                         ("size", 100.0), ("client_oid", None), ("sl_price", "0")):
+        events = ex.apply(good._replace(**{field: value}))
+        assert [RejectCode(e.code) for e in events] == [RejectCode.INVALID_ARGUMENT], field
+    assert not ex.state.orders
+
+
 def test_cancel_and_transfer_rejects_name_the_callers_reference() -> None:
     ex = standard_exchange()
     event = ex.apply(CancelOrder(0, 1, BTCUSDT, 0, "cid-9"))[0]

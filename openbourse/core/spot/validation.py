@@ -31,6 +31,9 @@ _ONLINE = int(MarketStatus.ONLINE)
 _GTC, _POST_ONLY = int(Force.GTC), int(Force.POST_ONLY)
 _DEN = FEE_RATE_DENOMINATOR
 _CLIENT_OID_MAX = 64
+#: the exact type of every PlaceOrder field, in field order
+_PLACE_TYPES = (int, int, str, int, int, int, int, int, int, str, int, int, int, int, int)
+assert len(_PLACE_TYPES) == len(PlaceOrder._fields)
 
 
 def band_limits(market: Market) -> Tuple[int, int]:
@@ -116,21 +119,15 @@ def check_order(state: "EngineState", cmd: PlaceOrder, *, check_funds: bool = Tr
     """
     (_, user, symbol, side, order_type, force, price, size, quote_size, client_oid, stp,
      tp_trigger, tp_price, sl_trigger, sl_price) = cmd
-    # Field types and ranges: commands from a buggy edge or a damaged journal are not trusted.
-    _int = int
-    if (type(user) is not _int or type(side) is not _int or type(order_type) is not _int
-            or type(force) is not _int or type(price) is not _int or type(size) is not _int
-            or type(quote_size) is not _int or type(stp) is not _int
-            or type(client_oid) is not str or type(tp_trigger) is not _int
-            or type(tp_price) is not _int or type(sl_trigger) is not _int
-            or type(sl_price) is not _int):
+    # Field types and ranges: commands from a buggy edge or a damaged journal are not
+    # trusted.  Exact types (type(True) is bool, not int), all fields in one comparison.
+    if tuple(map(type, cmd)) != _PLACE_TYPES:
         return RejectCode.INVALID_ARGUMENT, 0
     if (user <= 0 or side not in _SIDES or order_type not in _ORDER_TYPES
             or force not in _FORCES or stp not in _STPS or len(client_oid) > _CLIENT_OID_MAX
-            or price < 0 or size < 0 or quote_size < 0
-            or tp_trigger < 0 or tp_price < 0 or sl_trigger < 0 or sl_price < 0):
+            or min(price, size, quote_size, tp_trigger, tp_price, sl_trigger, sl_price) < 0):
         return RejectCode.INVALID_ARGUMENT, 0
-    if price > AMOUNT_MAX or size > AMOUNT_MAX or quote_size > AMOUNT_MAX:
+    if max(price, size, quote_size) > AMOUNT_MAX:
         return RejectCode.AMOUNT_OUT_OF_RANGE, 0
     market = state.markets.get(symbol)
     if market is None:
@@ -153,7 +150,8 @@ def check_order(state: "EngineState", cmd: PlaceOrder, *, check_funds: bool = Tr
             return RejectCode.TOO_MANY_OPEN_ORDERS, 0
     if not check_funds:
         return None, hold
-    balance = state.ledger.balances.get((user, account, market.quote if side == _BUY else market.base))
+    spent = market.quote if side == _BUY else market.base
+    balance = state.ledger.balances.get((user, account, spent))
     if (balance.available if balance is not None else 0) + credit_hold < hold:
         return RejectCode.INSUFFICIENT_BALANCE, 0
     return None, hold
