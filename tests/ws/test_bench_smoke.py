@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 
+from openbourse.runtime.bench_server import process_cpu
 from openbourse.runtime.bench_server.fanout import fanout_phase
 from openbourse.runtime.bench_server.rest import rest_phase
 
@@ -18,3 +21,25 @@ def test_rest_and_fanout_phases_report_real_traffic(server: LiveServer) -> None:
     fanout = asyncio.run(fanout_phase(server.url, creds, "ETHUSDT", 5, 1.5, True, 2))
     assert fanout["messages_per_s"] > 0 and fanout["fast_subscribers_dropped"] == 0
     assert fanout["per_subscriber_per_s"]["min"] > 0
+
+
+def test_rest_phase_reports_the_servers_cpu_per_request(server: LiveServer) -> None:
+    """This live server runs in the test process, so the process's CPU time is its CPU."""
+    creds = server.app.demo_credentials
+    rest = asyncio.run(rest_phase(server.url, creds, "ETHUSDT", 4, 1.0, 400, time.process_time))
+    cpu = rest["server_cpu"]
+    assert cpu["us_per_order"] > cpu["us_per_public_request"] > 0
+    assert cpu["orders_per_cpu_s"] == round(1e6 / cpu["us_per_order"])
+    assert 0 < cpu["ratio_orders_to_public"] < 1 and cpu["cores_used"] > 0
+    assert "server_cpu" not in asyncio.run(rest_phase(server.url, creds, "ETHUSDT", 2, 0.3, 40))
+
+
+def test_process_cpu_reads_proc() -> None:
+    read = process_cpu(os.getpid())
+    assert read is not None
+    before = read()
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:
+        pass
+    assert read() > before
+    assert process_cpu(2**22 + 12345) is None  # no such process

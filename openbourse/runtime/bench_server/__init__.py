@@ -7,6 +7,11 @@ of the two request rates says how much of the web tier's budget an order costs.
 orders that rest, cancel and trade; messages/s delivered, first without and then with a
 deliberately slow subscriber that stops reading, which must not lower the others' rate.
 
+When the bench starts the server itself it also reads the server process's CPU time
+around each REST phase (``rest.server_cpu``): the CPU one order (place + cancel) and one
+``public/time`` request cost, and their ratio.  On a shared machine these vary far less
+than requests per second, which follow whatever else the host runs.
+
 The HTTP client is a minimal keep-alive HTTP/1.1 client (a general-purpose Python
 client would saturate before the server does).  Everything is loopback only, bounded by
 ``--duration`` and ``--max-requests``; without ``--url`` a throwaway server is started
@@ -16,12 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
 from .fanout import fanout_phase
@@ -58,10 +64,27 @@ def _start_server(data_dir: str, port: int) -> Tuple[subprocess.Popen, Dict[str,
     raise RuntimeError("the server did not print its demo credentials")
 
 
-async def run_bench(args: argparse.Namespace, url: str, creds: Dict[str, str]) -> Dict[str, Any]:
+def process_cpu(pid: int) -> Optional[Callable[[], float]]:
+    """A reader of the CPU seconds (user + system, all threads) process ``pid`` has used,
+    from /proc; None where there is no /proc."""
+    path = f"/proc/{pid}/stat"
+    if not os.path.exists(path):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        with open(path) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+    return read
+
+
+async def run_bench(args: argparse.Namespace, url: str, creds: Dict[str, str],
+                    server_cpu: Optional[Callable[[], float]] = None) -> Dict[str, Any]:
     report: Dict[str, Any] = {"url": url, "symbol": args.symbol}
     report["rest"] = await rest_phase(url, creds, args.symbol, args.clients, args.duration,
-                                      args.max_requests)
+                                      args.max_requests, server_cpu)
     report["ws_fanout"] = await fanout_phase(url, creds, args.symbol, args.subscribers,
                                              args.ws_duration, False, args.workers)
     report["ws_fanout_with_slow_subscriber"] = await fanout_phase(
@@ -93,7 +116,8 @@ def cmd_bench_server(args: argparse.Namespace) -> int:
         proc, creds = _start_server(args.data_dir or tmp.name, port)
         url = f"http://127.0.0.1:{port}"
     try:
-        report = run_client(run_bench(args, url, creds))
+        server_cpu = process_cpu(proc.pid) if proc is not None else None
+        report = run_client(run_bench(args, url, creds, server_cpu))
     finally:
         if proc is not None:
             proc.terminate()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Any, Awaitable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
@@ -149,8 +149,13 @@ async def order_price(host: str, port: int, symbol: str) -> Tuple[str, str]:
 
 
 async def rest_phase(url: str, creds: Dict[str, str], symbol: str, clients: int,
-                     duration: float, max_requests: int) -> Dict[str, Any]:
-    """(a) place+cancel round trips, then public time requests, same concurrency."""
+                     duration: float, max_requests: int,
+                     server_cpu: Optional[Callable[[], float]] = None) -> Dict[str, Any]:
+    """(a) place+cancel round trips, then public time requests, same concurrency.
+
+    ``server_cpu`` (seconds of CPU the server process has used so far, when the bench
+    knows the process) adds what each request costs the server: on a shared machine the
+    CPU a request takes varies much less than the requests answered per second."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     price, size = await order_price(host, port, symbol)
@@ -185,19 +190,34 @@ async def rest_phase(url: str, creds: Dict[str, str], symbol: str, clients: int,
             errors[0] += status != 200
         http.close()
 
-    started = time.perf_counter()
+    cpu = server_cpu or (lambda: 0.0)
+    cpu_start, started = cpu(), time.perf_counter()
     await asyncio.gather(*(trader(index) for index in range(clients)))
     order_elapsed = time.perf_counter() - started
+    order_cpu = cpu() - cpu_start
+    cpu_start = cpu()
     public = await public_phase(host, port, clients, duration, max_requests)
+    public_cpu = cpu() - cpu_start
     place = _summary(len(place_lat), order_elapsed, place_lat, errors[0])
     cancel = _summary(len(cancel_lat), order_elapsed, cancel_lat, 0)
     requests_per_s = (len(place_lat) + len(cancel_lat)) / order_elapsed if order_elapsed else 0
-    return {"clients": clients, "orders_per_s": place["per_s"], "place": place, "cancel": cancel,
-            "public_time": public,
-            "ratio_orders_to_public": round(place["per_s"] / public["per_s"], 3)
-            if public["per_s"] else None,
-            "ratio_signed_requests_to_public": round(requests_per_s / public["per_s"], 3)
-            if public["per_s"] else None}
+    report = {"clients": clients, "orders_per_s": place["per_s"], "place": place,
+              "cancel": cancel, "public_time": public,
+              "ratio_orders_to_public": round(place["per_s"] / public["per_s"], 3)
+              if public["per_s"] else None,
+              "ratio_signed_requests_to_public": round(requests_per_s / public["per_s"], 3)
+              if public["per_s"] else None}
+    if server_cpu is not None and place_lat and public["requests"]:
+        order_us = order_cpu / len(place_lat) * 1e6  # one place plus its cancel
+        public_us = public_cpu / public["requests"] * 1e6
+        report["server_cpu"] = {
+            "us_per_order": round(order_us, 1),
+            "us_per_public_request": round(public_us, 1),
+            "cores_used": round(order_cpu / order_elapsed, 2),
+            "orders_per_cpu_s": round(1e6 / order_us) if order_us else None,
+            "ratio_orders_to_public": round(public_us / order_us, 3) if order_us else None,
+        }
+    return report
 
 
 async def public_phase(host: str, port: int, clients: int, duration: float,
