@@ -9,8 +9,8 @@ deliberately slow subscriber that stops reading, which must not lower the others
 
 When the bench starts the server itself it also reads the server process's CPU time
 around each REST phase (``rest.server_cpu``): the CPU one order (place + cancel) and one
-``public/time`` request cost, and their ratio.  On a shared machine these vary far less
-than requests per second, which follow whatever else the host runs.
+``public/time`` request cost, their ratio, and the cores the server used.  On a shared
+machine this tells a run that got less CPU from a run whose every request cost more.
 
 The HTTP client is a minimal keep-alive HTTP/1.1 client (a general-purpose Python
 client would saturate before the server does).  Everything is loopback only, bounded by

@@ -154,8 +154,8 @@ async def rest_phase(url: str, creds: Dict[str, str], symbol: str, clients: int,
     """(a) place+cancel round trips, then public time requests, same concurrency.
 
     ``server_cpu`` (seconds of CPU the server process has used so far, when the bench
-    knows the process) adds what each request costs the server: on a shared machine the
-    CPU a request takes varies much less than the requests answered per second."""
+    knows the process) adds what each request cost the server and how many cores it used:
+    on a shared machine, whether a slow run got less CPU or paid more per request."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     price, size = await order_price(host, port, symbol)

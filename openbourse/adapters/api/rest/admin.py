@@ -14,9 +14,9 @@ from typing import Any, Awaitable, Callable, Dict, List
 from ....core import commands as c
 from ....core import events as ev
 from ....core.enums import AccountType
+from ...deposits import REF, WrongCoin, deposit_target, split_ref
 from ...readmodels.catalog import Catalog
 from ...readmodels.private import PrivateViews
-from ...deposits import REF, WrongCoin, deposit_target, split_ref
 from ...users import UserError, UserStore
 from ..errors import ApiError, E, reject_error
 from ..params import amount_units
