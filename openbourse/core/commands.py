@@ -1,8 +1,10 @@
 """Commands: the only input of the core.
 
 Every command is an immutable ``NamedTuple`` whose first field is ``ts_ns``: time arrives
-in the command, the core never reads a clock.  Fields are ints, strs, ``None`` or tuples
-of commands, so the journal can encode them canonically (see ``engine/codec.py``).
+in the command, the core never reads a clock.  Fields are ints, strs or tuples of
+commands, so the journal can encode them canonically (see ``engine/codec.py``), and each
+field has exactly its declared type: ``apply`` rejects any other command
+(``core/field_types.py``), so no handler meets a float, a bool or an unhashable value.
 
 Units: ``price`` is in units of the market's price precision (``10**-pricePrecision`` of
 the quote asset per base unit), ``size`` in units of its quantity precision
@@ -252,3 +254,4 @@ COMMAND_TYPES: Tuple[type, ...] = (
     CancelPlan,
     ClockTick,
 )
+

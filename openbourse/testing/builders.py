@@ -58,6 +58,7 @@ from ..core.events import (
     Rejected,
     TradeExecuted,
 )
+from ..core.field_types import field_types
 from ..core.reject import RejectCode
 from ..core.units import to_units
 from .auditor import Auditor
@@ -133,18 +134,7 @@ def market_spec(symbol: str = BTCUSDT, base: str = BTC, quote: str = USDT, *,
                       price_band_ppm, max_open_orders)
 
 
-def _declared_types(cls: type) -> Tuple[type, ...]:
-    """The type of every field of an event class (events hold only ints and strs)."""
-    out = []
-    for name, annotation in cls.__annotations__.items():
-        text = getattr(annotation, "__forward_arg__", annotation)  # NamedTuple wraps strings
-        if text not in ("int", "str", int, str):
-            raise TypeError(f"{cls.__name__}.{name}: {annotation!r} is not int or str")
-        out.append(int if text in ("int", int) else str)
-    return tuple(out)
-
-
-_EVENT_FIELD_TYPES: Dict[type, Tuple[type, ...]] = {cls: _declared_types(cls)
+_EVENT_FIELD_TYPES: Dict[type, Tuple[type, ...]] = {cls: field_types(cls)
                                                     for cls in EVENT_TAGS.values()}
 
 

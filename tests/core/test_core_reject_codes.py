@@ -408,6 +408,6 @@ def test_cancel_and_transfer_rejects_name_the_callers_reference() -> None:
     event = ex.apply(SetMarketStatus(0, ("not", "a", "str"), 0))[0]  # type: ignore[arg-type]
     assert type(event.ref) is str
     event = ex.apply(CancelAll(0, 1, 5))[0]  # type: ignore[arg-type]
-    assert (event.code, event.ref) == (RejectCode.UNKNOWN_SYMBOL, "5")
+    assert (event.code, event.ref, event.user) == (RejectCode.INVALID_ARGUMENT, "", 1)
     event = ex.apply(ListMarket(0, 5, BTC, USDT, 2, 6, 1, 1, 1, 10, 0, 0, 0, 0, 0))[0]  # type: ignore
     assert event.ref == ""

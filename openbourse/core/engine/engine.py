@@ -7,12 +7,13 @@ nothing; a broken invariant raises and the node recovers from the journal.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 from .. import admin
 from ..commands import ClockTick, Command
 from ..context import Context
 from ..events import Rejected
+from ..field_types import field_types
 from ..reject import RejectCode
 from ..spot import handlers as spot_handlers
 from ..wallet import handlers as wallet_handlers
@@ -45,17 +46,27 @@ for _product in PRODUCTS:
 assert set(HANDLERS) == set(COMMAND_TAGS.values()), "every command type needs exactly one handler"
 
 
+#: every command type's exact field types (core/field_types.py)
+_FIELD_TYPES: Dict[type, Tuple[type, ...]] = {cls: field_types(cls) for cls in HANDLERS}
+_INVALID = int(RejectCode.INVALID_ARGUMENT)
+
+
 def apply(state: EngineState, command: Command) -> List[Any]:
-    """Apply one command; return its events (``seq`` continues from the previous command)."""
+    """Apply one command; return its events (``seq`` continues from the previous command).
+
+    A command of an unknown type, with a field of another type than declared (a bool, a
+    float, an unhashable value...) or a negative timestamp is rejected here, whole, so
+    no handler meets one (handlers check values, not types)."""
     ts_ns = command.ts_ns
     valid_ts = type(ts_ns) is int and ts_ns >= 0
     ctx = state.context
     ctx.begin(ts_ns if valid_ts else state.ts_ns, state.event_seq, state.command_count)
-    handler = HANDLERS.get(type(command))
-    if handler is None or not valid_ts:
-        ctx.emit(Rejected, type(command).__name__, 0, int(RejectCode.INVALID_ARGUMENT), "")
+    cls = type(command)
+    if not valid_ts or _FIELD_TYPES.get(cls) != tuple(map(type, command)):
+        user = getattr(command, "user", 0)
+        ctx.emit(Rejected, cls.__name__, user if type(user) is int else 0, _INVALID, "")
     else:
-        handler(state, ctx, command)
+        HANDLERS[cls](state, ctx, command)
     events = ctx.finish()
     state.event_seq = ctx.seq
     state.command_count += 1

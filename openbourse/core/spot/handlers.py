@@ -8,6 +8,7 @@ from ..commands import (BatchCancel, BatchPlace, CancelAll, CancelOrder, CancelP
 from ..context import Context
 from ..enums import AccountType, CloseReason, OrderStatus, OrderType, PlanStatus
 from ..events import Duplicate, Rejected
+from ..field_types import field_types
 from ..orderbook.order import Order
 from ..reject import RejectCode
 from .orders import ORDER_OID, PLAN_OID, close_order, execute
@@ -23,6 +24,8 @@ MAX_BATCH = 50  # Bitget's batch limit
 _CANCELLED = int(OrderStatus.CANCELLED)
 _USER = int(CloseReason.USER)
 _SPOT = int(AccountType.SPOT)
+_PLACE_TYPES = field_types(PlaceOrder)
+_CANCEL_TYPES = field_types(CancelOrder)
 
 
 def _reject(ctx: Context, command: str, user: int, code: RejectCode, ref: str) -> None:
@@ -133,21 +136,33 @@ def modify_order(state: "EngineState", ctx: Context, cmd: ModifyOrder) -> None:
 
 
 def batch_place(state: "EngineState", ctx: Context, cmd: BatchPlace) -> None:
-    if not isinstance(cmd.orders, tuple) or not 0 < len(cmd.orders) <= MAX_BATCH or \
+    if not 0 < len(cmd.orders) <= MAX_BATCH or \
             any(type(item) is not PlaceOrder for item in cmd.orders):
         _reject(ctx, "BatchPlace", 0, RejectCode.BATCH_TOO_LARGE, "")
         return
     for item in cmd.orders:
-        place_order(state, ctx, item._replace(ts_ns=ctx.ts))
+        if _well_typed(item, _PLACE_TYPES):  # apply checked the batch, not its items
+            place_order(state, ctx, item._replace(ts_ns=ctx.ts))
+        else:
+            _reject(ctx, "PlaceOrder", item.user, RejectCode.INVALID_ARGUMENT,
+                    item.client_oid if type(item.client_oid) is str else "")
 
 
 def batch_cancel(state: "EngineState", ctx: Context, cmd: BatchCancel) -> None:
-    if not isinstance(cmd.cancels, tuple) or not 0 < len(cmd.cancels) <= MAX_BATCH or \
+    if not 0 < len(cmd.cancels) <= MAX_BATCH or \
             any(type(item) is not CancelOrder for item in cmd.cancels):
         _reject(ctx, "BatchCancel", 0, RejectCode.BATCH_TOO_LARGE, "")
         return
     for item in cmd.cancels:
-        cancel_order(state, ctx, item._replace(ts_ns=ctx.ts))
+        if _well_typed(item, _CANCEL_TYPES):
+            cancel_order(state, ctx, item._replace(ts_ns=ctx.ts))
+        else:
+            _reject(ctx, "CancelOrder", item.user, RejectCode.INVALID_ARGUMENT, "")
+
+
+def _well_typed(item: tuple, types: tuple) -> bool:
+    """Every field of a batch item has its declared type (the timestamp is replaced)."""
+    return tuple(map(type, item[1:])) == types[1:]
 
 
 def place_plan(state: "EngineState", ctx: Context, cmd: PlacePlan) -> None:
