@@ -29,6 +29,7 @@ _CANCEL_TYPES = field_types(CancelOrder)
 
 
 def _reject(ctx: Context, command: str, user: int, code: RejectCode, ref: str) -> None:
+    """(``user``'s type is checked: a mistyped batch item is rejected through here too.)"""
     ctx.emit(Rejected, command, user if type(user) is int else 0, int(code), ref)
 
 
@@ -48,12 +49,11 @@ def _idempotent(state: "EngineState", ctx: Context, kind: int, cmd: tuple, name:
 
 
 def place_order(state: "EngineState", ctx: Context, cmd: PlaceOrder) -> None:
-    if cmd.client_oid and type(cmd.client_oid) is str and \
-            _idempotent(state, ctx, ORDER_OID, cmd, "PlaceOrder"):
+    if cmd.client_oid and _idempotent(state, ctx, ORDER_OID, cmd, "PlaceOrder"):
         return
     code, hold = check_order(state, cmd)
     if code is not None:
-        _reject(ctx, "PlaceOrder", cmd.user, code, cmd.client_oid if type(cmd.client_oid) is str else "")
+        _reject(ctx, "PlaceOrder", cmd.user, code, cmd.client_oid)
         return
     market = state.markets[cmd.symbol]
     execute(state, ctx, market, cmd, hold)
@@ -66,10 +66,8 @@ def _find(state: "EngineState", user: int, symbol: str, order_id: int,
           client_oid: str) -> Optional[Order]:
     if client_oid and not order_id:
         order_id = state.live_client_oids.get((ORDER_OID, user, client_oid), 0)
-    order = state.orders.get(order_id) if type(order_id) is int else None
-    # type(user): True == 1, so a bool "user" would otherwise act for user 1
-    if order is None or order.user != user or type(user) is not int or \
-            order.symbol != symbol or not order.resting:
+    order = state.orders.get(order_id)
+    if order is None or order.user != user or order.symbol != symbol or not order.resting:
         return None
     return order
 
@@ -94,8 +92,7 @@ def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAll) -> None:
     # spot orders only: margin orders (bound to a margin account) have their own cancel paths
     mine = [o for o in state.orders.values()
             if o.user == cmd.user and o.symbol == cmd.symbol and o.resting
-            and o.base_balance is not None and o.base_balance.account == _SPOT] \
-        if type(cmd.user) is int else []
+            and o.base_balance is not None and o.base_balance.account == _SPOT]
     for order in mine:  # dict order = order id order: deterministic
         close_order(state, ctx, market, order, _CANCELLED, _USER)
     if ctx.followups:
@@ -109,8 +106,7 @@ def modify_order(state: "EngineState", ctx: Context, cmd: ModifyOrder) -> None:
         _reject(ctx, "ModifyOrder", cmd.user, RejectCode.ORDER_NOT_FOUND,
                 str(cmd.order_id or cmd.client_oid))
         return
-    if type(cmd.new_price) is not int or type(cmd.new_size) is not int or \
-            type(cmd.new_client_oid) is not str or cmd.new_price < 0 or cmd.new_size < 0:
+    if cmd.new_price < 0 or cmd.new_size < 0:
         _reject(ctx, "ModifyOrder", cmd.user, RejectCode.INVALID_ARGUMENT, str(order.order_id))
         return
     price = cmd.new_price or order.price
@@ -166,12 +162,11 @@ def _well_typed(item: tuple, types: tuple) -> bool:
 
 
 def place_plan(state: "EngineState", ctx: Context, cmd: PlacePlan) -> None:
-    if cmd.client_oid and type(cmd.client_oid) is str and \
-            _idempotent(state, ctx, PLAN_OID, cmd, "PlacePlan"):
+    if cmd.client_oid and _idempotent(state, ctx, PLAN_OID, cmd, "PlacePlan"):
         return
     code = check_plan(state, cmd)
     if code is not None:
-        _reject(ctx, "PlacePlan", cmd.user, code, cmd.client_oid if type(cmd.client_oid) is str else "")
+        _reject(ctx, "PlacePlan", cmd.user, code, cmd.client_oid)
         return
     add_plan(state, ctx, cmd)
 
@@ -180,9 +175,8 @@ def cancel_plan(state: "EngineState", ctx: Context, cmd: CancelPlan) -> None:
     plan_id = cmd.plan_id
     if cmd.client_oid and not plan_id:
         plan_id = state.live_client_oids.get((PLAN_OID, cmd.user, cmd.client_oid), 0)
-    plan = state.plans.get(plan_id) if type(plan_id) is int else None
-    if plan is None or plan.user != cmd.user or type(cmd.user) is not int or \
-            plan.symbol != cmd.symbol:
+    plan = state.plans.get(plan_id)
+    if plan is None or plan.user != cmd.user or plan.symbol != cmd.symbol:
         _reject(ctx, "CancelPlan", cmd.user, RejectCode.PLAN_NOT_FOUND,
                 str(cmd.plan_id or cmd.client_oid))
         return

@@ -142,7 +142,7 @@ def settle_followups(state: "EngineState", ctx: Context, market: Market) -> None
 
 def check_plan(state: "EngineState", cmd: PlacePlan) -> Optional[RejectCode]:
     """Plan placement rules: the order it would place must be valid (funds are not held)."""
-    if type(cmd.trigger_price) is not int or cmd.trigger_price <= 0:
+    if cmd.trigger_price <= 0:
         return RejectCode.INVALID_ARGUMENT
     order = PlaceOrder(cmd.ts_ns, cmd.user, cmd.symbol, cmd.side, cmd.order_type, cmd.force,
                        cmd.price, cmd.size, cmd.quote_size, cmd.client_oid, cmd.stp)
