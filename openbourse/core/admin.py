@@ -26,7 +26,7 @@ CLIENT_OID_WINDOW_NS = 6 * 3600 * 1_000_000_000
 def list_asset(state: "EngineState", ctx: Context, cmd: ListAsset) -> None:
     code = validate_asset(cmd.asset, cmd.scale, state.assets)
     if code is not None:
-        ctx.emit(Rejected, "ListAsset", 0, int(code), cmd.asset if type(cmd.asset) is str else "")
+        ctx.emit(Rejected, "ListAsset", 0, int(code), cmd.asset)
         return
     state.assets[cmd.asset] = cmd.scale
     ctx.emit(AssetListed, cmd.asset, cmd.scale)
@@ -35,7 +35,7 @@ def list_asset(state: "EngineState", ctx: Context, cmd: ListAsset) -> None:
 def list_market(state: "EngineState", ctx: Context, cmd: ListMarket) -> None:
     code = validate_market(cmd, state.assets, state.markets)
     if code is not None:
-        ctx.emit(Rejected, "ListMarket", 0, int(code), cmd.symbol if type(cmd.symbol) is str else "")
+        ctx.emit(Rejected, "ListMarket", 0, int(code), cmd.symbol)
         return
     state.markets[cmd.symbol] = Market(cmd, state.assets[cmd.base], state.assets[cmd.quote])
     state.books[cmd.symbol] = OrderBook(cmd.symbol)
@@ -44,11 +44,11 @@ def list_market(state: "EngineState", ctx: Context, cmd: ListMarket) -> None:
 
 
 def set_market_status(state: "EngineState", ctx: Context, cmd: SetMarketStatus) -> None:
-    market = state.markets.get(cmd.symbol) if type(cmd.symbol) is str else None
+    market = state.markets.get(cmd.symbol)
     if market is None:
-        ctx.emit(Rejected, "SetMarketStatus", 0, int(RejectCode.UNKNOWN_SYMBOL), str(cmd.symbol))
+        ctx.emit(Rejected, "SetMarketStatus", 0, int(RejectCode.UNKNOWN_SYMBOL), cmd.symbol)
         return
-    if cmd.status not in (MarketStatus.ONLINE, MarketStatus.HALTED) or type(cmd.status) is not int:
+    if cmd.status not in (MarketStatus.ONLINE, MarketStatus.HALTED):
         ctx.emit(Rejected, "SetMarketStatus", 0, int(RejectCode.INVALID_ARGUMENT), cmd.symbol)
         return
     market.status = cmd.status
@@ -59,8 +59,7 @@ def set_market_status(state: "EngineState", ctx: Context, cmd: SetMarketStatus) 
 
 def set_user_fees(state: "EngineState", ctx: Context, cmd: SetUserFees) -> None:
     rates = (cmd.maker_fee_ppm, cmd.taker_fee_ppm)
-    if type(cmd.user) is not int or cmd.user <= 0 or \
-            any(type(r) is not int or not -1 <= r < FEE_RATE_DENOMINATOR for r in rates):
+    if cmd.user <= 0 or any(not -1 <= r < FEE_RATE_DENOMINATOR for r in rates):
         ctx.emit(Rejected, "SetUserFees", 0, int(RejectCode.INVALID_ARGUMENT), "")
         return
     if rates == (-1, -1):

@@ -102,8 +102,8 @@ def _restore(engine_state: EngineState, data: tuple[Any, ...]) -> ConvertState:
     return cs
 
 
-def _reject(ctx: Context, name: str, user: object, code: RejectCode, ref: str = "") -> None:
-    ctx.emit(Rejected, name, user if type(user) is int else 0, int(code), ref)
+def _reject(ctx: Context, name: str, user: int, code: RejectCode, ref: str = "") -> None:
+    ctx.emit(Rejected, name, user, int(code), ref)
 
 
 def _price_e18(state: EngineState, source: str, target: str, paid: int, got: int) -> int:
@@ -146,7 +146,7 @@ def _settle(state: EngineState, ctx: Context, cs: ConvertState, user: int, quote
 # ---------------------------------------------------------------- operator commands
 def set_config(state: EngineState, ctx: Context, cmd: SetConvertConfig) -> None:
     values = (cmd.spread_ppm, cmd.quote_ttl_ns, cmd.dust_max_value)
-    if any(type(v) is not int for v in values) or not 0 <= cmd.spread_ppm < PPM or \
+    if not 0 <= cmd.spread_ppm < PPM or \
             not 0 < cmd.quote_ttl_ns <= 3600 * 10**9 or not 0 <= cmd.dust_max_value <= AMOUNT_MAX:
         _reject(ctx, "SetConvertConfig", 0, RejectCode.INVALID_ARGUMENT)
         return
@@ -157,12 +157,11 @@ def set_config(state: EngineState, ctx: Context, cmd: SetConvertConfig) -> None:
 
 def set_asset(state: EngineState, ctx: Context, cmd: SetConvertAsset) -> None:
     values = (cmd.enabled, cmd.min_amount, cmd.max_amount)
-    if any(type(v) is not int for v in values) or cmd.enabled not in (0, 1) or \
-            not 0 <= cmd.min_amount <= cmd.max_amount <= AMOUNT_MAX:
-        _reject(ctx, "SetConvertAsset", 0, RejectCode.INVALID_ARGUMENT, str(cmd.asset))
+    if cmd.enabled not in (0, 1) or not 0 <= cmd.min_amount <= cmd.max_amount <= AMOUNT_MAX:
+        _reject(ctx, "SetConvertAsset", 0, RejectCode.INVALID_ARGUMENT, cmd.asset)
         return
     if cmd.asset not in state.assets:
-        _reject(ctx, "SetConvertAsset", 0, RejectCode.UNKNOWN_ASSET, str(cmd.asset))
+        _reject(ctx, "SetConvertAsset", 0, RejectCode.UNKNOWN_ASSET, cmd.asset)
         return
     _cs(state).assets[cmd.asset] = values
     ctx.emit(ConvertAssetSet, cmd.asset, *values)
@@ -170,9 +169,8 @@ def set_asset(state: EngineState, ctx: Context, cmd: SetConvertAsset) -> None:
 
 def fund_liquidity(state: EngineState, ctx: Context, cmd: FundConvertLiquidity) -> None:
     name, cs = "FundConvertLiquidity", _cs(state)
-    if type(cmd.ref) is not str or not cmd.ref or type(cmd.amount) is not int or \
-            not 0 < cmd.amount <= AMOUNT_MAX:
-        _reject(ctx, name, 0, RejectCode.INVALID_ARGUMENT, str(cmd.ref))
+    if not cmd.ref or not 0 < cmd.amount <= AMOUNT_MAX:
+        _reject(ctx, name, 0, RejectCode.INVALID_ARGUMENT, cmd.ref)
         return
     if cmd.asset not in state.assets:
         _reject(ctx, name, 0, RejectCode.UNKNOWN_ASSET, cmd.ref)
@@ -207,9 +205,7 @@ def _limits_ok(cs: ConvertState, asset: str, amount: int) -> bool:
 def request_quote(state: EngineState, ctx: Context, cmd: RequestQuote) -> None:
     name, cs = "RequestQuote", _cs(state)
     code: RejectCode | None = None
-    if type(cmd.user) is not int or cmd.user <= 0 or type(cmd.from_amount) is not int or \
-            type(cmd.to_amount) is not int or type(cmd.from_asset) is not str or \
-            type(cmd.to_asset) is not str:
+    if cmd.user <= 0:
         code = RejectCode.INVALID_ARGUMENT
     elif (cmd.from_amount > 0) == (cmd.to_amount > 0) or cmd.from_amount < 0 or \
             cmd.to_amount < 0 or max(cmd.from_amount, cmd.to_amount) > AMOUNT_MAX:
@@ -258,10 +254,10 @@ def request_quote(state: EngineState, ctx: Context, cmd: RequestQuote) -> None:
 
 def accept_quote(state: EngineState, ctx: Context, cmd: AcceptQuote) -> None:
     name, cs = "AcceptQuote", _cs(state)
-    ref = str(cmd.quote_id) if type(cmd.quote_id) is int else ""
-    quote = cs.quotes.get(cmd.quote_id) if type(cmd.quote_id) is int else None
+    ref = str(cmd.quote_id)
+    quote = cs.quotes.get(cmd.quote_id)
     code: RejectCode | None = None
-    if quote is None or quote.user != cmd.user or type(cmd.user) is not int:
+    if quote is None or quote.user != cmd.user:
         code = RejectCode.QUOTE_NOT_FOUND
     elif quote.status == USED:
         code = RejectCode.QUOTE_USED
@@ -284,8 +280,7 @@ def accept_quote(state: EngineState, ctx: Context, cmd: AcceptQuote) -> None:
 
 def convert_dust(state: EngineState, ctx: Context, cmd: ConvertDust) -> None:
     name, cs = "ConvertDust", _cs(state)
-    if type(cmd.user) is not int or cmd.user <= 0 or type(cmd.assets) is not str or \
-            type(cmd.to_asset) is not str or len(cmd.assets) > 2000:
+    if cmd.user <= 0 or len(cmd.assets) > 2000:
         _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT)
         return
     if cmd.to_asset not in state.assets:

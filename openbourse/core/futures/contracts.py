@@ -216,14 +216,11 @@ class Contract(Valuation):
 
 def validate_contract(spec: ListContract, assets: Dict[str, int],
                       contracts: Dict[str, Contract]) -> Optional[RejectCode]:
-    if not isinstance(spec.symbol, str) or not spec.symbol.isalnum() or len(spec.symbol) > 32:
+    if not spec.symbol.isalnum() or len(spec.symbol) > 32:
         return RejectCode.INVALID_ARGUMENT
     if spec.symbol in contracts:
         return RejectCode.SYMBOL_EXISTS
-    if type(spec.product_type) is not int or spec.product_type not in (0, 1, 2):
-        return RejectCode.INVALID_ARGUMENT
-    if not all(isinstance(x, str) for x in (spec.base, spec.quote, spec.margin_asset,
-                                            spec.spot_symbol)):
+    if spec.product_type not in (0, 1, 2):
         return RejectCode.INVALID_ARGUMENT
     if spec.margin_asset not in assets:
         return RejectCode.UNKNOWN_ASSET
@@ -236,7 +233,7 @@ def validate_contract(spec: ListContract, assets: Dict[str, int],
             spec.max_size, spec.min_notional, spec.face_value, spec.maker_fee_ppm,
             spec.taker_fee_ppm, spec.liquidation_fee_ppm, spec.price_band_ppm,
             spec.funding_interval_h, spec.funding_cap_e8, spec.interest_e8, spec.spot_weight)
-    if any(type(v) is not int or v < 0 for v in ints):
+    if any(v < 0 for v in ints):
         return RejectCode.INVALID_ARGUMENT
     if spec.tick < 1 or spec.lot < 1 or spec.max_size < max(spec.min_size, spec.lot):
         return RejectCode.INVALID_ARGUMENT
@@ -252,10 +249,10 @@ def validate_contract(spec: ListContract, assets: Dict[str, int],
     if not inverse and assets[spec.margin_asset] < spec.price_precision + spec.quantity_precision:
         return RejectCode.UNITS_NOT_INTEGRAL
     tiers = spec.tiers
-    if type(tiers) is not tuple or not tiers:
+    if not tiers:
         return RejectCode.INVALID_ARGUMENT
     previous = 0
-    for tier in tiers:
+    for tier in tiers:  # apply checks that ``tiers`` is a tuple, not what it holds
         if type(tier) is not tuple or len(tier) != 3 or \
                 any(type(x) is not int for x in tier) or tier[0] <= previous or \
                 not 1 <= tier[1] <= 1000 or not 0 < tier[2] < PPM:

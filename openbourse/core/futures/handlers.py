@@ -47,15 +47,7 @@ _NORMAL_KIND = int(OrderKind.NORMAL)
 
 
 def _reject(ctx: Context, name: str, user: int, code: RejectCode, ref: str = "") -> None:
-    ctx.emit(Rejected, name, user if type(user) is int else 0, int(code), ref)
-
-
-def _user_ok(user: object) -> bool:
-    return type(user) is int and user > 0  # type: ignore[operator]
-
-
-def _contract(fs: FuturesState, symbol: object) -> Optional[Contract]:
-    return fs.contracts.get(symbol) if type(symbol) is str else None  # type: ignore[arg-type]
+    ctx.emit(Rejected, name, user, int(code), ref)
 
 
 def _busy(fs: FuturesState, user: int, symbol: str) -> bool:
@@ -68,7 +60,7 @@ def list_contract(state: "EngineState", ctx: Context, cmd: ListContract) -> None
     fs = fstate(state)
     code = validate_contract(cmd, state.assets, fs.contracts)
     if code is not None:
-        _reject(ctx, "ListContract", 0, code, cmd.symbol if type(cmd.symbol) is str else "")
+        _reject(ctx, "ListContract", 0, code, cmd.symbol)
         return
     contract = Contract(cmd._replace(ts_ns=ctx.ts), state.assets[cmd.margin_asset])
     fs.contracts[cmd.symbol] = contract
@@ -77,20 +69,20 @@ def list_contract(state: "EngineState", ctx: Context, cmd: ListContract) -> None
 
 
 def set_contract_status(state: "EngineState", ctx: Context, cmd: SetContractStatus) -> None:
-    contract = _contract(fstate(state), cmd.symbol)
-    if contract is None or cmd.status not in (0, 1) or type(cmd.status) is not int:
+    contract = fstate(state).contracts.get(cmd.symbol)
+    if contract is None or cmd.status not in (0, 1):
         _reject(ctx, "SetContractStatus", 0, RejectCode.UNKNOWN_SYMBOL if contract is None
-                else RejectCode.INVALID_ARGUMENT, str(cmd.symbol))
+                else RejectCode.INVALID_ARGUMENT, cmd.symbol)
         return
     contract.status = cmd.status
     ctx.emit(ContractStatusChanged, cmd.symbol, cmd.status)
 
 
 def fund_insurance(state: "EngineState", ctx: Context, cmd: FundInsurance) -> None:
-    if type(cmd.asset) is not str or cmd.asset not in state.assets:
-        _reject(ctx, "FundInsurance", 0, RejectCode.UNKNOWN_ASSET, str(cmd.asset))
+    if cmd.asset not in state.assets:
+        _reject(ctx, "FundInsurance", 0, RejectCode.UNKNOWN_ASSET, cmd.asset)
         return
-    if type(cmd.amount) is not int or not 0 < cmd.amount <= AMOUNT_MAX:
+    if not 0 < cmd.amount <= AMOUNT_MAX:
         _reject(ctx, "FundInsurance", 0, RejectCode.AMOUNT_OUT_OF_RANGE, cmd.asset)
         return
     world = state.ledger.system(SystemOwner.EXTERNAL, cmd.asset)  # the outside world
@@ -101,14 +93,14 @@ def fund_insurance(state: "EngineState", ctx: Context, cmd: FundInsurance) -> No
 
 def update_prices(state: "EngineState", ctx: Context, cmd: UpdatePrices) -> None:
     fs = fstate(state)
-    contract = _contract(fs, cmd.symbol)
+    contract = fs.contracts.get(cmd.symbol)
     sources = cmd.sources
     if contract is None:
-        _reject(ctx, "UpdatePrices", 0, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        _reject(ctx, "UpdatePrices", 0, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
         return
-    if type(sources) is not tuple or not all(
-            type(s) is tuple and len(s) == 3 and type(s[0]) is str and type(s[1]) is int and
-            type(s[2]) is int and s[1] > 0 and s[2] >= 0 for s in sources):
+    # apply checks that ``sources`` is a tuple, not what it holds: check each triple here
+    if not all(type(s) is tuple and len(s) == 3 and type(s[0]) is str and type(s[1]) is int
+               and type(s[2]) is int and s[1] > 0 and s[2] >= 0 for s in sources):
         _reject(ctx, "UpdatePrices", 0, RejectCode.INVALID_ARGUMENT, cmd.symbol)
         return
     rows = list(sources)
@@ -138,8 +130,7 @@ def update_prices(state: "EngineState", ctx: Context, cmd: UpdatePrices) -> None
 
 def set_position_mode(state: "EngineState", ctx: Context, cmd: SetPositionMode) -> None:
     fs = fstate(state)
-    if not _user_ok(cmd.user) or cmd.product_type not in (0, 1, 2) or cmd.pos_mode not in (0, 1) \
-            or type(cmd.pos_mode) is not int or type(cmd.product_type) is not int:
+    if cmd.user <= 0 or cmd.product_type not in (0, 1, 2) or cmd.pos_mode not in (0, 1):
         _reject(ctx, "SetPositionMode", cmd.user, RejectCode.INVALID_ARGUMENT)
         return
     for contract in fs.contracts.values():
@@ -159,11 +150,11 @@ def set_position_mode(state: "EngineState", ctx: Context, cmd: SetPositionMode) 
 
 def set_margin_mode(state: "EngineState", ctx: Context, cmd: SetMarginMode) -> None:
     fs = fstate(state)
-    contract = _contract(fs, cmd.symbol)
+    contract = fs.contracts.get(cmd.symbol)
     if contract is None:
-        _reject(ctx, "SetMarginMode", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        _reject(ctx, "SetMarginMode", cmd.user, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
         return
-    if not _user_ok(cmd.user) or cmd.margin_mode not in (0, 1) or type(cmd.margin_mode) is not int:
+    if cmd.user <= 0 or cmd.margin_mode not in (0, 1):
         _reject(ctx, "SetMarginMode", cmd.user, RejectCode.INVALID_ARGUMENT, cmd.symbol)
         return
     if _busy(fs, cmd.user, cmd.symbol):
@@ -179,12 +170,11 @@ def _sides(hold_side: int) -> Tuple[int, ...]:
 
 def set_leverage(state: "EngineState", ctx: Context, cmd: SetLeverage) -> None:
     fs = fstate(state)
-    contract = _contract(fs, cmd.symbol)
+    contract = fs.contracts.get(cmd.symbol)
     if contract is None:
-        _reject(ctx, "SetLeverage", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        _reject(ctx, "SetLeverage", cmd.user, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
         return
-    if not _user_ok(cmd.user) or cmd.hold_side not in (-1, 0, 1) or type(cmd.leverage) is not int \
-            or type(cmd.hold_side) is not int or cmd.leverage < 1:
+    if cmd.user <= 0 or cmd.hold_side not in (-1, 0, 1) or cmd.leverage < 1:
         _reject(ctx, "SetLeverage", cmd.user, RejectCode.INVALID_ARGUMENT, cmd.symbol)
         return
     if cmd.leverage > contract.max_leverage():
@@ -225,11 +215,11 @@ def set_leverage(state: "EngineState", ctx: Context, cmd: SetLeverage) -> None:
 
 def adjust_margin(state: "EngineState", ctx: Context, cmd: AdjustMargin) -> None:
     fs = fstate(state)
-    contract = _contract(fs, cmd.symbol)
+    contract = fs.contracts.get(cmd.symbol)
     if contract is None:
-        _reject(ctx, "AdjustMargin", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        _reject(ctx, "AdjustMargin", cmd.user, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
         return
-    if not _user_ok(cmd.user) or type(cmd.amount) is not int or cmd.amount == 0 or \
+    if cmd.user <= 0 or cmd.amount == 0 or \
             abs(cmd.amount) > AMOUNT_MAX or cmd.hold_side not in (-1, 0, 1):
         _reject(ctx, "AdjustMargin", cmd.user, RejectCode.INVALID_ARGUMENT, cmd.symbol)
         return
@@ -265,12 +255,11 @@ def adjust_margin(state: "EngineState", ctx: Context, cmd: AdjustMargin) -> None
 
 def set_auto_margin(state: "EngineState", ctx: Context, cmd: SetAutoMargin) -> None:
     fs = fstate(state)
-    contract = _contract(fs, cmd.symbol)
+    contract = fs.contracts.get(cmd.symbol)
     if contract is None:
-        _reject(ctx, "SetAutoMargin", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+        _reject(ctx, "SetAutoMargin", cmd.user, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
         return
-    if not _user_ok(cmd.user) or cmd.on not in (0, 1) or cmd.hold_side not in (-1, 0, 1) or \
-            type(cmd.on) is not int or type(cmd.hold_side) is not int:
+    if cmd.user <= 0 or cmd.on not in (0, 1) or cmd.hold_side not in (-1, 0, 1):
         _reject(ctx, "SetAutoMargin", cmd.user, RejectCode.INVALID_ARGUMENT, cmd.symbol)
         return
     if fs.peek_setting(cmd.user, cmd.symbol).margin_mode != _ISO:
@@ -293,7 +282,10 @@ def _check_order(state: "EngineState", fs: FuturesState, cmd: PlaceFuturesOrder,
     """Validation in reject-code order.  Returns (code, order to execute, match limit).
 
     ``replacing``: a resting order the new one replaces (``ModifyFuturesOrder``): checked as
-    if it were already cancelled (its hold and its closing size are credited)."""
+    if it were already cancelled (its hold and its closing size are credited).
+
+    Types are checked here too: ``cmd`` is not always a command ``apply`` checked, it may be
+    built from a resting order (``modify_order``) or a plan (``place_from_plan``)."""
     (_, user, symbol, side, trade_side, order_type, force, price, size, reduce_only,
      client_oid, stp, margin_mode, tp_trigger, tp_price, sl_trigger, sl_price) = cmd
     contract = fs.contracts.get(symbol) if type(symbol) is str else None
@@ -405,13 +397,12 @@ def _run_order(state: "EngineState", ctx: Context, fs: FuturesState, contract: C
 
 def place_order(state: "EngineState", ctx: Context, cmd: PlaceFuturesOrder) -> None:
     fs = fstate(state)
-    if cmd.client_oid and type(cmd.client_oid) is str and \
-            _idempotent(fs, ctx, 0, cmd, "PlaceFuturesOrder"):
+    if cmd.client_oid and _idempotent(fs, ctx, 0, cmd, "PlaceFuturesOrder"):
         return
     code, order, limit = _check_order(state, fs, cmd)
     if code is not None or order is None:
         _reject(ctx, "PlaceFuturesOrder", cmd.user, code or RejectCode.INVALID_ARGUMENT,
-                cmd.client_oid if type(cmd.client_oid) is str else "")
+                cmd.client_oid)
         return
     contract = fs.contracts[cmd.symbol]
     last = contract.last
@@ -427,19 +418,17 @@ def modify_order(state: "EngineState", ctx: Context, cmd: ModifyFuturesOrder) ->
     """Cancel + new order, the new one checked in full first: a refusal changes nothing."""
     fs = fstate(state)
     name = "ModifyFuturesOrder"
-    contract = _contract(fs, cmd.symbol)
+    contract = fs.contracts.get(cmd.symbol)
     order_id = cmd.order_id
-    if cmd.client_oid and not order_id and type(cmd.client_oid) is str:
+    if cmd.client_oid and not order_id:
         order_id = fs.client_oids.get((0, cmd.user, cmd.client_oid), 0)
-    order = fs.orders.get(order_id) if type(order_id) is int else None
+    order = fs.orders.get(order_id)
     if contract is None or order is None or order.user != cmd.user or \
-            order.symbol != cmd.symbol or type(cmd.user) is not int or not order.resting:
+            order.symbol != cmd.symbol or not order.resting:
         _reject(ctx, name, cmd.user, RejectCode.ORDER_NOT_FOUND,
                 str(cmd.order_id or cmd.client_oid))
         return
-    ints = (cmd.new_size, cmd.new_price, cmd.new_tp_trigger, cmd.new_sl_trigger)
-    if set(map(type, ints)) != _INT_ONLY or type(cmd.new_client_oid) is not str or \
-            len(cmd.new_client_oid) > 64 or cmd.new_size < 0 or cmd.new_price < 0 or \
+    if len(cmd.new_client_oid) > 64 or cmd.new_size < 0 or cmd.new_price < 0 or \
             cmd.new_tp_trigger < -1 or cmd.new_sl_trigger < -1:
         _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, str(order.order_id))
         return
@@ -523,13 +512,12 @@ def on_tick(state: "EngineState", ctx: Context) -> None:
 
 def cancel_order(state: "EngineState", ctx: Context, cmd: CancelFuturesOrder) -> None:
     fs = fstate(state)
-    contract = _contract(fs, cmd.symbol)
+    contract = fs.contracts.get(cmd.symbol)
     order_id = cmd.order_id
-    if cmd.client_oid and not order_id and type(cmd.client_oid) is str:
+    if cmd.client_oid and not order_id:
         order_id = fs.client_oids.get((0, cmd.user, cmd.client_oid), 0)
-    order = fs.orders.get(order_id) if type(order_id) is int else None
-    if contract is None or order is None or order.user != cmd.user or order.symbol != cmd.symbol \
-            or type(cmd.user) is not int:
+    order = fs.orders.get(order_id)
+    if contract is None or order is None or order.user != cmd.user or order.symbol != cmd.symbol:
         _reject(ctx, "CancelFuturesOrder", cmd.user, RejectCode.ORDER_NOT_FOUND,
                 str(cmd.order_id or cmd.client_oid))
         return
@@ -538,10 +526,10 @@ def cancel_order(state: "EngineState", ctx: Context, cmd: CancelFuturesOrder) ->
 
 def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAllFutures) -> None:
     fs = fstate(state)
-    if cmd.symbol and _contract(fs, cmd.symbol) is None:
-        _reject(ctx, "CancelAllFutures", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+    if cmd.symbol and cmd.symbol not in fs.contracts:
+        _reject(ctx, "CancelAllFutures", cmd.user, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
         return
-    if not _user_ok(cmd.user):
+    if cmd.user <= 0:
         _reject(ctx, "CancelAllFutures", cmd.user, RejectCode.INVALID_ARGUMENT)
         return
     for symbol in sorted(fs.contracts):
@@ -558,10 +546,10 @@ def cancel_all(state: "EngineState", ctx: Context, cmd: CancelAllFutures) -> Non
 
 def close_positions(state: "EngineState", ctx: Context, cmd: ClosePositions) -> None:
     fs = fstate(state)
-    if cmd.symbol and _contract(fs, cmd.symbol) is None:
-        _reject(ctx, "ClosePositions", cmd.user, RejectCode.UNKNOWN_SYMBOL, str(cmd.symbol))
+    if cmd.symbol and cmd.symbol not in fs.contracts:
+        _reject(ctx, "ClosePositions", cmd.user, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
         return
-    if not _user_ok(cmd.user) or cmd.hold_side not in (-1, 0, 1):
+    if cmd.user <= 0 or cmd.hold_side not in (-1, 0, 1):
         _reject(ctx, "ClosePositions", cmd.user, RejectCode.INVALID_ARGUMENT)
         return
     targets = []
@@ -575,7 +563,7 @@ def close_positions(state: "EngineState", ctx: Context, cmd: ClosePositions) -> 
             if pos is not None:
                 targets.append((contract, pos))
     if not targets:
-        _reject(ctx, "ClosePositions", cmd.user, RejectCode.NO_POSITION, str(cmd.symbol))
+        _reject(ctx, "ClosePositions", cmd.user, RejectCode.NO_POSITION, cmd.symbol)
         return
     for contract, pos in targets:
         # resting closing orders on the position are cancelled first (Bitget flash close)
@@ -609,10 +597,12 @@ def _close_market(state: "EngineState", ctx: Context, fs: FuturesState, contract
 def _check_plan(fs: FuturesState, contract: Contract, cmd: PlaceFuturesPlan,
                 replacing: Optional[FutPlan] = None) -> Tuple[Optional[RejectCode], int, int]:
     """Validation of a plan in reject-code order: (code, side, hold side).  ``replacing``:
-    the plan the new one replaces (``ModifyFuturesPlan``), not a duplicate of it."""
+    the plan the new one replaces (``ModifyFuturesPlan``), not a duplicate of it.
+
+    Types are checked here too: ``modify_plan`` builds ``cmd`` partly from the old plan."""
     ints = (cmd.plan_type, cmd.trigger_price, cmd.trigger_type, cmd.side, cmd.trade_side,
             cmd.hold_side, cmd.order_type, cmd.price, cmd.size, cmd.reduce_only, cmd.callback_ppm)
-    if not _user_ok(cmd.user) or any(type(v) is not int for v in ints) or \
+    if type(cmd.user) is not int or cmd.user <= 0 or any(type(v) is not int for v in ints) or \
             cmd.plan_type not in range(6) or cmd.trigger_type not in (0, 1) or \
             cmd.side not in (0, 1) or cmd.order_type not in (0, 1) or cmd.trigger_price < 0 or \
             cmd.price < 0 or cmd.size < 0 or not 0 <= cmd.callback_ppm <= 100_000 or \
@@ -665,9 +655,9 @@ def _plan_from(state: "EngineState", ctx: Context, fs: FuturesState, contract: C
 
 def place_plan(state: "EngineState", ctx: Context, cmd: PlaceFuturesPlan) -> None:
     fs = fstate(state)
-    contract = _contract(fs, cmd.symbol)
+    contract = fs.contracts.get(cmd.symbol)
     name = "PlaceFuturesPlan"
-    oid = cmd.client_oid if type(cmd.client_oid) is str else ""
+    oid = cmd.client_oid
     if oid and _idempotent(fs, ctx, 1, cmd, name):
         return
     if contract is None:
@@ -688,10 +678,10 @@ def modify_plan(state: "EngineState", ctx: Context, cmd: ModifyFuturesPlan) -> N
     fs = fstate(state)
     name = "ModifyFuturesPlan"
     plan_id = cmd.plan_id
-    if cmd.client_oid and not plan_id and type(cmd.client_oid) is str:
+    if cmd.client_oid and not plan_id:
         plan_id = fs.client_oids.get((1, cmd.user, cmd.client_oid), 0)
-    plan = fs.plans.get(plan_id) if type(plan_id) is int else None
-    contract = _contract(fs, cmd.symbol)
+    plan = fs.plans.get(plan_id)
+    contract = fs.contracts.get(cmd.symbol)
     if contract is None or plan is None or plan.user != cmd.user or plan.symbol != cmd.symbol:
         _reject(ctx, name, cmd.user, RejectCode.PLAN_NOT_FOUND, str(cmd.plan_id or cmd.client_oid))
         return
@@ -712,9 +702,9 @@ def modify_plan(state: "EngineState", ctx: Context, cmd: ModifyFuturesPlan) -> N
 def cancel_plan(state: "EngineState", ctx: Context, cmd: CancelFuturesPlan) -> None:
     fs = fstate(state)
     plan_id = cmd.plan_id
-    if cmd.client_oid and not plan_id and type(cmd.client_oid) is str:
+    if cmd.client_oid and not plan_id:
         plan_id = fs.client_oids.get((1, cmd.user, cmd.client_oid), 0)
-    plan = fs.plans.get(plan_id) if type(plan_id) is int else None
+    plan = fs.plans.get(plan_id)
     if plan is None or plan.user != cmd.user or plan.symbol != cmd.symbol:
         _reject(ctx, "CancelFuturesPlan", cmd.user, RejectCode.PLAN_NOT_FOUND,
                 str(cmd.plan_id or cmd.client_oid))

@@ -47,20 +47,13 @@ def margin_state(state: EngineState) -> MarginState:
     return state.products["margin"]  # type: ignore[no-any-return]
 
 
-def _reject(ctx: Context, name: str, user: object, code: RejectCode, ref: object = "") -> None:
-    ctx.emit(Rejected, name, user if type(user) is int else 0, int(code),
-             ref if type(ref) is str else "")
+def _reject(ctx: Context, name: str, user: int, code: RejectCode, ref: str = "") -> None:
+    ctx.emit(Rejected, name, user, int(code), ref)
 
 
-def _ints(*values: object) -> bool:
-    return all(type(v) is int for v in values)
-
-
-def resolve_account(state: EngineState, ms: MarginState, account_type: object,
-                    symbol: object) -> tuple[RejectCode | None, int]:
+def resolve_account(state: EngineState, ms: MarginState, account_type: int,
+                    symbol: str) -> tuple[RejectCode | None, int]:
     """(code, 0) or (None, ledger account) of a margin account named as (type, symbol)."""
-    if type(account_type) is not int or type(symbol) is not str:
-        return RejectCode.INVALID_ARGUMENT, 0
     if account_type == CROSS:
         return None, CROSS
     if account_type != ISOLATED:
@@ -76,8 +69,7 @@ def resolve_account(state: EngineState, ms: MarginState, account_type: object,
 # ---------------------------------------------------------------- operator commands
 def set_margin_asset(state: EngineState, ctx: Context, cmd: SetMarginAsset) -> None:
     ms = margin_state(state)
-    if not _ints(cmd.borrowable, cmd.daily_rate, cmd.cross_max_borrow, cmd.min_borrow) or \
-            cmd.borrowable not in (0, 1) or not 0 <= cmd.daily_rate <= RATE_MAX or \
+    if cmd.borrowable not in (0, 1) or not 0 <= cmd.daily_rate <= RATE_MAX or \
             not 0 <= cmd.cross_max_borrow <= AMOUNT_MAX or not 0 <= cmd.min_borrow <= AMOUNT_MAX:
         _reject(ctx, "SetMarginAsset", 0, RejectCode.INVALID_ARGUMENT, cmd.asset)
         return
@@ -97,13 +89,12 @@ RATE_MAX = 100_000_000  # 10 % a day
 
 def set_margin_pair(state: EngineState, ctx: Context, cmd: SetMarginPair) -> None:
     ms = margin_state(state)
-    if not _ints(cmd.max_leverage, cmd.mmr_ppm, cmd.base_max_borrow, cmd.quote_max_borrow) or \
-            not 2 <= cmd.max_leverage <= 125 or not 0 < cmd.mmr_ppm < PPM // (cmd.max_leverage - 1) \
-            or not 0 <= cmd.base_max_borrow <= AMOUNT_MAX or \
-            not 0 <= cmd.quote_max_borrow <= AMOUNT_MAX:
+    if not 2 <= cmd.max_leverage <= 125 or not 0 < cmd.mmr_ppm < PPM // (cmd.max_leverage - 1) \
+            or not 0 <= cmd.base_max_borrow <= AMOUNT_MAX \
+            or not 0 <= cmd.quote_max_borrow <= AMOUNT_MAX:
         _reject(ctx, "SetMarginPair", 0, RejectCode.INVALID_ARGUMENT, cmd.symbol)
         return
-    market = state.markets.get(cmd.symbol) if type(cmd.symbol) is str else None
+    market = state.markets.get(cmd.symbol)
     if market is None:
         _reject(ctx, "SetMarginPair", 0, RejectCode.UNKNOWN_SYMBOL, cmd.symbol)
         return
@@ -124,8 +115,7 @@ def set_margin_pair(state: EngineState, ctx: Context, cmd: SetMarginPair) -> Non
 
 
 def set_cross_margin(state: EngineState, ctx: Context, cmd: SetCrossMargin) -> None:
-    if not _ints(cmd.max_leverage, cmd.mmr_ppm) or not 2 <= cmd.max_leverage <= 125 or \
-            not 0 < cmd.mmr_ppm < PPM // (cmd.max_leverage - 1):
+    if not 2 <= cmd.max_leverage <= 125 or not 0 < cmd.mmr_ppm < PPM // (cmd.max_leverage - 1):
         _reject(ctx, "SetCrossMargin", 0, RejectCode.INVALID_ARGUMENT)
         return
     margin_state(state).cross = (cmd.max_leverage, cmd.mmr_ppm)
@@ -135,8 +125,7 @@ def set_cross_margin(state: EngineState, ctx: Context, cmd: SetCrossMargin) -> N
 def _fund(state: EngineState, ctx: Context, cmd: Any, name: str, owner: SystemOwner,
           code: MarginTransferCode) -> None:
     ms = margin_state(state)
-    if type(cmd.ref) is not str or not cmd.ref or type(cmd.amount) is not int or \
-            not 0 < cmd.amount <= AMOUNT_MAX:
+    if not cmd.ref or not 0 < cmd.amount <= AMOUNT_MAX:
         _reject(ctx, name, 0, RejectCode.INVALID_ARGUMENT, cmd.ref)
         return
     if cmd.asset not in state.assets:
@@ -185,10 +174,9 @@ def _idempotent(ms: MarginState, ctx: Context, name: str, cmd: Any) -> tuple[boo
 
 
 def _common(state: EngineState, ms: MarginState, cmd: Any) -> tuple[RejectCode | None, int]:
-    if type(cmd.user) is not int or cmd.user <= 0 or type(cmd.ref) is not str or \
-            len(cmd.ref) > 64 or type(cmd.asset) is not str:
+    if cmd.user <= 0 or len(cmd.ref) > 64:
         return RejectCode.INVALID_ARGUMENT, 0
-    if type(cmd.amount) is not int or not 0 < cmd.amount <= AMOUNT_MAX:
+    if not 0 < cmd.amount <= AMOUNT_MAX:
         return RejectCode.AMOUNT_OUT_OF_RANGE, 0
     if cmd.asset not in state.assets:
         return RejectCode.UNKNOWN_ASSET, 0
@@ -287,10 +275,8 @@ def auto_repay(state: EngineState, ctx: Context, ms: MarginState, user: int, acc
 def place_margin_order(state: EngineState, ctx: Context, cmd: PlaceMarginOrder) -> None:
     name = "PlaceMarginOrder"
     ms = margin_state(state)
-    oid = cmd.client_oid if type(cmd.client_oid) is str else ""
-    if type(cmd.user) is not int or cmd.user <= 0 or type(cmd.loan_type) is not int or \
-            not 0 <= cmd.loan_type <= int(LoanType.AUTO_LOAN_AND_REPAY) or \
-            type(cmd.symbol) is not str:
+    oid = cmd.client_oid
+    if cmd.user <= 0 or not 0 <= cmd.loan_type <= int(LoanType.AUTO_LOAN_AND_REPAY):
         _reject(ctx, name, cmd.user, RejectCode.INVALID_ARGUMENT, oid)
         return
     place = PlaceOrder(ctx.ts, cmd.user, cmd.symbol, cmd.side, cmd.order_type, cmd.force,

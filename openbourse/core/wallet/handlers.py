@@ -32,24 +32,22 @@ _EXTERNAL = int(SystemOwner.EXTERNAL)
 _SYSTEM = int(AccountType.SYSTEM)
 
 
-def _reject(ctx: Context, name: str, user: object, code: RejectCode, ref: object) -> None:
-    ctx.emit(Rejected, name, user if type(user) is int else 0, int(code),
-             ref if type(ref) is str else "")
+def _reject(ctx: Context, name: str, user: int, code: RejectCode, ref: str) -> None:
+    ctx.emit(Rejected, name, user, int(code), ref)
 
 
-def _account_ok(account: object) -> bool:
-    """An account type that exists today, as a plain int (``True`` or ``1.0`` would hash
-    like SPOT but create a balance record keyed by a bool or a float)."""
-    return type(account) is int and account in TRANSFERABLE_ACCOUNTS
+def _account_ok(account: int) -> bool:
+    """An account type the wallet itself owns (SPOT, FUNDING)."""
+    return account in TRANSFERABLE_ACCOUNTS
 
 
-def _amount_error(state: "EngineState", user: object, asset: object,
-                  amount: object) -> Optional[RejectCode]:
-    if type(user) is not int or user <= 0:
+def _amount_error(state: "EngineState", user: int, asset: str,
+                  amount: int) -> Optional[RejectCode]:
+    if user <= 0:
         return RejectCode.INVALID_ARGUMENT
     if asset not in state.assets:
         return RejectCode.UNKNOWN_ASSET
-    if type(amount) is not int or amount <= 0 or amount > AMOUNT_MAX:
+    if amount <= 0 or amount > AMOUNT_MAX:
         return RejectCode.AMOUNT_OUT_OF_RANGE
     return None
 
@@ -68,7 +66,7 @@ def deposit(state: "EngineState", ctx: Context, cmd: Deposit) -> None:
     code = _amount_error(state, cmd.user, cmd.asset, cmd.amount)
     if code is None and not _account_ok(cmd.account):
         code = RejectCode.ACCOUNT_TYPE_NOT_ALLOWED
-    if code is None and (type(cmd.ref) is not str or not cmd.ref or len(cmd.ref) > 128):
+    if code is None and (not cmd.ref or len(cmd.ref) > 128):
         code = RejectCode.INVALID_ARGUMENT
     if code is not None:
         _reject(ctx, "Deposit", cmd.user, code, cmd.ref)
@@ -90,8 +88,7 @@ def deposit(state: "EngineState", ctx: Context, cmd: Deposit) -> None:
 
 def request_withdrawal(state: "EngineState", ctx: Context, cmd: RequestWithdrawal) -> None:
     code = _amount_error(state, cmd.user, cmd.asset, cmd.amount)
-    if code is None and (type(cmd.withdrawal_id) is not str or not cmd.withdrawal_id or
-                         len(cmd.withdrawal_id) > 128):
+    if code is None and (not cmd.withdrawal_id or len(cmd.withdrawal_id) > 128):
         code = RejectCode.INVALID_ARGUMENT
     if code is None and cmd.withdrawal_id in state.withdrawals:
         seen = state.withdrawals[cmd.withdrawal_id]
@@ -114,9 +111,9 @@ def request_withdrawal(state: "EngineState", ctx: Context, cmd: RequestWithdrawa
     ctx.emit(WithdrawalRequested, cmd.withdrawal_id, cmd.user, cmd.asset, cmd.amount)
 
 
-def _settle_withdrawal(state: "EngineState", ctx: Context, name: str, withdrawal_id: object,
+def _settle_withdrawal(state: "EngineState", ctx: Context, name: str, withdrawal_id: str,
                        complete: bool) -> None:
-    withdrawal = state.withdrawals.get(withdrawal_id) if type(withdrawal_id) is str else None
+    withdrawal = state.withdrawals.get(withdrawal_id)
     if withdrawal is None:
         _reject(ctx, name, 0, RejectCode.WITHDRAWAL_NOT_FOUND, withdrawal_id)
         return
@@ -148,12 +145,10 @@ def fail_withdrawal(state: "EngineState", ctx: Context, cmd: FailWithdrawal) -> 
     _settle_withdrawal(state, ctx, "FailWithdrawal", cmd.withdrawal_id, False)
 
 
-def _product_limit(state: "EngineState", user: int, account: object,
+def _product_limit(state: "EngineState", user: int, account: int,
                    asset: str) -> Optional[int]:
     """What may leave a product-owned account: None = no product owns it, -1 = the
     account cannot hold the asset, else the amount (products.md §10.1 risk rule)."""
-    if type(account) is not int:
-        return None
     from ..engine.products import PRODUCTS  # (engine imports the wallet)
 
     for product in PRODUCTS:
@@ -181,8 +176,6 @@ def transfer(state: "EngineState", ctx: Context, cmd: Transfer) -> None:
             code = RejectCode.ASSET_NOT_IN_ACCOUNT
     if code is None and cmd.from_account == cmd.to_account:
         code = RejectCode.SAME_ACCOUNT
-    if code is None and type(cmd.ref) is not str:
-        code = RejectCode.INVALID_ARGUMENT
     if code is None and cmd.ref:
         seen = state.transfers_done.get((cmd.user, cmd.ref))
         if seen is not None:
