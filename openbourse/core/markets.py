@@ -78,18 +78,20 @@ def fee_rates(user_fees: Dict[int, Tuple[int, int]], user: int,
 
 
 def validate_asset(asset: str, scale: int, assets: Dict[str, int]) -> Optional[RejectCode]:
-    if not isinstance(asset, str) or not asset.isalnum() or not asset.isupper() or len(asset) > 16:
+    if not asset.isalnum() or not asset.isupper() or len(asset) > 16:
         return RejectCode.INVALID_ARGUMENT
     if asset in assets:
         return RejectCode.ASSET_EXISTS
-    if type(scale) is not int or not 0 <= scale <= SCALE_MAX:
+    if not 0 <= scale <= SCALE_MAX:
         return RejectCode.INVALID_SCALE
     return None
 
 
-def validate_market(spec: ListMarket, assets: Dict[str, int], markets: Dict[str, Market]) -> Optional[RejectCode]:
-    """Listing rules, checked in this order; the first failing one is the reject code."""
-    if not isinstance(spec.symbol, str) or not spec.symbol.isalnum() or len(spec.symbol) > 32:
+def validate_market(spec: ListMarket, assets: Dict[str, int],
+                    markets: Dict[str, Market]) -> Optional[RejectCode]:
+    """Listing rules, checked in this order; the first failing one is the reject code.
+    (Field types: checked by ``engine.apply`` for every command.)"""
+    if not spec.symbol.isalnum() or len(spec.symbol) > 32:
         return RejectCode.INVALID_ARGUMENT
     if spec.symbol in markets:
         return RejectCode.SYMBOL_EXISTS
@@ -98,7 +100,7 @@ def validate_market(spec: ListMarket, assets: Dict[str, int], markets: Dict[str,
     ints = (spec.price_precision, spec.quantity_precision, spec.tick, spec.lot, spec.min_size,
             spec.max_size, spec.min_notional, spec.maker_fee_ppm, spec.taker_fee_ppm,
             spec.price_band_ppm, spec.max_open_orders)
-    if any(type(value) is not int or value < 0 for value in ints):
+    if min(ints) < 0:
         return RejectCode.INVALID_ARGUMENT
     if spec.tick < 1 or spec.lot < 1 or spec.max_size < max(spec.min_size, spec.lot):
         return RejectCode.INVALID_ARGUMENT
