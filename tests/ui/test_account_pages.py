@@ -188,3 +188,32 @@ def test_assets_transfer_between_spot_and_funding(page: Page, quiet_server: UiSe
     transfer.locator("input[name=amount]").fill("234.5")
     transfer.locator("button[type=submit]").click()
     expect(page.locator('#balance-rows tr[data-coin="USDT"] td').nth(1)).to_have_text("1,000")
+
+
+def test_assets_deposit_address_credited_by_the_operator(page: Page, quiet_server: UiServer) -> None:
+    """The address card shows the caller's address per coin (the same on every visit); the
+    operator's credit to that address lands in the balance and the deposit history."""
+    import subprocess
+    import sys
+
+    email = unique_email("address")
+    sign_up(page, quiet_server.url, email)
+    shown = page.locator("#deposit-address")
+    expect(shown).to_have_text(re.compile(r"^ob[0-9a-f]{32}$"))
+    expect(page.locator("#address-qr svg path")).to_have_attribute("d", re.compile(r"^M\d+ \d+h1v1h-1z"))
+    page.locator("#address-coin").select_option("ETH")
+    expect(shown).to_have_text(re.compile(r"^ob[0-9a-f]{32}$"))
+    eth = shown.inner_text()
+    page.locator("#address-coin").select_option("BTC")
+    expect(shown).not_to_have_text(eth)
+    page.reload()
+    page.locator("#address-coin").select_option("ETH")
+    expect(shown).to_have_text(eth)  # the same address on the next visit
+    shot(page, "assets-deposit-address")
+
+    subprocess.run([sys.executable, "-m", "openbourse.runtime.cli", "deposit", eth, "ETH", "0.75",
+                    "--ref", "0xfeed01", "--data-dir", str(quiet_server.data_dir)],
+                   check=True, capture_output=True, text=True, timeout=60)
+    page.reload()
+    expect(page.locator('#balance-rows tr[data-coin="ETH"] td').nth(1)).to_have_text("0.75")
+    expect(page.locator("#history-rows")).to_contain_text("0xfeed01")

@@ -1,5 +1,5 @@
-// Assets: balances per account type valued in USDT, demo deposit / withdrawal, transfers
-// between account types, and deposit / withdrawal history.  Balances and history come
+// Assets: balances per account type valued in USDT, the deposit address of each coin, demo
+// deposit / withdrawal, transfers between account types, and deposit / withdrawal history.  Balances and history come
 // from the public API (spot assets, funding assets, deposit- and withdrawal-records); the
 // spot balances then follow the private `account` channel.
 
@@ -8,6 +8,7 @@ import { boot, privateStream } from '../lib/app.js';
 import { $, $$, busy, clearErrors, fillBody, h, showError, toast } from '../lib/dom.js';
 import { dateTime, group, titleCase } from '../lib/format.js';
 import { isDecimal, trimZeros } from '../lib/decimal.js';
+import { qrSvg } from '../lib/qr.js';
 import { uiPost } from '../lib/session.js';
 import { Balances } from '../components/balances.js';
 
@@ -108,6 +109,31 @@ function bindForm(form, send, done) {
   });
 }
 
+// The caller's address for the chosen coin (spot/wallet/deposit-address: made on first
+// request, the same ever after).  A late answer for a coin no longer chosen is dropped.
+async function showAddress() {
+  const coin = $('#address-coin').value;
+  $('#address-error').textContent = '';
+  try {
+    const { address } = await privateGet('/api/v2/spot/wallet/deposit-address', { coin });
+    if ($('#address-coin').value !== coin) return;
+    $('#deposit-address').textContent = address;
+    $('#address-qr').replaceChildren(qrSvg(address, 132));
+  } catch (error) {
+    $('#address-error').textContent = error.message;
+  }
+}
+
+async function copyAddress() {
+  const address = $('#deposit-address').textContent;
+  try {
+    await navigator.clipboard.writeText(address);
+    toast('Address copied');
+  } catch {
+    toast('Select the address to copy it');  // no clipboard access (an insecure origin)
+  }
+}
+
 function fillCoins(coins) {
   for (const select of $$('.coin-select')) select.replaceChildren(...coins.map((c) => h('option', { value: c }, c)));
 }
@@ -145,6 +171,9 @@ async function main() {
       loadHistory();
     });
   }
+  $('#address-coin').addEventListener('change', showAddress);
+  $('#copy-address').addEventListener('click', copyAddress);
+  showAddress();
   refresh = async () => { await Promise.all([spot.reload(), loadFunding(), loadHistory()]); render(spot); };
   if (fundsPressed) onFunds();
   $('#deposit-card').hidden = !session.demo;
