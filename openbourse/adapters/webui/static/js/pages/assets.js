@@ -1,7 +1,8 @@
 // Assets: balances per account type valued in USDT, the deposit address of each coin, demo
-// deposit / withdrawal, transfers between account types, and deposit / withdrawal history.  Balances and history come
-// from the public API (spot assets, funding assets, deposit- and withdrawal-records); the
-// spot balances then follow the private `account` channel.
+// deposit / withdrawal, transfers between account types, and deposit / withdrawal history.
+// Balances, addresses and history come from the public API (spot assets, funding assets,
+// deposit-address, deposit- and withdrawal-records); the spot balances then follow the
+// private `account` channel.
 
 import { ApiError, privateGet, privatePost, publicGet } from '../lib/api.js';
 import { boot, privateStream } from '../lib/app.js';
