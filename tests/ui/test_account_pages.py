@@ -198,17 +198,18 @@ def test_assets_deposit_address_credited_by_the_operator(page: Page, quiet_serve
 
     email = unique_email("address")
     sign_up(page, quiet_server.url, email)
-    shown = page.locator("#deposit-address")
-    expect(shown).to_have_text(re.compile(r"^ob[0-9a-f]{32}$"))
+
+    def address_of(coin: str) -> str:
+        page.locator("#address-coin").select_option(coin)
+        shown = page.locator(f'#deposit-address[data-coin="{coin}"]')  # the answer for it
+        expect(shown).to_have_text(re.compile(r"^ob[0-9a-f]{32}$"))
+        return shown.inner_text()
+
+    eth = address_of("ETH")
     expect(page.locator("#address-qr svg path")).to_have_attribute("d", re.compile(r"^M\d+ \d+h1v1h-1z"))
-    page.locator("#address-coin").select_option("ETH")
-    expect(shown).to_have_text(re.compile(r"^ob[0-9a-f]{32}$"))
-    eth = shown.inner_text()
-    page.locator("#address-coin").select_option("BTC")
-    expect(shown).not_to_have_text(eth)
+    assert address_of("BTC") != eth
     page.reload()
-    page.locator("#address-coin").select_option("ETH")
-    expect(shown).to_have_text(eth)  # the same address on the next visit
+    assert address_of("ETH") == eth  # the same address on the next visit
     shot(page, "assets-deposit-address")
 
     subprocess.run([sys.executable, "-m", "openbourse.runtime.cli", "deposit", eth, "ETH", "0.75",

@@ -119,6 +119,7 @@ async function showAddress() {
     const { address } = await privateGet('/api/v2/spot/wallet/deposit-address', { coin });
     if ($('#address-coin').value !== coin) return;
     $('#deposit-address').textContent = address;
+    $('#deposit-address').dataset.coin = coin;
     $('#address-qr').replaceChildren(qrSvg(address, 132));
   } catch (error) {
     $('#address-error').textContent = error.message;
@@ -151,6 +152,9 @@ async function main() {
   state.coins = coins.map((c) => c.coin);
   for (const t of tickers) if (t.lastPr) state.prices.set(t.symbol, Number(t.lastPr));
   fillCoins(state.coins);
+  $('#address-coin').addEventListener('change', showAddress);  // before any await: no choice is lost
+  $('#copy-address').addEventListener('click', copyAddress);
+  showAddress();
   const spot = new Balances(privateStream());
   await Promise.all([spot.start(), loadFunding(), loadHistory()]);
   spot.onChange(() => render(spot));
@@ -172,9 +176,6 @@ async function main() {
       loadHistory();
     });
   }
-  $('#address-coin').addEventListener('change', showAddress);
-  $('#copy-address').addEventListener('click', copyAddress);
-  showAddress();
   refresh = async () => { await Promise.all([spot.reload(), loadFunding(), loadHistory()]); render(spot); };
   if (fundsPressed) onFunds();
   $('#deposit-card').hidden = !session.demo;
