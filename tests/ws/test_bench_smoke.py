@@ -29,7 +29,8 @@ def test_rest_phase_reports_the_servers_cpu_per_request(server: LiveServer) -> N
     rest = asyncio.run(rest_phase(server.url, creds, "ETHUSDT", 4, 1.0, 400, time.process_time))
     cpu = rest["server_cpu"]
     assert cpu["us_per_order"] > cpu["us_per_public_request"] > 0
-    assert cpu["orders_per_cpu_s"] == round(1e6 / cpu["us_per_order"])
+    # us_per_order is reported rounded to 0.1 µs, orders_per_cpu_s from the exact figure
+    assert abs(cpu["orders_per_cpu_s"] - 1e6 / cpu["us_per_order"]) <= 1
     assert 0 < cpu["ratio_orders_to_public"] < 1 and cpu["cores_used"] > 0
     assert "server_cpu" not in asyncio.run(rest_phase(server.url, creds, "ETHUSDT", 2, 0.3, 40))
 
