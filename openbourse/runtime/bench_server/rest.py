@@ -176,7 +176,8 @@ async def rest_phase(url: str, creds: Dict[str, str], symbol: str, clients: int,
                 "symbol": symbol, "side": "buy", "orderType": "limit", "force": "gtc",
                 "price": price, "size": own_size})
             t0 = time.perf_counter()
-            status, raw = await http.request("POST", "/api/v2/spot/trade/place-order", headers, body)
+            status, raw = await http.request("POST", "/api/v2/spot/trade/place-order", headers,
+                                             body)
             t1 = time.perf_counter()
             reply = orjson.loads(raw)
             if status != 200 or reply.get("code") != "00000":
@@ -185,7 +186,8 @@ async def rest_phase(url: str, creds: Dict[str, str], symbol: str, clients: int,
             place_lat.append(t1 - t0)
             headers, body = signer.post("/api/v2/spot/trade/cancel-order", {
                 "symbol": symbol, "orderId": reply["data"]["orderId"]})
-            status, raw = await http.request("POST", "/api/v2/spot/trade/cancel-order", headers, body)
+            status, raw = await http.request("POST", "/api/v2/spot/trade/cancel-order", headers,
+                                             body)
             cancel_lat.append(time.perf_counter() - t1)
             errors[0] += status != 200
         http.close()
