@@ -48,13 +48,6 @@ def _assets(ctx: ApiContext) -> Dict[str, list]:
     return {k[7:]: v for k, v in _history(ctx).items("casset:") if v[0]}
 
 
-def _coin(ctx: ApiContext, req: Req, key: str) -> str:
-    coin = req.params.text(key)
-    assert coin is not None
-    ctx.asset_scale(coin)
-    return coin
-
-
 def _amount(ctx: ApiContext, coin: str, units: int) -> str:
     return from_units(units, ctx.catalog.assets[coin])
 
@@ -102,8 +95,9 @@ def _quote_json(ctx: ApiContext, q: ce.QuoteIssued) -> Dict[str, Any]:
 async def quoted_price(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """A firm quote for ``fromCoinSize`` or ``toCoinSize`` (exactly one), valid a few seconds."""
     p = req.params
-    from_coin = _coin(ctx, req, "fromCoin")
-    to_coin = _coin(ctx, req, "toCoin")
+    from_coin = ctx.coin_param(p, "fromCoin", required=True)
+    to_coin = ctx.coin_param(p, "toCoin", required=True)
+    assert from_coin is not None and to_coin is not None
     has_from, has_to = p.has("fromCoinSize"), p.has("toCoinSize")
     if has_from == has_to:
         raise ApiError(E.PARAM_EMPTY, "Parameter fromCoinSize or toCoinSize (exactly one) cannot be empty")
@@ -136,8 +130,9 @@ async def quoted_price(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 async def trade(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """Accept a quote (once, before it expires): the spot balances change at the quoted price."""
     p = req.params
-    from_coin = _coin(ctx, req, "fromCoin")
-    to_coin = _coin(ctx, req, "toCoin")
+    from_coin = ctx.coin_param(p, "fromCoin", required=True)
+    to_coin = ctx.coin_param(p, "toCoin", required=True)
+    assert from_coin is not None and to_coin is not None
     try:
         quote_id = p.order_id("traceId")
     except ApiError:
