@@ -20,6 +20,7 @@ import orjson
 
 from ..adapters.api.errors import ApiError, reject_error
 from ..adapters.api.rest.admin import pending_withdrawals, settle_withdrawal
+from ..adapters.api.rest.context import created_id
 from ..adapters.deposits import deposit_target, split_ref
 from ..adapters.users import UserError, parse_permissions
 from ..core import commands as c
@@ -108,8 +109,9 @@ class AdminOps:
         events = await self._execute(
             c.Deposit(0, user_id, int(AccountType.SPOT), asset, units, journal_ref))
         address, txid = split_ref(journal_ref)
+        _, duplicate = created_id(events, ev.TransferPosted, "transfer_id")
         out = {"userId": user_id, "asset": asset, "amount": amount, "ref": txid,
-               "duplicate": not any(type(e) is ev.TransferPosted for e in events)}
+               "duplicate": duplicate}
         if address:
             out["address"] = address
         return out
