@@ -254,4 +254,3 @@ COMMAND_TYPES: Tuple[type, ...] = (
     CancelPlan,
     ClockTick,
 )
-
