@@ -54,9 +54,7 @@ def _sweep(book: OrderBook, side: int, k: int) -> Tuple[int, int]:
     opposite = book.opposite(side)
     seen, size = 0, 0
     for key in opposite.keys:
-        for order in opposite.levels[key].queue:
-            if not order.remaining:
-                continue
+        for order in opposite.levels[key].orders():
             seen += 1
             if seen == k:
                 return opposite.sign * key, size

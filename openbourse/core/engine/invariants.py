@@ -87,8 +87,12 @@ def check_books(state: EngineState) -> None:
             _require(set(side.keys) == set(side.levels), f"{symbol} keys != levels")
             for key in side.keys:
                 level = side.levels[key]
-                live = [o for o in level.queue if o.remaining]
-                _require(len(live) == level.live > 0, f"{symbol} level {key} live count")
+                live = level.orders()
+                _require(bool(live) and all(o.remaining > 0 for o in live),
+                         f"{symbol} level {key} empty or holding a dead order")
+                _require(level.tail is live[-1] and live[0].prev is None
+                         and all(b.prev is a for a, b in zip(live, live[1:])),
+                         f"{symbol} level {key} links broken")
                 _require(sum(o.remaining for o in live) == level.total, f"{symbol} level total")
                 _require(all(side.sign * o.price == key for o in live), f"{symbol} price/key")
                 _require(all(state.orders.get(o.order_id) is o for o in live), "unindexed order")

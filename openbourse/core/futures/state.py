@@ -37,7 +37,7 @@ class FutOrder:
                  "order_type", "force", "price", "size", "remaining", "reduce", "client_oid",
                  "stp", "margin_mode", "leverage", "hold", "filled_size", "filled_value", "fee",
                  "pnl", "kind", "plan_id", "ts_ns", "resting", "tp_trigger", "tp_price",
-                 "sl_trigger", "sl_price")
+                 "sl_trigger", "sl_price", "prev", "next")
 
     FIELDS = ("order_id", "user", "symbol", "side", "wire_side", "trade_side", "hold_side",
               "order_type", "force", "price", "size", "remaining", "reduce", "client_oid",
@@ -83,6 +83,8 @@ class FutOrder:
         self.sl_trigger = sl_trigger
         self.sl_price = sl_price
         self.resting = False
+        self.prev: Optional[FutOrder] = None  # neighbours in its price level (orderbook.book)
+        self.next: Optional[FutOrder] = None
 
     def fields(self) -> Tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.FIELDS)

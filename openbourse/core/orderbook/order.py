@@ -2,7 +2,8 @@
 
 ``remaining`` is the unfilled size (size units); ``hold`` is what is still frozen for it
 (quote minor units for a buy, base minor units for a sell).  The two balance references
-are resolved once at placement so settlement does no dictionary lookups.
+are resolved once at placement so settlement does no dictionary lookups.  ``prev`` and
+``next`` link a resting order to its neighbours in its price level's FIFO.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class Order:
         "quote_size", "remaining", "filled_size", "filled_quote", "hold", "client_oid",
         "stp", "maker_fee_ppm", "taker_fee_ppm", "base_balance", "quote_balance",
         "tp_trigger", "tp_price", "sl_trigger", "sl_price", "plan_id", "ts_ns", "resting",
-        "fee_paid",
+        "fee_paid", "prev", "next",
     )
 
     def __init__(
@@ -68,6 +69,8 @@ class Order:
         self.ts_ns = ts_ns
         self.resting = False  # in the book (counts toward the open-order limit)
         self.fee_paid = 0  # fees paid so far, in the asset this order receives
+        self.prev: Optional[Order] = None  # neighbours in its price level (orderbook.book)
+        self.next: Optional[Order] = None
 
     def __repr__(self) -> str:
         return (f"Order({self.order_id}, user={self.user}, side={self.side}, "
