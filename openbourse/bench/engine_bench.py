@@ -5,7 +5,8 @@ Measured in one process, one after the other, on the same command stream:
 1. ``match_only``  the order book and matching alone (no events, no ledger);
 2. ``core``        the full core: ``apply`` with validation, ledger holds, fees, events;
 3. ``journaled``   the full core plus the journal: every command encoded and appended,
-                   group-committed with fsync by the writer thread (at least every 5 ms),
+                   group-committed with fsync by the writer thread (at least every 5 ms:
+                   ``fsync_interval_*_ms`` report how far apart they were),
                    acknowledged after its fsync;
 4. ``replay``      recovery: reading the journal back and re-applying it.
 
@@ -151,23 +152,27 @@ def run_bench(commands_total: int = 1_000_000, seed: int = 42) -> Dict[str, Any]
     gc.collect()
     data_dir = tempfile.mkdtemp(prefix="openbourse-bench-")
     try:
-        journal_seconds, latencies_ns, journal_hash, syncs = run_journaled(
-            setup_commands(), commands, data_dir)
+        journaled = run_journaled(setup_commands(), commands, data_dir)
         replay_seconds, replay_hash, replayed = run_replay(data_dir)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    assert journal_hash == digest == replay_hash, "journaled/replayed state differs from core run"
+    assert journaled.state_hash == digest == replay_hash, \
+        "journaled/replayed state differs from core run"
     count = len(commands)
-    latencies_ns = sorted(latencies_ns)
+    latencies_ns = sorted(journaled.latencies_ns)
+    gaps_ns = sorted(journaled.fsync_gaps_ns) or [0]
     return {
         "commands": count,
         "trades": trades,
         "match_trades": match_trades,
         "match_only_cps": round(count / match_seconds),
         "core_cps": round(count / core_seconds),
-        "journaled_cps": round(count / journal_seconds),
+        "journaled_cps": round(count / journaled.seconds),
         "replay_cps": round(replayed / replay_seconds),
-        "fsyncs": syncs,
+        "fsyncs": journaled.fsyncs,
+        "fsync_interval_p50_ms": round(percentile_us(gaps_ns, 0.50) / 1000, 2),
+        "fsync_interval_p99_ms": round(percentile_us(gaps_ns, 0.99) / 1000, 2),
+        "fsync_interval_max_ms": round(gaps_ns[-1] / 1e6, 2),
         "p50_us": round(percentile_us(latencies_ns, 0.50), 2),
         "p99_us": round(percentile_us(latencies_ns, 0.99), 2),
         "p999_us": round(percentile_us(latencies_ns, 0.999), 2),
