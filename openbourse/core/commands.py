@@ -157,7 +157,8 @@ class CancelAll(NamedTuple):
 
 
 class ModifyOrder(NamedTuple):
-    """Replace a resting limit order: the old one is cancelled, a new one placed (loses priority)."""
+    """Replace a resting limit order: the old one is cancelled, a new one placed (loses
+    priority)."""
 
     ts_ns: int
     user: int

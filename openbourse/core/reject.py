@@ -69,7 +69,8 @@ class RejectCode(IntEnum):
     TPSL_WRONG_SIDE = 6005  # take-profit/stop-loss on the wrong side of the order price
 
     # 4xxx (continued): transfers between product accounts
-    TRANSFER_RISK_LIMIT = 4004  # margin/futures: the amount would leave the account below its risk line
+    # margin/futures: the amount would leave the account below its risk line
+    TRANSFER_RISK_LIMIT = 4004
     ASSET_NOT_IN_ACCOUNT = 4005  # the account cannot hold this asset (isolated pair, margin assets)
 
     # 71xx: margin (core/margin)

@@ -35,7 +35,8 @@ def _print_table(result: Dict[str, Any]) -> None:
           f"p99 {result['p99_us']} us, p99.9 {result['p999_us']} us, max {result['max_ms']} ms")
     print(f"  memory per resting order: {result['bytes_per_resting_order']} bytes")
     if "futures_cps" in result:
-        print(f"  {'futures (leveraged orders + mark tick/100)':<44} {result['futures_cps']:>12,} commands/s")
+        print(f"  {'futures (leveraged orders + mark tick/100)':<44} "
+              f"{result['futures_cps']:>12,} commands/s")
         print(f"  one mark-price tick with {result['futures_open_positions']:,} open positions: "
               f"{result['mark_tick_100k_ms']} ms")
     print(f"  state hash: {result['state_hash']}")

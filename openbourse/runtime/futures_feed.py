@@ -168,8 +168,9 @@ class FuturesFeed:
                 mid = self.reference(info)
                 if mid:
                     weights = self.venues.config.weights
-                    sources = tuple((name, price, weights.get(name, 1))
-                                    for name, price in self.venues.quotes(info.symbol, mid, info.tick))
+                    sources = tuple(
+                        (name, price, weights.get(name, 1))
+                        for name, price in self.venues.quotes(info.symbol, mid, info.tick))
             self.submit(fc.UpdatePrices(0, info.symbol, sources))
         if self.makers is not None and not self._stop.is_set():
             self.makers.tick()
@@ -265,10 +266,12 @@ class FuturesMakers:
             for side, price in ((0, mark - offset), (1, mark + offset)):
                 price = price // info.tick * info.tick
                 if price > 0:
-                    desired[(side, price)] = self._size(info, self.level_usd * self.rng.uniform(0.3, 1.7), price)
+                    desired[(side, price)] = self._size(
+                        info, self.level_usd * self.rng.uniform(0.3, 1.7), price)
         with self.feed.views.lock:
             data = self.feed.views.users.get(user)
-            live = [(o.order_id, o.side, o.price) for o in (data.open_orders.values() if data else [])
+            live = [(o.order_id, o.side, o.price)
+                    for o in (data.open_orders.values() if data else [])
                     if o.symbol == info.symbol]
         keep = set()
         for order_id, side, price in live:

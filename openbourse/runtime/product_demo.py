@@ -41,7 +41,8 @@ def _default_commands(scales: dict) -> List[Any]:
     for asset, (rate, tier, minimum, _, _) in _ASSETS.items():
         if asset in scales:
             s = scales[asset]
-            out.append(mc.SetMarginAsset(0, asset, 1, rate, to_units(tier, s), to_units(minimum, s)))
+            out.append(mc.SetMarginAsset(0, asset, 1, rate, to_units(tier, s),
+                                         to_units(minimum, s)))
     for symbol, (leverage, mmr, base_max, quote_max) in _PAIRS.items():
         base, quote = symbol[:-4], symbol[-4:]
         if base in scales and quote in scales:
@@ -59,7 +60,8 @@ def _default_commands(scales: dict) -> List[Any]:
         if asset in scales:
             s = scales[asset]
             minimum = "1" if asset in ("USDT", "USDC") else "0.00001"
-            out.append(cc.SetConvertAsset(0, asset, 1, to_units(minimum, s), to_units("1000000", s)))
+            out.append(cc.SetConvertAsset(0, asset, 1, to_units(minimum, s),
+                                          to_units("1000000", s)))
             out.append(cc.FundConvertLiquidity(0, asset, to_units(liquidity, s),
                                                f"demo-convert-{asset}"))
     return out

@@ -82,8 +82,10 @@ def test_to_amount_side_bridge_and_bad_inputs() -> None:
     assert quote.to_amount == U
     direct_cost = 191_322 * U // 100 // 10**0  # 1 ETH at 1,913.22 in USDT minor units
     assert quote.from_amount >= direct_cost * 10**8 // (50_000 * U)
-    assert reject_code(ex.apply(RequestQuote(0, 1, BTC, BTC, U, 0))) == RejectCode.CONVERT_SAME_ASSET
-    assert reject_code(ex.apply(RequestQuote(0, 1, BTC, ETH, U, U))) == RejectCode.AMOUNT_OUT_OF_RANGE
+    assert reject_code(ex.apply(RequestQuote(0, 1, BTC, BTC, U, 0))) == \
+        RejectCode.CONVERT_SAME_ASSET
+    assert reject_code(ex.apply(RequestQuote(0, 1, BTC, ETH, U, U))) == \
+        RejectCode.AMOUNT_OUT_OF_RANGE
     assert reject_code(ex.apply(RequestQuote(0, 1, ETH, USDT, 10**4 * U, 0))) == \
         RejectCode.CONVERT_NO_ROUTE  # the book is too thin for 10,000 ETH
     assert reject_code(ex.apply(RequestQuote(0, 1, USDT, ETH, 10**7 * U, 0))) == \

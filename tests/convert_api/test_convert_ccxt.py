@@ -99,7 +99,8 @@ def test_quote_by_target_size_and_small_balances(server, make_user, book):
     raw = Raw(server.url, creds)
     q = raw.get("/api/v2/convert/quoted-price", "fromCoin=USDT&toCoin=BTC&toCoinSize=0.001").json()
     assert q["code"] == "00000", q
-    assert Decimal(q["data"]["toCoinSize"]) == Decimal("0.001") and Decimal(q["data"]["fromCoinSize"]) > 60
+    assert (Decimal(q["data"]["toCoinSize"]) == Decimal("0.001")
+            and Decimal(q["data"]["fromCoinSize"]) > 60)
     dust = raw.get("/api/v2/convert/bgb-convert-coin-list", "").json()["data"]["coinList"]
     assert [d["coin"] for d in dust] == ["BTC"]
     done = raw.post("/api/v2/convert/bgb-convert", {"coinList": ["BTC"], "toCoin": "USDT"}).json()

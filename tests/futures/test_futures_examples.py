@@ -33,7 +33,8 @@ def test_isolated_long_liquidation_price_and_auto_top_up() -> None:
     assert pos.margin == 272_495_000  # 272.495 USDT
     from openbourse.core.futures.positions import liquidation_price
     contract = f.fs().contracts["BTCUSDT"]
-    assert liquidation_price(contract, pos, pos.margin * 10**6) == 246378  # 24,637.88 (Bitget shows 24,637.9); rounded down
+    # 24,637.88 (Bitget shows 24,637.9); rounded down
+    assert liquidation_price(contract, pos, pos.margin * 10**6) == 246378
     # auto top-up doubles the margin: LP ≈ 21,900.3
     assert liquidation_price(contract, pos, 2 * pos.margin * 10**6) == 219003
 

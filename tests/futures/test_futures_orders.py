@@ -169,7 +169,8 @@ def test_refused_modify_leaves_the_original_order_live() -> None:
     cases = [
         (ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "x", 10_000), RejectCode.INSUFFICIENT_MARGIN),
         (ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "x", 0, P * 2), RejectCode.PRICE_OUT_OF_BAND),
-        (ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "", 0, P - 100), RejectCode.NOTHING_TO_MODIFY),
+        (ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "", 0, P - 100),
+         RejectCode.NOTHING_TO_MODIFY),
         (ModifyFuturesOrder(0, 1, "BTCUSDT", old + 99, "", "x", 5), RejectCode.ORDER_NOT_FOUND),
         (ModifyFuturesOrder(0, 1, "BTCUSDT", old, "", "old", 5), RejectCode.DUPLICATE_DIFFERENT),
     ]

@@ -289,7 +289,8 @@ def test_modify_plan_replaces_it_or_changes_nothing() -> None:
     f = _setup(position=20)
     sl = _of(_plan(f, 1, PlanType.POS_LOSS, P - 2000, trigger_type=MARK, hold_side=0,
                    client_oid="sl"), FuturesPlanPlaced)[0]
-    # refused (wrong side for a long's stop-loss): the old plan stays, nothing emitted but the reject
+    # refused (wrong side for a long's stop-loss): the old plan stays, nothing emitted but the
+    # reject
     events = f.apply(ModifyFuturesPlan(0, 1, "BTCUSDT", sl.plan_id, "", P + 2000, MARK))
     assert [type(e) for e in events] == [Rejected]
     assert events[0].code == RejectCode.TPSL_WRONG_SIDE

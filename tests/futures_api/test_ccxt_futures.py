@@ -94,7 +94,8 @@ def test_usdt_m_lifecycle(fserver: Any, fuser: Any) -> None:
     assert a.fetch_positions([USDT_SYM]) == []
     assert b.fetch_positions([USDT_SYM]) == []
     # whole-position TP/SL plans end with the position
-    assert a.fetch_open_orders(USDT_SYM, None, None, {"trigger": True, "planType": "profit_loss"}) == []
+    assert a.fetch_open_orders(USDT_SYM, None, None,
+                               {"trigger": True, "planType": "profit_loss"}) == []
     history = a.fetch_positions_history([USDT_SYM])
     assert history and history[0]["side"] == "long"
 
@@ -300,18 +301,23 @@ def test_edit_orders(fserver: Any, fuser: Any) -> None:
     edited = a.edit_order(order["id"], USDT_SYM, "limit", "buy", 0.003, round(low - 1, 1))
     assert edited["id"] != order["id"]
     (live,) = a.fetch_open_orders(USDT_SYM)
-    assert live["id"] == edited["id"] and live["amount"] == 0.003 and live["price"] == round(low - 1, 1)
+    assert (live["id"] == edited["id"] and live["amount"] == 0.003
+            and live["price"] == round(low - 1, 1))
     assert a.fetch_order(order["id"], USDT_SYM)["status"] == "canceled"
     # a trigger order: new trigger price
-    trig = a.create_order(USDT_SYM, "market", "buy", 0.001, None, {"triggerPrice": round(price * 1.05, 1)})
-    a.edit_order(trig["id"], USDT_SYM, "market", "buy", 0.001, None, {"triggerPrice": round(price * 1.06, 1)})
+    trig = a.create_order(USDT_SYM, "market", "buy", 0.001, None,
+                          {"triggerPrice": round(price * 1.05, 1)})
+    a.edit_order(trig["id"], USDT_SYM, "market", "buy", 0.001, None,
+                 {"triggerPrice": round(price * 1.06, 1)})
     (plan,) = a.fetch_open_orders(USDT_SYM, None, None, {"trigger": True})
     assert plan["triggerPrice"] == round(price * 1.06, 1)
     # a position stop-loss: new trigger
     b.create_order(USDT_SYM, "limit", "sell", 0.002, price)
     a.create_order(USDT_SYM, "limit", "buy", 0.002, price)
-    sl = a.create_order(USDT_SYM, "market", "sell", 0.002, None, {"stopLossPrice": round(price * 0.9, 1)})
-    a.edit_order(sl["id"], USDT_SYM, "market", "sell", 0.002, None, {"stopLossPrice": round(price * 0.85, 1)})
+    sl = a.create_order(USDT_SYM, "market", "sell", 0.002, None,
+                        {"stopLossPrice": round(price * 0.9, 1)})
+    a.edit_order(sl["id"], USDT_SYM, "market", "sell", 0.002, None,
+                 {"stopLossPrice": round(price * 0.85, 1)})
     plans = a.fetch_open_orders(USDT_SYM, None, None, {"trigger": True, "planType": "profit_loss"})
     assert [p["stopLossPrice"] for p in plans] == [round(price * 0.85, 1)]
     a.cancel_all_orders(USDT_SYM)

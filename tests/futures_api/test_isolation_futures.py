@@ -58,7 +58,8 @@ def test_intruder_cannot_see_or_touch(fserver: Any, fuser: Any) -> None:
         {**SYM, "planType": "normal_plan", "side": "buy", "orderType": "market", "size": "0.001",
          "triggerPrice": f"{price * 0.9:.1f}", "clientOid": "owner-plan"}))["orderId"]
     tpsl_id = _data(owner.privateMixPostV2MixOrderPlaceTpslOrder(
-        {**SYM, "planType": "pos_loss", "holdSide": "buy", "triggerPrice": f"{price * 0.8:.1f}"}))["orderId"]
+        {**SYM, "planType": "pos_loss", "holdSide": "buy",
+         "triggerPrice": f"{price * 0.8:.1f}"}))["orderId"]
 
     # another user's ids do not exist for the intruder
     with pytest.raises(ccxt.OrderNotFound):
@@ -131,5 +132,6 @@ def test_intruder_cannot_see_or_touch(fserver: Any, fuser: Any) -> None:
     assert {p["orderId"] for p in plans} == {plan_id, tpsl_id}
     (position,) = _data(owner.privateMixGetV2MixPositionAllPosition(PT))
     assert position["autoMargin"] == "off" and position["marginMode"] == "crossed"
-    assert _data(owner.privateMixGetV2MixOrderDetail({**SYM, "orderId": order_id}))["status"] == "live"
+    assert _data(owner.privateMixGetV2MixOrderDetail(
+        {**SYM, "orderId": order_id}))["status"] == "live"
     assert len(_data(owner.privateMixGetV2MixOrderFills(PT))["fillList"]) == 1

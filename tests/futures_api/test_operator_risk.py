@@ -34,7 +34,8 @@ def test_risk_view_shows_the_house_position(fserver: Any, fuser: Any) -> None:
     long_face, short_face = Decimal(row["longValueUnits"]), Decimal(row["shortValueUnits"])
     house = Decimal(row["houseSize"])
     assert long_face + house == short_face  # the house holds the face difference
-    assert house == -Decimal("0.01") * (Decimal(str(higher)) - Decimal(str(price)))  # this module only
+    # this module only
+    assert house == -Decimal("0.01") * (Decimal(str(higher)) - Decimal(str(price)))
     assert Decimal(row["longSize"]) > 0 and Decimal(row["clearing"]) <= 0
     linear = _risk(fserver)["BTCUSDT"]
     assert linear["houseSize"] == "0.000" and linear["marginCoin"] == "USDT"

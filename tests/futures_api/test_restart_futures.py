@@ -13,7 +13,8 @@ SYM = "BTC/USDT:USDT"
 
 def _state(ex: Any) -> Any:
     return (
-        [(p["side"], p["contracts"], p["entryPrice"], p["leverage"]) for p in ex.fetch_positions([SYM])],
+        [(p["side"], p["contracts"], p["entryPrice"], p["leverage"])
+         for p in ex.fetch_positions([SYM])],
         sorted(o["id"] for o in ex.fetch_open_orders(SYM)),
         sorted(o["id"] for o in ex.fetch_open_orders(SYM, None, None, {"trigger": True})),
         sorted(t["id"] + ":" + t["order"] for t in ex.fetch_my_trades(SYM)),

@@ -89,7 +89,8 @@ def test_ccxt_tiers_and_long_short(fserver: Any, fuser: Any) -> None:
     ratios = a.fetch_long_short_ratio_history("BTC/USDT:USDT", "5m")
     assert ratios and ratios[-1]["longShortRatio"] is not None
     last = ratios[-1]["info"]
-    assert float(last["longAccountRatio"]) + float(last["shortAccountRatio"]) == pytest.approx(1, abs=1e-3)
+    assert (float(last["longAccountRatio"]) + float(last["shortAccountRatio"])
+            == pytest.approx(1, abs=1e-3))
 
     tiers = a.fetch_market_leverage_tiers("BTC/USDT:USDT")
     assert tiers[0]["maxLeverage"] == 125 and tiers[0]["minNotional"] == 0
@@ -100,7 +101,8 @@ def test_ccxt_tiers_and_long_short(fserver: Any, fuser: Any) -> None:
 
     for params, code in (({"symbol": "BTCUSDT", "period": "7m"}, "40017"),
                          ({"symbol": "NOPE"}, "40034"), ({}, "40019")):
-        body = httpx.get(fserver.url + "/api/v2/mix/market/account-long-short", params=params).json()
+        body = httpx.get(fserver.url + "/api/v2/mix/market/account-long-short",
+                         params=params).json()
         assert body["code"] == code, body
     with pytest.raises(ccxt.ExchangeError, match="40034"):
         a.fetch_market_leverage_tiers("BTC/USDT:USDT", {"productType": "COIN-FUTURES"})

@@ -54,7 +54,8 @@ def _setup(world: World) -> int:
         world.run(c.Deposit(0, user, int(AccountType.SPOT), "USDT", 10_000 * 10**6, f"d{user}"), ts)
         world.run(c.Transfer(0, user, "USDT", 10_000 * 10**6, int(AccountType.SPOT),
                              int(AccountType.USDT_FUTURES), f"t{user}"), ts)
-    sources = (("ext-alpha", PRICE, 40), ("ext-beta", PRICE + 10, 35), ("ext-gamma", PRICE * 12 // 10, 25))
+    sources = (("ext-alpha", PRICE, 40), ("ext-beta", PRICE + 10, 35),
+               ("ext-gamma", PRICE * 12 // 10, 25))
     world.run(fc.UpdatePrices(0, "BTCUSDT", sources), ts + S)
     world.run(fc.PlaceFuturesOrder(0, 2, "BTCUSDT", 1, -1, int(OrderType.LIMIT), int(Force.GTC),
                                    PRICE, 100, 0), ts + 2 * S)  # sell 0.1 BTC
@@ -88,7 +89,8 @@ def _call(handler: Any, endpoint_path: str, params: Dict[str, Any], views: Futur
 def test_funding_settlement_reaches_history_bills_and_positions() -> None:
     world = World()
     now = _setup(world)
-    assert any(type(e) is fe.PositionChanged and e.user == 1 and e.size == 100 for e in world.events)
+    assert any(type(e) is fe.PositionChanged and e.user == 1 and e.size == 100
+               for e in world.events)
     # the index left the 20 % outlier out
     components = _call(mix_market.index_components, "mix/market/index-components",
                        {"symbol": "BTCUSDT", "productType": "USDT-FUTURES"}, world.views)
@@ -98,7 +100,8 @@ def test_funding_settlement_reaches_history_bills_and_positions() -> None:
     next_funding = world.views.price("BTCUSDT").next_funding_ns
     assert next_funding > now
     for ts in range(now + S, next_funding, 3600 * S):  # keep the index fresh, an update an hour
-        world.run(fc.UpdatePrices(0, "BTCUSDT", (("ext-alpha", PRICE, 40), ("ext-beta", PRICE, 35))), ts)
+        world.run(fc.UpdatePrices(0, "BTCUSDT",
+                                  (("ext-alpha", PRICE, 40), ("ext-beta", PRICE, 35))), ts)
     settled = world.run(c.ClockTick(next_funding + S), next_funding + S)
     assert any(type(e) is fe.FundingSettled for e in settled), settled
 
@@ -106,7 +109,8 @@ def test_funding_settlement_reaches_history_bills_and_positions() -> None:
                  {"symbol": "BTCUSDT", "productType": "USDT-FUTURES"}, world.views)
     assert len(rows) == 1 and rows[0]["fundingTime"] == str(next_funding // 1_000_000)
     # what ccxt's fetch_funding_rate_history reads (symbol, fundingRate, fundingTime)
-    assert set(rows[0]) == {"symbol", "fundingRate", "fundingTime"} and float(rows[0]["fundingRate"]) != 0
+    assert (set(rows[0]) == {"symbol", "fundingRate", "fundingTime"}
+            and float(rows[0]["fundingRate"]) != 0)
 
     paid = [e for e in settled if type(e) is fe.FundingPaid]
     assert {e.user for e in paid} == {1, 2}
@@ -163,7 +167,8 @@ def test_liquidation_reaches_positions_history_and_bills() -> None:
     ts = now + 2 * S
     while not liquidated and price > PRICE * 80 // 100:
         price -= PRICE // 100
-        events = world.run(fc.UpdatePrices(0, "BTCUSDT", (("ext-alpha", price, 1), ("ext-beta", price, 1))), ts)
+        events = world.run(fc.UpdatePrices(0, "BTCUSDT",
+                                           (("ext-alpha", price, 1), ("ext-beta", price, 1))), ts)
         liquidated = [e for e in events if type(e) is fe.Liquidated and e.user == 1]
         ts += S
     assert liquidated, "the long was liquidated as the price fell"
@@ -258,7 +263,8 @@ def test_modify_tpsl_refused_leaves_the_original_plan_live() -> None:
     assert list(fs.plans) == [plan_id]
     assert not any(type(e) is fe.FuturesPlanClosed for e in world.events)
     answer = _call_trading(world, mix_trade.modify_tpsl, "mix/order/modify-tpsl-order",
-                           {**base, "orderId": str(plan_id), "triggerPrice": "59000"}, 1, now + 3 * S)
+                           {**base, "orderId": str(plan_id), "triggerPrice": "59000"}, 1,
+                           now + 3 * S)
     new_id = int(answer["orderId"])
     assert list(fs.plans) == [new_id] and fs.plans[new_id].trigger_price == 590_000
 

@@ -45,7 +45,8 @@ def test_interest_example_three_started_hours() -> None:
 
 
 def test_isolated_5x_margin_call_and_liquidation_lines() -> None:
-    """Equity 1,000 USDT, borrow 4,000, buy 0.1 BTC at 50,000; call at 47,000, liquidation at 44,000."""
+    """Equity 1,000 USDT, borrow 4,000, buy 0.1 BTC at 50,000; call at 47,000, liquidation at
+    44,000."""
     ex = setup()
     account = iso(ex)
     ex.deposit(1, USDT, 1000 * U)

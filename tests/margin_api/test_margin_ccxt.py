@@ -74,7 +74,8 @@ def test_cross_borrow_repay_interest(server, make_user, book):
     limit = raw.get("/api/v2/margin/crossed/account/max-borrowable-amount", "coin=USDT").json()
     assert limit["code"] == "00000", limit
     max_usdt = Decimal(limit["data"]["maxBorrowableAmount"])
-    assert Decimal("1900") < max_usdt < Decimal("2000")  # 3x: net x (3 - 1), less an hour's interest
+    # 3x: net x (3 - 1), less an hour's interest
+    assert Decimal("1900") < max_usdt < Decimal("2000")
     loan = ex.borrow_cross_margin("USDT", 500)
     assert loan["currency"] == "USDT" and loan["amount"] == 500 and loan["id"]
     row = _balances(raw, "/api/v2/margin/crossed/account/assets")[("", "USDT")]

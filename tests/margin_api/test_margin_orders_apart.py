@@ -81,9 +81,11 @@ def test_spot_endpoints_show_only_spot_orders_and_margin_only_its_mode(server, m
         assert {t["order"] for t in trades} == {margin_fill["id"]}
         iso = _ok(raw.get("/api/v2/margin/isolated/fills", "symbol=BTCUSDT"))
         assert iso["fills"] == []
-        one = _ok(raw.get("/api/v2/margin/crossed/open-orders", f"symbol=BTCUSDT&orderId={margin['id']}"))
+        one = _ok(raw.get("/api/v2/margin/crossed/open-orders",
+                          f"symbol=BTCUSDT&orderId={margin['id']}"))
         assert [o["orderId"] for o in one["orderList"]] == [margin["id"]]
-        none = _ok(raw.get("/api/v2/margin/crossed/open-orders", f"symbol=BTCUSDT&orderId={spot['id']}"))
+        none = _ok(raw.get("/api/v2/margin/crossed/open-orders",
+                           f"symbol=BTCUSDT&orderId={spot['id']}"))
         assert none["orderList"] == []
 
     check()
@@ -221,7 +223,8 @@ def test_margin_batch_orders_through_ccxt(server, make_user, book):
     _err(raw.post("/api/v2/margin/isolated/batch-place-order",
                   {"symbol": "NOPEUSDT", "orderList": [{"side": "buy"}]}), "40034")
     bad = _ok(raw.post("/api/v2/margin/isolated/batch-cancel-order",
-                       {"symbol": "BTCUSDT", "orderIdList": [{"orderId": ids[0]}, {"orderId": "1"}]}))
+                       {"symbol": "BTCUSDT",
+                        "orderIdList": [{"orderId": ids[0]}, {"orderId": "1"}]}))
     assert bad["successList"] == [] and len(bad["failureList"]) == 2
     assert {r["errorCode"] for r in bad["failureList"]} == {"43001"}
     assert _ok(raw.get(iso, "symbol=BTCUSDT")) == before

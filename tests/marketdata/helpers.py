@@ -42,15 +42,17 @@ def random_stream(seed: int, n: int, users: List[int], ts0: int = T0,
         price = 3_000_000 + rng.randrange(-300, 301)
         size = rng.randrange(1, 500)
         if roll < 0.55:
-            force = int(rng.choice((int(Force.GTC), int(Force.GTC), Force.IOC, Force.FOK, Force.POST_ONLY)))
+            force = int(rng.choice((int(Force.GTC), int(Force.GTC), Force.IOC, Force.FOK,
+                                    Force.POST_ONLY)))
             yield c.PlaceOrder(ts, user, SYMBOL, side, int(OrderType.LIMIT), force, price, size, 0,
                                f"o{i}" if rng.random() < 0.3 else "")
         elif roll < 0.65:
             if side == int(Side.BUY):
-                yield c.PlaceOrder(ts, user, SYMBOL, side, int(OrderType.MARKET), int(Force.GTC), 0, 0,
-                                   rng.randrange(1, 10**9))
+                yield c.PlaceOrder(ts, user, SYMBOL, side, int(OrderType.MARKET), int(Force.GTC),
+                                   0, 0, rng.randrange(1, 10**9))
             else:
-                yield c.PlaceOrder(ts, user, SYMBOL, side, int(OrderType.MARKET), int(Force.GTC), 0, size, 0)
+                yield c.PlaceOrder(ts, user, SYMBOL, side, int(OrderType.MARKET), int(Force.GTC),
+                                   0, size, 0)
         elif roll < 0.85:
             yield c.CancelOrder(ts, user, SYMBOL, rng.randrange(1, i + 2))
         elif roll < 0.88:
@@ -60,9 +62,9 @@ def random_stream(seed: int, n: int, users: List[int], ts0: int = T0,
                                 price + rng.randrange(-50, 51), rng.randrange(0, 300))
         else:
             orders = tuple(
-                c.PlaceOrder(0, user, SYMBOL, int(rng.choice((Side.BUY, Side.SELL))), int(OrderType.LIMIT),
-                             int(Force.GTC), 3_000_000 + rng.randrange(-300, 301),
-                             rng.randrange(1, 300), 0)
+                c.PlaceOrder(0, user, SYMBOL, int(rng.choice((Side.BUY, Side.SELL))),
+                             int(OrderType.LIMIT), int(Force.GTC),
+                             3_000_000 + rng.randrange(-300, 301), rng.randrange(1, 300), 0)
                 for _ in range(rng.randrange(1, 6)))
             yield c.BatchPlace(ts, orders)
 

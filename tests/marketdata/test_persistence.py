@@ -22,7 +22,8 @@ def _feed(market: MarketData, state: EngineState, commands, first_seq: int) -> i
 def _view(market: MarketData):
     return (market.book(SYMBOL).bids(), market.book(SYMBOL).asks(),
             market.recent_trades(SYMBOL, 5000),
-            [c.as_tuple() for g in ("1m", "1h", "1M") for c in market.candles(SYMBOL, g, limit=1000)],
+            [c.as_tuple() for g in ("1m", "1h", "1M")
+             for c in market.candles(SYMBOL, g, limit=1000)],
             market.ticker(SYMBOL))
 
 

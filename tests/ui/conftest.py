@@ -25,8 +25,9 @@ from openbourse.adapters.api.auth import sign
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "ui"
 CHROMIUM = os.environ.get("OPENBOURSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic"]
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -49,14 +50,15 @@ class UiServer:
         self.data_dir = data_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.args = [sys.executable, "-m", "openbourse.runtime.cli", "serve", "--port", str(self.port),
-                     "--data-dir", str(data_dir)]
+        self.args = [sys.executable, "-m", "openbourse.runtime.cli", "serve",
+                     "--port", str(self.port), "--data-dir", str(data_dir)]
         if not market_makers:
             self.args.append("--no-market-makers")
         self.start()
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
         self._wait_ready()
 
     def _wait_ready(self) -> None:
@@ -135,12 +137,14 @@ def browser() -> Iterator["Browser"]:
     """Per module: Playwright's sync API keeps an event loop running in the main thread
     while it is open, which would break the asyncio tests that run after the UI tests."""
     if sync_playwright is None:
-        pytest.fail("UI tests need Playwright for Python: pip install playwright (never `playwright install`)")
+        pytest.fail("UI tests need Playwright for Python: pip install playwright "
+                    "(never `playwright install`)")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"UI tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 

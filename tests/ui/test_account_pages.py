@@ -28,10 +28,12 @@ def test_totp_enrol_and_login(page: Page, quiet_server: UiServer) -> None:
     secret = page.locator("#totp-secret").inner_text().strip()
     assert len(secret) >= 16
     expect(page.locator("#totp-uri")).to_contain_text("otpauth://totp/")
-    expect(page.locator("#totp-qr svg path")).to_have_attribute("d", re.compile(r"^M\d+ \d+h1v1h-1z"))
+    expect(page.locator("#totp-qr svg path")).to_have_attribute(
+        "d", re.compile(r"^M\d+ \d+h1v1h-1z"))
     shot(page, "security-totp-enrol")
     page.console_watch.allow_http(400)  # type: ignore[attr-defined]
-    page.fill("#totp-enrol input[name=otp]", "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
+    page.fill("#totp-enrol input[name=otp]",
+              "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
     page.click("#totp-enrol button[type=submit]")
     expect(page.locator('#totp-enrol [data-err-for="otp"]')).to_contain_text("does not match")
     page.fill("#totp-enrol input[name=otp]", pyotp.TOTP(secret).now())
@@ -66,7 +68,8 @@ def test_api_key_create_use_revoke(page: Page, quiet_server: UiServer) -> None:
     page.check('#key-form input[value="transfer"]')
     page.click("#key-form button[type=submit]")
     expect(page.locator("#secret-modal")).to_be_visible()
-    creds = {"apiKey": page.locator("#new-key").inner_text(), "secretKey": page.locator("#new-secret").inner_text(),
+    creds = {"apiKey": page.locator("#new-key").inner_text(),
+             "secretKey": page.locator("#new-secret").inner_text(),
              "passphrase": page.locator("#new-passphrase").inner_text()}
     shot(page, "api-key-created")
     page.click('[data-copy="new-secret"]')  # clipboard where allowed, else the text is selected
@@ -190,7 +193,8 @@ def test_assets_transfer_between_spot_and_funding(page: Page, quiet_server: UiSe
     expect(page.locator('#balance-rows tr[data-coin="USDT"] td').nth(1)).to_have_text("1,000")
 
 
-def test_assets_deposit_address_credited_by_the_operator(page: Page, quiet_server: UiServer) -> None:
+def test_assets_deposit_address_credited_by_the_operator(page: Page,
+                                                         quiet_server: UiServer) -> None:
     """The address card shows the caller's address per coin (the same on every visit); the
     operator's credit to that address lands in the balance and the deposit history."""
     import subprocess
@@ -206,7 +210,8 @@ def test_assets_deposit_address_credited_by_the_operator(page: Page, quiet_serve
         return shown.inner_text()
 
     eth = address_of("ETH")
-    expect(page.locator("#address-qr svg path")).to_have_attribute("d", re.compile(r"^M\d+ \d+h1v1h-1z"))
+    expect(page.locator("#address-qr svg path")).to_have_attribute(
+        "d", re.compile(r"^M\d+ \d+h1v1h-1z"))
     assert address_of("BTC") != eth
     page.reload()
     assert address_of("ETH") == eth  # the same address on the next visit

@@ -97,7 +97,8 @@ def test_futures_page(page: Page, quiet_server: UiServer) -> None:
 _WATCH_SHIFTS = """() => {
 window.__shifts = [];
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shifts.push(entry.value);
+  for (const entry of list.getEntries())
+    if (!entry.hadRecentInput) window.__shifts.push(entry.value);
 }).observe({ type: 'layout-shift', buffered: false });
 }"""
 
@@ -107,9 +108,11 @@ def test_futures_page_streams_without_layout_shift(page: Page, live_server: UiSe
     stream in; a guest sees the page (and a log-in prompt) with nothing moving."""
     page.goto(live_server.url + "/futures?symbol=ETHUSDT")
     expect(page.locator("#pair-select")).to_have_value("ETHUSDT")
-    expect(page.locator("#book-bids .book-row[data-price]:not([data-price=''])").first).to_be_visible(
+    expect(page.locator(
+        "#book-bids .book-row[data-price]:not([data-price=''])").first).to_be_visible(
         timeout=20_000)
-    expect(page.locator("#book-asks .book-row[data-price]:not([data-price=''])").first).to_be_visible()
+    expect(page.locator(
+        "#book-asks .book-row[data-price]:not([data-price=''])").first).to_be_visible()
     expect(page.locator("#chart canvas").first).to_be_visible()
     expect(page.locator("#t-mark")).not_to_have_text("--")
     expect(page.locator("#login-to-trade")).to_be_visible()
@@ -131,5 +134,6 @@ def test_coin_m_page_counts_in_the_coin(page: Page, live_server: UiServer) -> No
     expect(page.locator("#pair-select")).to_have_value("BTCUSD")
     expect(page.locator("#size-unit")).to_have_text("BTC")
     expect(page.locator("#book-col-size")).to_have_text("Size (BTC)")
-    expect(page.locator("#book-bids .book-row[data-price]:not([data-price=''])").first).to_be_visible(
+    expect(page.locator(
+        "#book-bids .book-row[data-price]:not([data-price=''])").first).to_be_visible(
         timeout=20_000)

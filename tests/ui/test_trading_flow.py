@@ -22,8 +22,8 @@ def _post_maker_ask(server: UiServer) -> None:
     """The demo user (a REST client, like a bot) rests 0.05 BTC at 65,000."""
     creds = server.demo_credentials()
     reply = server.signed(creds, "POST", "/api/v2/spot/trade/place-order",
-                          {"symbol": "BTCUSDT", "side": "sell", "orderType": "limit", "force": "gtc",
-                           "price": "65000", "size": "0.05"})
+                          {"symbol": "BTCUSDT", "side": "sell", "orderType": "limit",
+                           "force": "gtc", "price": "65000", "size": "0.05"})
     assert reply["code"] == "00000", reply
 
 
@@ -50,7 +50,8 @@ def test_trading_flow(page: Page, quiet_server: UiServer) -> None:
     page.fill("#order-form input[name=size]", "0.00001")
     page.click("#submit-order")
     expect(page.locator('[data-err-for="price"]')).to_have_text("Price must be a multiple of 0.01")
-    expect(page.locator('[data-err-for="size"]')).to_have_text("Amount must be a multiple of 0.0001 BTC")
+    expect(page.locator('[data-err-for="size"]')).to_have_text(
+        "Amount must be a multiple of 0.0001 BTC")
 
     # -- limit buy: in the book and in open orders; then cancel ---------------------------
     page.fill("#order-form input[name=price]", "60000")
@@ -89,9 +90,11 @@ def test_trading_flow(page: Page, quiet_server: UiServer) -> None:
     expect(fill).to_contain_text("65,000")
     value = _decimal(fill.locator("td").nth(5).inner_text())
     assert Decimal("0") < value <= Decimal("100")
-    expect(page.locator("#avbl")).to_have_text(f"{Decimal('10000') - value:,f} USDT".replace(".0 ", " "))
+    expect(page.locator("#avbl")).to_have_text(
+        f"{Decimal('10000') - value:,f} USDT".replace(".0 ", " "))
     page.click('#order-tabs .tab[data-tab="history"]')
-    expect(page.locator("#order-history tr[data-order-id]")).to_have_count(4)  # 3 cancelled + 1 filled
+    # 3 cancelled + 1 filled
+    expect(page.locator("#order-history tr[data-order-id]")).to_have_count(4)
 
     # -- trigger order: placed, listed, cancelled -----------------------------------------
     page.click('#order-types .tab[data-type="trigger"]')
@@ -136,8 +139,10 @@ def test_page_recovers_after_server_restart(page: Page, quiet_server: UiServer) 
     page.fill("#order-form input[name=price]", "50000")
     page.fill("#order-form input[name=size]", "0.002")
     page.click("#submit-order")
-    expect(page.locator("#open-orders tr[data-order-id]")).to_contain_text("50,000")  # private feed is back
-    expect(page.locator('#book-bids .book-row[data-price="50000.00"]')).to_contain_text("0.0020")  # public too
+    # private feed is back
+    expect(page.locator("#open-orders tr[data-order-id]")).to_contain_text("50,000")
+    # public too
+    expect(page.locator('#book-bids .book-row[data-price="50000.00"]')).to_contain_text("0.0020")
     expect(page.locator("#avbl")).to_have_text("9,900 USDT")
     page.click("#open-orders button[data-cancel]")
     expect(page.locator("#open-orders")).to_contain_text("No open orders")

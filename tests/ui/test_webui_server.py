@@ -32,7 +32,8 @@ class Client:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                      base_url="http://testserver")
 
     def _run(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=60)
@@ -62,11 +63,13 @@ class Harness:
             return []
 
         self.ctx = WebContext(self.users, submit, catalog, tmp, demo)
-        app = Starlette(routes=[*account_routes(self.ctx), *key_routes(self.ctx), *demo_routes(self.ctx)])
+        app = Starlette(routes=[*account_routes(self.ctx), *key_routes(self.ctx),
+                                *demo_routes(self.ctx)])
         self.client = Client(app)
 
     def signup(self, email: str = "ann@example.com", password: str = "password 1") -> dict:
-        reply = self.client.post("/ui/signup", json={"email": email, "password": password}, headers=ORIGIN)
+        reply = self.client.post("/ui/signup", json={"email": email, "password": password},
+                                 headers=ORIGIN)
         assert reply.status_code == 200, reply.text
         return self.client.get("/ui/session").json()["data"]
 
@@ -96,7 +99,9 @@ def test_state_changes_need_same_origin(h: Harness) -> None:
 
 
 def test_signup_starts_a_session_with_a_scoped_key(h: Harness) -> None:
-    reply = h.client.post("/ui/signup", json={"email": "ann@example.com", "password": "password 1"}, headers=ORIGIN)
+    reply = h.client.post("/ui/signup",
+                          json={"email": "ann@example.com", "password": "password 1"},
+                          headers=ORIGIN)
     cookie = reply.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
     session = h.client.get("/ui/session").json()["data"]
@@ -122,9 +127,11 @@ def test_logout_and_expiry_revoke_the_session_key(h: Harness) -> None:
     assert h.users.lookup_key(session["apiKey"]) is None
     assert h.client.get("/ui/session").json()["data"]["user"] is None
 
-    h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"}, headers=ORIGIN)
+    h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"},
+                  headers=ORIGIN)
     first = h.client.get("/ui/session").json()["data"]
-    h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"}, headers=ORIGIN)
+    h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"},
+                  headers=ORIGIN)
     second = h.client.get("/ui/session").json()["data"]
     assert h.users.lookup_key(first["apiKey"]) is None  # logging in again replaced that session
     assert h.users.lookup_key(second["apiKey"]) is not None
@@ -136,9 +143,12 @@ def test_logout_and_expiry_revoke_the_session_key(h: Harness) -> None:
 def test_login_is_throttled_after_repeated_failures(h: Harness) -> None:
     h.signup()
     for _ in range(10):
-        reply = h.client.post("/ui/login", json={"email": "ann@example.com", "password": "nope nope"}, headers=ORIGIN)
+        reply = h.client.post("/ui/login",
+                              json={"email": "ann@example.com", "password": "nope nope"},
+                              headers=ORIGIN)
         assert reply.json()["code"] == "bad_credentials"
-    reply = h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"}, headers=ORIGIN)
+    reply = h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"},
+                          headers=ORIGIN)
     assert reply.status_code == 429 and reply.json()["field"] == "password"
 
 
@@ -146,12 +156,14 @@ def test_totp_codes_work_once(h: Harness) -> None:
     session = h.signup()
     secret = h.post("/ui/totp/enrol", {}, session["csrf"]).json()["data"]["secret"]
     totp = pyotp.TOTP(secret)
-    assert h.post("/ui/totp/confirm", {"otp": totp.now()}, session["csrf"]).json()["data"] == {"totp": True}
+    assert h.post("/ui/totp/confirm", {"otp": totp.now()},
+                  session["csrf"]).json()["data"] == {"totp": True}
     user_id = session["user"]["id"]
     later = totp.at(int(time.time()) + totp.interval)
     assert h.ctx.totp.verify(user_id, later) is True
     assert h.ctx.totp.verify(user_id, later) is False  # the same step twice is a replay
-    reply = h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"}, headers=ORIGIN)
+    reply = h.client.post("/ui/login", json={"email": "ann@example.com", "password": "password 1"},
+                          headers=ORIGIN)
     assert reply.json()["code"] == "totp_required" and reply.json()["field"] == "otp"
 
 
@@ -163,32 +175,39 @@ def test_keys_of_other_users_cannot_be_revoked(h: Harness) -> None:
     assert reply.status_code == 404
     assert h.users.lookup_key(bobs["apiKey"]) is not None
     # the session's own key is not a user key either
-    assert h.post("/ui/keys/revoke", {"apiKey": session["apiKey"]}, session["csrf"]).status_code == 404
+    assert h.post("/ui/keys/revoke", {"apiKey": session["apiKey"]},
+                  session["csrf"]).status_code == 404
     assert h.client.get("/ui/keys").json()["data"] == []
 
 
 def test_bad_key_input_points_at_the_field(h: Harness) -> None:
     session = h.signup()
-    reply = h.post("/ui/keys/create", {"label": "x", "permissions": ["trade"], "ips": "10.0.0.1, nonsense"},
+    reply = h.post("/ui/keys/create",
+                   {"label": "x", "permissions": ["trade"], "ips": "10.0.0.1, nonsense"},
                    session["csrf"]).json()
     assert reply["field"] == "ips" and "nonsense" in reply["msg"]
-    reply = h.post("/ui/keys/create", {"label": "x", "permissions": ["admin"]}, session["csrf"]).json()
+    reply = h.post("/ui/keys/create", {"label": "x", "permissions": ["admin"]},
+                   session["csrf"]).json()
     assert reply["field"] == "permissions"
 
 
 def test_demo_money_is_journaled_commands(h: Harness) -> None:
     session = h.signup()
     user = session["user"]["id"]
-    assert h.post("/ui/demo/funds", {}, session["csrf"]).json()["data"] == {"USDT": "10000", "BTC": "0.5"}
+    assert (h.post("/ui/demo/funds", {}, session["csrf"]).json()["data"]
+            == {"USDT": "10000", "BTC": "0.5"})
     deposits = [cmd for cmd in h.commands if isinstance(cmd, c.Deposit)]
-    assert [(d.user, d.asset, d.amount) for d in deposits] == [(user, "USDT", 10_000 * 10**6), (user, "BTC", 5 * 10**7)]
+    assert [(d.user, d.asset, d.amount) for d in deposits] == [(user, "USDT", 10_000 * 10**6),
+                                                               (user, "BTC", 5 * 10**7)]
     assert len({d.ref for d in deposits}) == 2  # every credit has its own idempotency reference
-    reply = h.post("/ui/demo/deposit", {"coin": "BTC", "amount": "0.123456789"}, session["csrf"]).json()
+    reply = h.post("/ui/demo/deposit", {"coin": "BTC", "amount": "0.123456789"},
+                   session["csrf"]).json()
     assert reply["field"] == "amount"  # more decimals than BTC's scale
     reply = h.post("/ui/demo/deposit", {"coin": "BTC", "amount": "21"}, session["csrf"]).json()
     assert reply["field"] == "amount" and "limited" in reply["msg"]
     h.post("/ui/demo/withdraw", {"coin": "USDT", "amount": "5"}, session["csrf"])
-    assert [type(cmd).__name__ for cmd in h.commands[-2:]] == ["RequestWithdrawal", "CompleteWithdrawal"]
+    assert ([type(cmd).__name__ for cmd in h.commands[-2:]]
+            == ["RequestWithdrawal", "CompleteWithdrawal"])
 
 
 def test_demo_money_only_on_demo_installs(tmp_path: Path) -> None:

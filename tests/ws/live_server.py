@@ -22,7 +22,8 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``with LiveServer(tmp_path) as server:`` → ``server.url``, ``server.ws_url``, ``server.app``."""
+    """``with LiveServer(tmp_path) as server:`` → ``server.url``, ``server.ws_url``,
+    ``server.app``."""
 
     def __init__(self, data_dir: Path, *, market_makers: bool = True, seed: int = 3) -> None:
         self.port = free_port()

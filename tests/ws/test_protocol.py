@@ -38,15 +38,20 @@ def test_ping_and_malformed_frames_get_error_frames(server: LiveServer) -> None:
                 ('{"op":"subscribe","args":"ticker"}', 30016),
                 ('{"op":"subscribe","args":[]}', 30016),
                 ('{"op":"subscribe","args":[42]}', 30016),
-                ('{"op":"subscribe","args":[{"instType":"SPOT","channel":"nope","instId":"BTCUSDT"}]}',
+                ('{"op":"subscribe","args":'
+                 '[{"instType":"SPOT","channel":"nope","instId":"BTCUSDT"}]}',
                  30001),
-                ('{"op":"subscribe","args":[{"instType":"SPOT","channel":"ticker","instId":"XXXYYY"}]}',
+                ('{"op":"subscribe","args":'
+                 '[{"instType":"SPOT","channel":"ticker","instId":"XXXYYY"}]}',
                  30001),
-                ('{"op":"subscribe","args":[{"instType":"USDT-FUTURES","channel":"ticker","instId":"XXXYYY"}]}',
+                ('{"op":"subscribe","args":'
+                 '[{"instType":"USDT-FUTURES","channel":"ticker","instId":"XXXYYY"}]}',
                  30001),
-                ('{"op":"subscribe","args":[{"instType":"SUSDT-FUTURES","channel":"ticker","instId":"BTCUSDT"}]}',
+                ('{"op":"subscribe","args":'
+                 '[{"instType":"SUSDT-FUTURES","channel":"ticker","instId":"BTCUSDT"}]}',
                  30001),
-                ('{"op":"subscribe","args":[{"instType":"SPOT","channel":"orders","instId":"default"}]}',
+                ('{"op":"subscribe","args":'
+                 '[{"instType":"SPOT","channel":"orders","instId":"default"}]}',
                  30004),
                 ('{"op":"login","args":[{}]}', 30003),  # login only on the private URL
                 ('{"op":"subscribe","args":[{"instType":"SPOT","channel":"ticker","instId":"'
@@ -77,7 +82,8 @@ def test_login_errors_and_success(server: LiveServer) -> None:
     def login(api_key: str, phrase: str, ts: str, signature: str = "") -> str:
         signature = signature or sign(secret, ts + "GET" + "/user/verify")
         return orjson.dumps({"op": "login", "url": "ignored", "args": [
-            {"apiKey": api_key, "passphrase": phrase, "timestamp": ts, "sign": signature}]}).decode()
+            {"apiKey": api_key, "passphrase": phrase, "timestamp": ts,
+             "sign": signature}]}).decode()
 
     async def scenario() -> None:
         now = str(int(time.time()))

@@ -178,7 +178,10 @@ REJECT_MAP: Dict[RejectCode, Tuple[str, str]] = {
     RejectCode.MARGIN_REMOVE_EXCEEDS: ("40711", "Insufficient margin left in the position"),
     RejectCode.INDEX_STALE: ("40725", "No usable index or mark price for this contract yet"),
     RejectCode.UNDER_LIQUIDATION: ("45128", "The position is being liquidated"),
-    RejectCode.DUPLICATE_TPSL: ("43023", "A take-profit/stop-loss already exists for this position"),
+    RejectCode.DUPLICATE_TPSL: (
+        "43023",
+        "A take-profit/stop-loss already exists for this position",
+    ),
 }
 
 

@@ -143,8 +143,8 @@ class MarketSimulator:
         quote_usd = self.walk.usd(info.quote)
         sizes = random_sizes(self.rng, cfg.levels, cfg.level_value_usd / quote_usd, reference,
                              info.quantity_precision, info.lot, info.min_size)
-        desired = ladder(mid, info.tick, cfg.levels, cfg.first_bp + 2 * index, cfg.step_bp + 3 * index,
-                         sizes)
+        desired = ladder(mid, info.tick, cfg.levels, cfg.first_bp + 2 * index,
+                         cfg.step_bp + 3 * index, sizes)
         symbol = info.symbol
         if self.query is None:  # no way to see our fills: replace the whole ladder
             await self._send(c.CancelAll(0, user, symbol))

@@ -5,7 +5,8 @@ the flusher has written them to SQLite (``PrivateViews`` merges both sources whe
 answers).  Every change marks the row dirty so that one flush writes one consistent
 state.  Orders of other accounts than spot (margin) carry their account type in
 ``accounts`` while they are in memory and in the store's ``order_accounts`` table once
-flushed; an order without one is a spot order.  Not thread-safe by itself: ``PrivateViews`` serialises access with its lock.
+flushed; an order without one is a spot order.  Not thread-safe by itself: ``PrivateViews``
+serialises access with its lock.
 """
 
 from __future__ import annotations

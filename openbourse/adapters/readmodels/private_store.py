@@ -160,7 +160,8 @@ class PrivateStore:
 
     def order_account(self, order_id: int) -> int:
         """The account type of a flushed order (``SPOT`` when it has no row)."""
-        rows = self._query("SELECT account_type FROM order_accounts WHERE order_id = ?", (order_id,))
+        rows = self._query("SELECT account_type FROM order_accounts WHERE order_id = ?",
+                           (order_id,))
         return int(rows[0][0]) if rows else SPOT
 
     def load_live_plans(self) -> List[PlanView]:

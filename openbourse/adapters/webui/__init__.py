@@ -27,7 +27,8 @@ __all__ = ["webui_routes", "WebContext", "build_context"]
 
 def build_context(node: Any) -> WebContext:
     """The UI's context from a running node (duck-typed: adapters may not import runtime)."""
-    return WebContext(node.users, node.submit, node.catalog, node.config.data_dir, bool(node.config.demo))
+    return WebContext(node.users, node.submit, node.catalog, node.config.data_dir,
+                      bool(node.config.demo))
 
 
 def webui_routes(node: Any) -> List[BaseRoute]:

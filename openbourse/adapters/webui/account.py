@@ -81,14 +81,16 @@ class AccountEndpoints:
         otp = text_field(data, "otp", required=False, max_len=16)
         ip = client_ip(call.request)
         if ctx.throttle.blocked(ip, email):
-            raise Fail("throttled", "Too many failed attempts; try again in a few minutes", "password", 429)
+            raise Fail("throttled", "Too many failed attempts; try again in a few minutes",
+                       "password", 429)
         user = await run_in_threadpool(ctx.users.check_password, email, password)
         if user is None:
             ctx.throttle.failed(ip, email)
             raise Fail("bad_credentials", "Email or password is incorrect", "password", 401)
         if ctx.totp.enabled(user.id):
             if not otp:
-                raise Fail("totp_required", "Enter the 6-digit code from your authenticator", "otp", 401)
+                raise Fail("totp_required", "Enter the 6-digit code from your authenticator",
+                           "otp", 401)
             if not ctx.totp.verify(user.id, otp):
                 ctx.throttle.failed(ip, email)
                 raise Fail("bad_otp", "The code is wrong or was already used", "otp", 401)
@@ -132,7 +134,8 @@ class AccountEndpoints:
 
     async def totp_disable(self, call: Call) -> Response:
         data = await read_json(call.request)
-        await self._check_password(call, text_field(data, "password"), "password", "Password is incorrect")
+        await self._check_password(call, text_field(data, "password"), "password",
+                                   "Password is incorrect")
         self.ctx.require_otp(call, data)
         self.ctx.totp.disable(call.user_id)
         return ok({"totp": False})
@@ -140,7 +143,8 @@ class AccountEndpoints:
     async def _check_password(self, call: Call, password: str, field: str, message: str) -> None:
         """Re-authentication for sensitive changes inside a session."""
         assert call.user is not None
-        if await run_in_threadpool(self.ctx.users.check_password, call.user.email, password) is None:
+        if await run_in_threadpool(self.ctx.users.check_password, call.user.email,
+                                   password) is None:
             raise Fail("bad_credentials", message, field, 401)
 
 

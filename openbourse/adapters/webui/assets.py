@@ -17,8 +17,8 @@ from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Tuple
 __all__ = ["StaticAssets"]
 
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8", ".md": "text/plain; charset=utf-8",
-          ".LICENSE": "text/plain; charset=utf-8"}
+          ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8",
+          ".md": "text/plain; charset=utf-8", ".LICENSE": "text/plain; charset=utf-8"}
 _COMPRESSIBLE = (".js", ".css", ".svg", ".html")
 Scope = MutableMapping[str, Any]
 
@@ -28,9 +28,11 @@ class _Asset:
 
     def __init__(self, path: Path) -> None:
         self.body = path.read_bytes()
-        self.gzipped = gzip.compress(self.body, 9, mtime=0) if path.suffix in _COMPRESSIBLE else None
+        self.gzipped = (gzip.compress(self.body, 9, mtime=0) if path.suffix in _COMPRESSIBLE
+                        else None)
         self.etag = '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
-        self.content_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.content_type = (_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+                             or "application/octet-stream")
 
 
 class StaticAssets:
@@ -50,8 +52,10 @@ class StaticAssets:
             await _respond(send, 404, [(b"content-type", b"text/plain")], b"Not found")
             return
         headers = dict(scope["headers"])
-        base: List[Tuple[bytes, bytes]] = [(b"etag", asset.etag.encode()), (b"cache-control", b"no-cache"),
-                                           (b"x-content-type-options", b"nosniff"), (b"vary", b"accept-encoding")]
+        base: List[Tuple[bytes, bytes]] = [(b"etag", asset.etag.encode()),
+                                           (b"cache-control", b"no-cache"),
+                                           (b"x-content-type-options", b"nosniff"),
+                                           (b"vary", b"accept-encoding")]
         if headers.get(b"if-none-match", b"").decode("latin-1") == asset.etag:
             await _respond(send, 304, base, b"")
             return
@@ -70,8 +74,8 @@ def _sub_path(scope: Scope) -> str:
     return path[len(root):] if root and path.startswith(root) else path
 
 
-async def _respond(send: Callable[[Any], Awaitable[None]], status: int, headers: List[Tuple[bytes, bytes]],
-                   body: bytes, length: int = -1) -> None:
+async def _respond(send: Callable[[Any], Awaitable[None]], status: int,
+                   headers: List[Tuple[bytes, bytes]], body: bytes, length: int = -1) -> None:
     size = len(body) if length < 0 else length
     await send({"type": "http.response.start", "status": status,
                 "headers": headers + [(b"content-length", str(size).encode())]})

@@ -89,7 +89,8 @@ class WebContext:
             return
         code = text_field(data, "otp", required=False, max_len=16)
         if not code:
-            raise Fail("totp_required", "Enter the 6-digit code from your authenticator", "otp", 401)
+            raise Fail("totp_required", "Enter the 6-digit code from your authenticator",
+                       "otp", 401)
         if not self.totp.verify(call.user_id, code):
             raise Fail("bad_otp", "The code is wrong or was already used", "otp", 401)
 

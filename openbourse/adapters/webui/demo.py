@@ -25,9 +25,11 @@ from .replies import Fail, ok, read_json, text_field
 __all__ = ["demo_routes", "DEMO_PACK", "DEMO_CAP"]
 
 #: what one press of "get demo funds" credits (assets that are listed on this node)
-DEMO_PACK: Dict[str, str] = {"USDT": "10000", "USDC": "10000", "BTC": "0.5", "ETH": "5", "SOL": "50"}
+DEMO_PACK: Dict[str, str] = {"USDT": "10000", "USDC": "10000", "BTC": "0.5", "ETH": "5",
+                             "SOL": "50"}
 #: the largest single demo deposit, per asset; other listed assets allow ``DEMO_CAP_OTHER``
-DEMO_CAP: Dict[str, str] = {"USDT": "1000000", "USDC": "1000000", "BTC": "20", "ETH": "300", "SOL": "5000"}
+DEMO_CAP: Dict[str, str] = {"USDT": "1000000", "USDC": "1000000", "BTC": "20", "ETH": "300",
+                            "SOL": "5000"}
 DEMO_CAP_OTHER = "100000"
 
 
@@ -48,12 +50,14 @@ def demo_routes(ctx: WebContext) -> List[Route]:
         try:
             units = to_units(text, scale)
         except UnitsError:
-            raise Fail("invalid", f"Enter an amount with at most {scale} decimals", "amount") from None
+            raise Fail("invalid", f"Enter an amount with at most {scale} decimals",
+                       "amount") from None
         if units <= 0:
             raise Fail("invalid", "The amount must be positive", "amount")
         cap = to_units(DEMO_CAP.get(coin, DEMO_CAP_OTHER), scale)
         if capped and units > cap:
-            raise Fail("invalid", f"Demo deposits are limited to {from_units(cap, scale)} {coin}", "amount")
+            raise Fail("invalid", f"Demo deposits are limited to {from_units(cap, scale)} {coin}",
+                       "amount")
         return coin, units
 
     async def deposit(user: int, coin: str, units: int) -> None:
@@ -79,7 +83,8 @@ def demo_routes(ctx: WebContext) -> List[Route]:
     async def demo_withdraw(call: Call) -> Response:
         coin, units = amount_units(await read_json(call.request), capped=False)
         withdrawal_id = f"webui-demo-{call.user_id}-{secrets.token_hex(8)}"
-        _rejected(await ctx.submit(c.RequestWithdrawal(0, call.user_id, coin, units, withdrawal_id)))
+        _rejected(await ctx.submit(c.RequestWithdrawal(0, call.user_id, coin, units,
+                                                       withdrawal_id)))
         _rejected(await ctx.submit(c.CompleteWithdrawal(0, withdrawal_id)))
         return ok({"coin": coin, "amount": from_units(units, ctx.catalog.assets[coin]),
                    "withdrawalId": withdrawal_id})

@@ -66,7 +66,8 @@ def key_routes(ctx: WebContext) -> List[Route]:
             created = ctx.users.create_key(call.user_id, tuple(perms), ips=tuple(ips), label=label)
         except UserError as exc:
             raise Fail("invalid", str(exc), "permissions") from None
-        return ok({**created, "label": label, "permissions": ",".join(perms), "ipAllow": ",".join(ips)})
+        return ok({**created, "label": label, "permissions": ",".join(perms),
+                   "ipAllow": ",".join(ips)})
 
     async def revoke(call: Call) -> Response:
         data = await read_json(call.request)

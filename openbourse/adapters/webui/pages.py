@@ -45,7 +45,8 @@ def _security_headers(request: Request) -> Dict[str, str]:
            f"img-src 'self' data:; connect-src 'self'{ws}; frame-ancestors 'none'; "
            "base-uri 'none'; form-action 'self'")
     return {"content-security-policy": csp, "x-content-type-options": "nosniff",
-            "referrer-policy": "same-origin", "x-frame-options": "DENY", "cache-control": "no-cache"}
+            "referrer-policy": "same-origin", "x-frame-options": "DENY",
+            "cache-control": "no-cache"}
 
 
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="/static/(css/[\w-]+\.css)">')
@@ -75,7 +76,8 @@ def _optimise(html: str, static_dir: Path) -> str:
     may be busy streaming market data), and ``modulepreload`` fetches the whole module
     graph in parallel instead of one import level per round trip.
     """
-    html = _STYLESHEET.sub(lambda m: "<style>\n" + (static_dir / m.group(1)).read_text() + "</style>", html)
+    html = _STYLESHEET.sub(
+        lambda m: "<style>\n" + (static_dir / m.group(1)).read_text() + "</style>", html)
     entry = _MODULE.search(html)
     if entry is not None:
         links = "".join(f'<link rel="modulepreload" href="/static/{m}">\n'
@@ -115,9 +117,11 @@ def page_routes(catalog: Catalog) -> List[BaseRoute]:
 
     async def favicon_ico(request: Request) -> Response:
         # Browsers ask for /favicon.ico on their own; answer with the SVG icon.
-        return Response(favicon, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"})
+        return Response(favicon, media_type="image/svg+xml",
+                        headers={"cache-control": "max-age=86400"})
 
-    routes: List[BaseRoute] = [Route(path, page(name), methods=["GET"]) for path, (name, _) in PAGES.items()]
+    routes: List[BaseRoute] = [Route(path, page(name), methods=["GET"])
+                               for path, (name, _) in PAGES.items()]
     routes.append(Route("/trade", trade_default, methods=["GET"]))
     routes.append(Route("/favicon.ico", favicon_ico, methods=["GET"]))
     routes.append(Mount("/static", app=StaticAssets(STATIC_DIR), name="static"))

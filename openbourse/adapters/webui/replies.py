@@ -53,7 +53,8 @@ async def read_json(request: Request, max_bytes: int = 16 * 1024) -> Dict[str, A
     return data
 
 
-def text_field(data: Dict[str, Any], name: str, *, required: bool = True, max_len: int = 256) -> str:
+def text_field(data: Dict[str, Any], name: str, *, required: bool = True,
+               max_len: int = 256) -> str:
     value = data.get(name, "")
     if value is None:
         value = ""

@@ -93,32 +93,37 @@ class WebStore:
 
     def session(self, digest: str) -> Optional[SessionRow]:
         with self._lock:
-            row = self._db.execute("SELECT * FROM sessions WHERE token_digest = ?", (digest,)).fetchone()
+            row = self._db.execute("SELECT * FROM sessions WHERE token_digest = ?",
+                                   (digest,)).fetchone()
         return SessionRow(*row) if row else None
 
     def delete_session(self, digest: str) -> Optional[SessionRow]:
         with self._lock:
-            row = self._db.execute("SELECT * FROM sessions WHERE token_digest = ?", (digest,)).fetchone()
+            row = self._db.execute("SELECT * FROM sessions WHERE token_digest = ?",
+                                   (digest,)).fetchone()
             self._db.execute("DELETE FROM sessions WHERE token_digest = ?", (digest,))
         return SessionRow(*row) if row else None
 
     def take_expired(self, at_ms: int) -> List[SessionRow]:
         """Remove and return every session that expired at or before ``at_ms``."""
         with self._lock:
-            rows = self._db.execute("SELECT * FROM sessions WHERE expires_ms <= ?", (at_ms,)).fetchall()
+            rows = self._db.execute("SELECT * FROM sessions WHERE expires_ms <= ?",
+                                    (at_ms,)).fetchall()
             self._db.execute("DELETE FROM sessions WHERE expires_ms <= ?", (at_ms,))
         return [SessionRow(*r) for r in rows]
 
     def sessions_of(self, user_id: int) -> List[SessionRow]:
         with self._lock:
-            rows = self._db.execute("SELECT * FROM sessions WHERE user_id = ?", (user_id,)).fetchall()
+            rows = self._db.execute("SELECT * FROM sessions WHERE user_id = ?",
+                                    (user_id,)).fetchall()
         return [SessionRow(*r) for r in rows]
 
     # TOTP --------------------------------------------------------------------------
     def totp(self, user_id: int) -> Optional[TotpRow]:
         with self._lock:
-            row = self._db.execute("SELECT user_id, secret, enabled, last_step FROM totp WHERE user_id = ?",
-                                   (user_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT user_id, secret, enabled, last_step FROM totp WHERE user_id = ?",
+                (user_id,)).fetchone()
         return TotpRow(row[0], row[1], bool(row[2]), row[3]) if row else None
 
     def set_pending_totp(self, user_id: int, secret: str) -> None:
@@ -131,13 +136,15 @@ class WebStore:
 
     def enable_totp(self, user_id: int, step: int) -> None:
         with self._lock:
-            self._db.execute("UPDATE totp SET enabled = 1, last_step = ? WHERE user_id = ?", (step, user_id))
+            self._db.execute("UPDATE totp SET enabled = 1, last_step = ? WHERE user_id = ?",
+                             (step, user_id))
 
     def use_totp_step(self, user_id: int, step: int) -> bool:
         """Record ``step`` as used; False if it (or a later one) was used already (replay)."""
         with self._lock:
-            cur = self._db.execute("UPDATE totp SET last_step = ? WHERE user_id = ? AND last_step < ?",
-                                   (step, user_id, step))
+            cur = self._db.execute(
+                "UPDATE totp SET last_step = ? WHERE user_id = ? AND last_step < ?",
+                (step, user_id, step))
         return cur.rowcount == 1
 
     def delete_totp(self, user_id: int) -> None:

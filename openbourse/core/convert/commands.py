@@ -39,7 +39,8 @@ class SetConvertAsset(NamedTuple):
 
 
 class FundConvertLiquidity(NamedTuple):
-    """Operator: move exchange inventory from the outside world into the convert liquidity account."""
+    """Operator: move exchange inventory from the outside world into the convert liquidity
+    account."""
 
     ts_ns: int
     asset: str

@@ -2,11 +2,11 @@
 
 A record is ``marshal`` of ``(tag, field, field, ...)`` where ``tag`` is the type's journal
 tag (``engine/products.py``: the core's types by their index in ``COMMAND_TYPES`` /
-``EVENT_TYPES``, products' types by their reserved tags) and nested commands (batches) are encoded the same
-way.  Fields are only ints (any size), strs, ``None`` and tuples, for which marshal
-format version 2 is stable and byte-for-byte deterministic; it is implemented in C, which
-keeps journaling cheap on the hot path.  ``CODEC_VERSION`` goes into the journal header so
-a future format change is detected instead of misread.
+``EVENT_TYPES``, products' types by their reserved tags) and nested commands (batches) are
+encoded the same way.  Fields are only ints (any size), strs, ``None`` and tuples, for
+which marshal format version 2 is stable and byte-for-byte deterministic; it is
+implemented in C, which keeps journaling cheap on the hot path.  ``CODEC_VERSION`` goes
+into the journal header so a future format change is detected instead of misread.
 """
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ _EVENT_TAG: Dict[type, int] = {cls: tag for tag, cls in EVENT_TAGS.items()}
 #: and takes the fast path below (this runs for every journaled and replayed command).
 _NESTED = frozenset((BatchPlace, BatchCancel))
 assert all(any("Tuple[" in str(a) for a in cls.__annotations__.values()) == (cls in _NESTED)
-           for cls in COMMAND_TAGS.values()), "a command with nested commands is missing from _NESTED"
+           for cls in COMMAND_TAGS.values()), (
+    "a command with nested commands is missing from _NESTED")
 _tuple_new = tuple.__new__
 
 

@@ -52,9 +52,9 @@ class ListContract(NamedTuple):
 
     ``tiers`` is a tuple of ``(max_value, max_leverage, mmr_ppm)`` triples, ascending by
     ``max_value`` (the position value up to which the tier applies, in margin-asset minor
-    units: linear ``size×mark``, inverse the coin value of the USD face ``face÷mark``; the last tier's
-    bound is also the largest position allowed).  E.g. BTCUSDT tier 1 with USDT scale 6:
-    ``(150_000_000_000, 125, 4000)`` = up to 150,000 USDT, 125x, MMR 0.40 %.
+    units: linear ``size×mark``, inverse the coin value of the USD face ``face÷mark``; the
+    last tier's bound is also the largest position allowed).  E.g. BTCUSDT tier 1 with USDT
+    scale 6: ``(150_000_000_000, 125, 4000)`` = up to 150,000 USDT, 125x, MMR 0.40 %.
     ``face_value`` is reserved and must be 0 (Coin-M sizes are base coin, not USD-face
     contracts).
     """
@@ -76,7 +76,8 @@ class ListContract(NamedTuple):
     maker_fee_ppm: int
     taker_fee_ppm: int
     liquidation_fee_ppm: int  # charged on liquidation fills (Bitget: taker rate 600)
-    price_band_ppm: int  # market/limit orders must stay within mark ± band (also liquidation sweep bound)
+    # market/limit orders must stay within mark ± band (also liquidation sweep bound)
+    price_band_ppm: int
     tiers: tuple  # ((max_value, max_leverage, mmr_ppm), ...), see above
     funding_interval_h: int  # 8, 4, 2 or 1 (Bitget fundInterval)
     funding_cap_e8: int  # |F| cap, e.g. 750_000 = 0.75 %
@@ -94,7 +95,8 @@ class SetContractStatus(NamedTuple):
 
 
 class SetPositionMode(NamedTuple):
-    """Bitget ``set-position-mode``: per user and product type; refused with open positions/orders."""
+    """Bitget ``set-position-mode``: per user and product type; refused with open
+    positions/orders."""
 
     ts_ns: int
     user: int
@@ -127,7 +129,8 @@ class SetLeverage(NamedTuple):
 
 
 class AdjustMargin(NamedTuple):
-    """Bitget ``set-margin`` (isolated only): ``amount`` > 0 adds, < 0 removes (margin-asset units)."""
+    """Bitget ``set-margin`` (isolated only): ``amount`` > 0 adds, < 0 removes (margin-asset
+    units)."""
 
     ts_ns: int
     user: int
@@ -137,7 +140,8 @@ class AdjustMargin(NamedTuple):
 
 
 class SetAutoMargin(NamedTuple):
-    """Bitget ``set-auto-margin`` (isolated): top the position up from available before liquidation."""
+    """Bitget ``set-auto-margin`` (isolated): top the position up from available before
+    liquidation."""
 
     ts_ns: int
     user: int

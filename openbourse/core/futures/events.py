@@ -172,7 +172,8 @@ class FuturesOrderClosed(NamedTuple):
     status: int  # OrderStatus FILLED / CANCELLED
     reason: int  # CloseReason (NONE when filled)
     filled_size: int
-    filled_value: int  # quote volume: linear Σ FuturesTrade.value; inverse Σ size × price (USD face)
+    # quote volume: linear Σ FuturesTrade.value; inverse Σ size × price (USD face)
+    filled_value: int
     fee: int  # total fees paid
     pnl: int  # total realised PnL of its fills (signed)
 

@@ -102,7 +102,8 @@ def settle_funding(state: "EngineState", ctx: Context, fs: FuturesState,
                 total_due += value * abs(rate) // RATE_E8
                 dues.append((None, value * abs(rate) // RATE_E8))
         for pos, due in dues:
-            amount = due if collected >= total_due else (due * collected // total_due if total_due else 0)
+            amount = (due if collected >= total_due
+                      else (due * collected // total_due if total_due else 0))
             if pos is None:
                 move(state, ctx, pool, AVAILABLE, clearing(state, contract), AVAILABLE, amount)
                 contract.house_cost -= contract.sgn * amount

@@ -727,7 +727,8 @@ def place_from_plan(state: "EngineState", ctx: Context, fs: FuturesState, contra
                                  plan.plan_id, plan.price if plan.order_type == 0 else 0)
         return 0, order_id
     cmd = PlaceFuturesOrder(ctx.ts, plan.user, plan.symbol, plan.side, plan.trade_side,
-                            plan.order_type, int(Force.GTC), plan.price if plan.order_type == 0 else 0,
+                            plan.order_type, int(Force.GTC),
+                            plan.price if plan.order_type == 0 else 0,
                             plan.size, plan.reduce_only, "", 0, -1)
     code, order, limit = _check_order(state, fs, cmd)
     if code is not None or order is None:

@@ -1,4 +1,5 @@
-"""The futures product's own invariants (``Product.invariants``), checked after every command in tests.
+"""The futures product's own invariants (``Product.invariants``), checked after every command
+in tests.
 
 * longs and shorts of every contract have equal total size;
 * positions are positive, margins and costs non-negative, indexes consistent;

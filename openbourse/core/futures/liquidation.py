@@ -137,7 +137,8 @@ def _cancel_orders(state: "EngineState", ctx: Context, fs: FuturesState,
         mine = fs.user_orders.get((user, contract.symbol))
         if mine:
             for order in list(mine.values()):
-                close_order(state, ctx, fs, contract, order, int(OrderStatus.CANCELLED), _LIQ_REASON)
+                close_order(state, ctx, fs, contract, order, int(OrderStatus.CANCELLED),
+                            _LIQ_REASON)
 
 
 def _worst_price(state: "EngineState", contract: Contract, side: int, size: int, bp: int) -> int:
@@ -236,11 +237,12 @@ def _liquidate(state: "EngineState", ctx: Context, fs: FuturesState, positions: 
     if deficit > 0:
         delta = -pay_deficit(state, ctx, fs, first, deficit)
     fee_left = fee
-    for n, (pos, contract, size, mark, bp, book_size, rest, order_id, pos_fee) in enumerate(results):
+    for n, (pos, contract, size, mark, bp, book_size, rest, order_id,
+            pos_fee) in enumerate(results):
         charged = min(pos_fee, fee_left)
         fee_left -= charged
-        ctx.emit(Liquidated, pos.position_id, user, contract.symbol, pos.side, pos.margin_mode, size,
-                 mark, bp, book_size, rest, charged, delta if n == 0 else 0, order_id)
+        ctx.emit(Liquidated, pos.position_id, user, contract.symbol, pos.side, pos.margin_mode,
+                 size, mark, bp, book_size, rest, charged, delta if n == 0 else 0, order_id)
         if pos.position_id in fs.positions:  # defensive: never leave a liquidated remnant
             fs.remove_position(pos, contract)
         if (pos.user, pos.symbol) in fs.user_plans:  # its TP/SL plans go with it

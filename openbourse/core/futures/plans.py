@@ -32,8 +32,8 @@ from .state import FuturesState, FutOrder, FutPlan
 if TYPE_CHECKING:
     from ..engine.state import EngineState
 
-__all__ = ["add_plan", "preset_tpsl", "drop_position_plans", "check_plans", "close_plan", "index_plan", "unindex_plan",
-           "PlanTriggers"]
+__all__ = ["add_plan", "preset_tpsl", "drop_position_plans", "check_plans", "close_plan",
+           "index_plan", "unindex_plan", "PlanTriggers"]
 
 _POS_WIDE = (int(PlanType.POS_PROFIT), int(PlanType.POS_LOSS))
 _CLOSING = _POS_WIDE + (int(PlanType.PROFIT_PLAN), int(PlanType.LOSS_PLAN))

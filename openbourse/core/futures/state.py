@@ -115,7 +115,8 @@ class Setting:
     __slots__ = ("margin_mode", "leverage", "auto_margin")
 
     def __init__(self, margin_mode: int = 0, long_lev: int = DEFAULT_LEVERAGE,
-                 short_lev: int = DEFAULT_LEVERAGE, auto_long: int = 0, auto_short: int = 0) -> None:
+                 short_lev: int = DEFAULT_LEVERAGE, auto_long: int = 0,
+                 auto_short: int = 0) -> None:
         self.margin_mode = margin_mode
         self.leverage = [long_lev, short_lev]
         self.auto_margin = [auto_long, auto_short]

@@ -420,10 +420,11 @@ def execute(state: "EngineState", ctx: Context, fs: FuturesState, contract: Cont
         close_order(state, ctx, fs, contract, order, _FILLED, 0)
     elif order.order_type == _MARKET or order.force == _IOC or order.force == _FOK or \
             acc is not None:
-        reason = CloseReason.NO_LIQUIDITY if order.order_type == OrderType.MARKET else CloseReason.IOC
+        reason = (CloseReason.NO_LIQUIDITY if order.order_type == OrderType.MARKET
+                  else CloseReason.IOC)
         close_order(state, ctx, fs, contract, order, _CANCELLED, int(reason))
-    elif order.reduce and closable(fs, fs.position(order.user, contract.symbol,
-                                                    order.hold_side), order.order_id) < order.remaining:
+    elif order.reduce and closable(fs, fs.position(order.user, contract.symbol, order.hold_side),
+                                   order.order_id) < order.remaining:
         close_order(state, ctx, fs, contract, order, _CANCELLED, int(CloseReason.USER))
     else:
         book.side(order.side).add(order)

@@ -53,7 +53,8 @@ class SetMarginAsset(NamedTuple):
     asset: str
     borrowable: int  # 1 = may be borrowed, 0 = collateral only
     daily_rate: int  # interest per day, parts per 10**9 (126_279 = 0.0126279 %/day)
-    cross_max_borrow: int  # tier limit: most a user may owe in principal in the cross account (minor units)
+    # tier limit: most a user may owe in principal in the cross account (minor units)
+    cross_max_borrow: int
     min_borrow: int  # smallest manual borrow (minor units)
 
 
@@ -91,7 +92,8 @@ class FundLendingPool(NamedTuple):
 
 
 class FundMarginInsurance(NamedTuple):
-    """Operator: move exchange capital into the margin insurance fund (covers liquidation deficits)."""
+    """Operator: move exchange capital into the margin insurance fund (covers liquidation
+    deficits)."""
 
     ts_ns: int
     asset: str

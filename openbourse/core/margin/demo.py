@@ -15,7 +15,8 @@ from .commands import (
 
 __all__ = ["ASSETS", "CROSS", "INSURANCE", "PAIRS", "POOL", "commands"]
 
-#: asset -> (borrowable, daily rate in 1e-9, cross max borrow (whole units), min borrow (whole units, as text))
+#: asset -> (borrowable, daily rate in 1e-9, cross max borrow (whole units),
+#: min borrow (whole units, as text))
 ASSETS: dict[str, tuple[int, int, int, str]] = {
     "USDT": (1, 126_279, 1_000_000, "10"),  # 0.0126279 %/day (products.md §2.9)
     "USDC": (1, 126_279, 1_000_000, "10"),

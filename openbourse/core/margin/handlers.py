@@ -160,7 +160,8 @@ def fund_margin_insurance(state: EngineState, ctx: Context, cmd: FundMarginInsur
 
 
 # ---------------------------------------------------------------- borrow and repay
-def _idempotent(ms: MarginState, ctx: Context, name: str, cmd: Any) -> tuple[bool, RejectCode | None]:
+def _idempotent(ms: MarginState, ctx: Context, name: str,
+                cmd: Any) -> tuple[bool, RejectCode | None]:
     """(answered, code): a repeated ref is a Duplicate (same payload) or a reject."""
     if cmd.ref == "":
         return False, None

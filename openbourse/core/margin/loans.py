@@ -115,7 +115,8 @@ def repay(state: EngineState, ctx: Context, ms: MarginState, user: int, account:
     interest_part = min(amount, loan.interest)
     principal_part = amount - interest_part
     ledger.post([(source, AVAILABLE, pool, AVAILABLE, amount)])
-    code_interest, code_principal = MarginTransferCode.REPAY_INTEREST, MarginTransferCode.REPAY_PRINCIPAL
+    code_interest, code_principal = (MarginTransferCode.REPAY_INTEREST,
+                                     MarginTransferCode.REPAY_PRINCIPAL)
     if payer is not None:
         code_interest = code_principal = MarginTransferCode.INSURANCE_COVER
     if interest_part:

@@ -51,7 +51,8 @@ def _accept(state: "EngineState", ctx: Context, market: Market, cmd: PlaceOrder,
     balances = ledger.balances
     # The order binds the balances of the account it trades from (SPOT, or a margin account).
     base = balances.get((user, account, market.base)) or ledger.balance(user, account, market.base)
-    quote = balances.get((user, account, market.quote)) or ledger.balance(user, account, market.quote)
+    quote = (balances.get((user, account, market.quote))
+             or ledger.balance(user, account, market.quote))
     maker_fee, taker_fee = fee_rates(state.user_fees, user, market)
     ts = ctx.ts
     order = Order(order_id, user, symbol, side, order_type, force, price, size, quote_size,

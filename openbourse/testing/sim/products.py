@@ -233,7 +233,6 @@ def _margin_cancel(gen: Gen) -> Any:
 def _margin_teach(auditor: Auditor) -> None:
     pairs: Dict[str, int] = {}
     loans: Dict[Tuple[int, int, str], int] = {}  # principal owed
-    rates: Dict[str, int] = {}
     commanded: Dict[str, Any] = {}
 
     def on_order(a: Auditor, cmd: PlaceMarginOrder) -> None:

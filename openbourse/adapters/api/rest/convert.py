@@ -100,7 +100,8 @@ async def quoted_price(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     assert from_coin is not None and to_coin is not None
     has_from, has_to = p.has("fromCoinSize"), p.has("toCoinSize")
     if has_from == has_to:
-        raise ApiError(E.PARAM_EMPTY, "Parameter fromCoinSize or toCoinSize (exactly one) cannot be empty")
+        raise ApiError(E.PARAM_EMPTY,
+                       "Parameter fromCoinSize or toCoinSize (exactly one) cannot be empty")
     from_amount = to_amount = 0
     if has_from:
         text = p.decimal("fromCoinSize")
@@ -144,10 +145,12 @@ async def trade(ctx: ApiContext, req: Req) -> Dict[str, Any]:
         _same(p.decimal("fromCoinSize"), quote.from_amount, ctx, from_coin, "fromCoinSize")
         _same(p.decimal("toCoinSize"), quote.to_amount, ctx, to_coin, "toCoinSize")
         if (from_coin, to_coin) != (quote.from_asset, quote.to_asset):
-            raise ApiError(E.PARAM_INVALID, "Parameter verification failed: coins differ from the quote")
+            raise ApiError(E.PARAM_INVALID,
+                           "Parameter verification failed: coins differ from the quote")
         price = p.decimal("cnvtPrice")
         if price is None or Decimal(price) != Decimal(price_text(quote.price_e18)):
-            raise ApiError(E.PARAM_INVALID, "Parameter verification failed: cnvtPrice differs from the quote")
+            raise ApiError(E.PARAM_INVALID,
+                           "Parameter verification failed: cnvtPrice differs from the quote")
     events = await ctx.execute(cc.AcceptQuote(0, req.user, quote_id))
     filled = next((e for e in events if type(e) is ce.ConvertFilled), None)
     if filled is None:
@@ -165,7 +168,8 @@ async def trade(ctx: ApiContext, req: Req) -> Dict[str, Any]:
 
 def _same(text: Optional[str], units: int, ctx: ApiContext, coin: str, key: str) -> None:
     if text is None or Decimal(text) != Decimal(_amount(ctx, coin, units)):
-        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: {key} differs from the quote")
+        raise ApiError(E.PARAM_INVALID,
+                       f"Parameter verification failed: {key} differs from the quote")
 
 
 def _record_json(ctx: ApiContext, r: Dict[str, Any]) -> Dict[str, Any]:

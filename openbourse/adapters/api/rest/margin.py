@@ -298,7 +298,8 @@ async def borrow(ctx: ApiContext, req: Req, mode: int) -> Dict[str, Any]:
                                                                     "borrowAmount")
     events = await ctx.execute(mc.Borrow(0, req.user, mode, symbol, coin, amount, client_oid))
     loan_id, _ = created_id(events, me.Borrowed, "loan_id")
-    out = {"loanId": str(loan_id), "coin": coin, "borrowAmount": text, "clientOid": client_oid or None}
+    out = {"loanId": str(loan_id), "coin": coin, "borrowAmount": text,
+           "clientOid": client_oid or None}
     if mode == ISOLATED:
         out["symbol"] = symbol
     return out

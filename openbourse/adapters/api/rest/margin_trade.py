@@ -180,7 +180,8 @@ def _items(ctx: ApiContext, req: Req, key: str) -> List[Dict[str, Any]]:
     if len(items) > ctx.max_batch:
         raise ApiError("40306", f"Batch processing orders can only process up to {ctx.max_batch}")
     if not all(isinstance(item, dict) for item in items):
-        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: {key} items must be objects")
+        raise ApiError(E.PARAM_INVALID,
+                       f"Parameter verification failed: {key} items must be objects")
     return items
 
 
@@ -276,7 +277,9 @@ for _segment, _mode in _MODES.items():
             f"{label} margin: cancel up to 50 orders, each on its own (successList / failureList)."
         )
 
-        place_order.__doc__ = f"{label} margin: place an order with a loan type (auto-borrow/repay)."
+        place_order.__doc__ = (
+            f"{label} margin: place an order with a loan type (auto-borrow/repay)."
+        )
 
         @route(
             "POST",

@@ -104,7 +104,8 @@ def account_rows(views: FuturesViews, user: int, product: int,
         cross_avail = max(0, f["available"] + min(0, f["upnl_cross"]))
         out.append({
             "marginCoin": coin,
-            "locked": s(f["frozen"] - f["margin_cross"] - f["margin_iso"]) if f["frozen"] >= f["margin_cross"] + f["margin_iso"] else "0",
+            "locked": (s(f["frozen"] - f["margin_cross"] - f["margin_iso"])
+                       if f["frozen"] >= f["margin_cross"] + f["margin_iso"] else "0"),
             "available": s(f["available"]),
             "frozen": s(f["frozen"]),
             "crossedMaxAvailable": s(cross_avail),
@@ -217,7 +218,8 @@ def _leverage(params: Any, key: str, info: ContractInfo) -> int:
     try:
         value = int(text)
     except (TypeError, ValueError):
-        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: {key} must be an integer") from None
+        raise ApiError(E.PARAM_INVALID,
+                       f"Parameter verification failed: {key} must be an integer") from None
     if value < 1:
         raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: {key} must be at least 1")
     if value > info.max_leverage:
@@ -271,7 +273,8 @@ async def set_margin(ctx: ApiContext, req: Req) -> str:
     text = _P({"amount": raw[1:] if negative else raw}, frozenset({"amount"})).decimal("amount")
     assert text is not None
     units = amount_units("amount", text, info.margin_scale, truncate=False)
-    await ctx.execute(fc.AdjustMargin(0, req.user, info.symbol, side, -units if negative else units))
+    await ctx.execute(fc.AdjustMargin(0, req.user, info.symbol, side,
+                                      -units if negative else units))
     return "success"
 
 

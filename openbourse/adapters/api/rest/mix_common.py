@@ -66,7 +66,8 @@ def product_type(params: Params, *, required: bool = True) -> Optional[int]:
     return found
 
 
-def contract(views: FuturesViews, symbol: Optional[str], product: Optional[int] = None) -> ContractInfo:
+def contract(views: FuturesViews, symbol: Optional[str],
+             product: Optional[int] = None) -> ContractInfo:
     """The contract ``symbol`` of ``product`` or Bitget's "does not exist" (40034)."""
     info = views.catalog.markets.get(symbol or "")
     if info is None or (product is not None and info.product_type != product):
@@ -74,7 +75,8 @@ def contract(views: FuturesViews, symbol: Optional[str], product: Optional[int] 
     return info
 
 
-def contract_for(ctx: ApiContext, params: Params, *, need_product: bool = True) -> Tuple[FuturesViews, ContractInfo]:
+def contract_for(ctx: ApiContext, params: Params, *,
+                 need_product: bool = True) -> Tuple[FuturesViews, ContractInfo]:
     views = views_of(ctx)
     product = product_type(params, required=need_product)
     return views, contract(views, params.text("symbol"), product)
@@ -84,7 +86,8 @@ def check_margin_coin(params: Params, info: ContractInfo) -> None:
     coin = params.text("marginCoin", required=False)
     if coin is not None and coin.upper() != info.margin_asset:
         raise ApiError(E.PARAM_INVALID,
-                       f"Parameter verification failed: marginCoin {coin} is not {info.margin_asset}")
+                       f"Parameter verification failed: marginCoin {coin} "
+                       f"is not {info.margin_asset}")
 
 
 def price_in(key: str, text: str, info: ContractInfo) -> int:
@@ -99,7 +102,8 @@ def size_in(key: str, text: str, info: ContractInfo) -> int:
     units = size_units(key, text, info)  # type: ignore[arg-type]
     units -= units % info.lot
     if units < max(info.min_size, 1):
-        raise ApiError(E.MIN_AMOUNT, f"less than the minimum order quantity {info.size_str(info.min_size)}")
+        raise ApiError(E.MIN_AMOUNT,
+                       f"less than the minimum order quantity {info.size_str(info.min_size)}")
     return units
 
 
@@ -228,8 +232,10 @@ def plan_row(info: ContractInfo, rec: PlanRec) -> Dict[str, Any]:
         "orderType": "limit" if rec.price else "market",
         "orderSource": "plan",
         "reduceOnly": "YES" if rec.reduce_only or tpsl else "NO",
-        "stopSurplusTriggerPrice": info.price_str(rec.trigger_price) if rec.plan_type in (1, 3) else "",
-        "stopLossTriggerPrice": info.price_str(rec.trigger_price) if rec.plan_type in (2, 4) else "",
+        "stopSurplusTriggerPrice": (info.price_str(rec.trigger_price)
+                                    if rec.plan_type in (1, 3) else ""),
+        "stopLossTriggerPrice": (info.price_str(rec.trigger_price)
+                                 if rec.plan_type in (2, 4) else ""),
         "executeOrderId": str(rec.order_id) if rec.order_id else "",
         "cTime": str(rec.c_ns // 1_000_000),
         "uTime": str(rec.u_ns // 1_000_000),

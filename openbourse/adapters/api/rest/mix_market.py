@@ -33,7 +33,8 @@ _PUBLIC = dict(family="market")
 def _contracts_of(views: FuturesViews, product: Optional[int]) -> List[ContractInfo]:
     if product == -1:
         return []
-    return [c for c in views.catalog.markets.values() if product is None or c.product_type == product]
+    return [c for c in views.catalog.markets.values()
+            if product is None or c.product_type == product]
 
 
 @route("GET", "mix/market/contracts", family="public", params=("productType", "symbol"),

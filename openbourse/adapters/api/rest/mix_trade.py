@@ -127,12 +127,14 @@ def _items(params: Params, key: str, max_items: int) -> List[Dict[str, Any]]:
     if len(items) > max_items:
         raise ApiError("40306", f"Batch processing orders can only process up to {max_items}")
     if not all(isinstance(item, dict) for item in items):
-        raise ApiError(E.PARAM_INVALID, f"Parameter verification failed: {key} items must be objects")
+        raise ApiError(E.PARAM_INVALID,
+                       f"Parameter verification failed: {key} items must be objects")
     return items
 
 
 def _error_row(client_oid: str, exc: ApiError, order_id: str = "") -> Dict[str, Any]:
-    return {"orderId": order_id, "clientOid": client_oid, "errorMsg": exc.msg, "errorCode": exc.code}
+    return {"orderId": order_id, "clientOid": client_oid, "errorMsg": exc.msg,
+            "errorCode": exc.code}
 
 
 @route("POST", "mix/order/batch-place-order", family="trade", permission="trade",
@@ -221,7 +223,8 @@ async def batch_cancel(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     if req.params.raw("orderIdList") is None:
         if product == -1:
             return {"successList": [], "failureList": []}
-        events = await _run(ctx, fc.CancelAllFutures(0, req.user, product, info.symbol if info else ""))
+        events = await _run(ctx, fc.CancelAllFutures(0, req.user, product,
+                                                     info.symbol if info else ""))
         return {"successList": _closed_list(events, views, req.user), "failureList": []}
     if info is None:
         raise ApiError(E.PARAM_EMPTY, "Parameter symbol cannot be empty")
@@ -290,12 +293,15 @@ async def modify_order(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     check_margin_coin(req.params, info)
     p = req.params
     order_id, client_oid = _order_ref(p)
-    rec = views.order(req.user, order_id) if order_id else views.order_by_client_oid(req.user, client_oid)
+    rec = (views.order(req.user, order_id) if order_id
+           else views.order_by_client_oid(req.user, client_oid))
     if rec is None or rec.status >= 2:
         raise _not_found()
     if rec.order_type != OrderType.LIMIT:
-        raise ApiError(E.PARAM_INVALID, "Parameter verification failed: only limit orders can be modified")
-    new_price = price_in("newPrice", p.decimal("newPrice") or "", info) if p.has("newPrice") else rec.price
+        raise ApiError(E.PARAM_INVALID,
+                       "Parameter verification failed: only limit orders can be modified")
+    new_price = (price_in("newPrice", p.decimal("newPrice") or "", info) if p.has("newPrice")
+                 else rec.price)
     new_size = (size_in("newSize", p.decimal("newSize") or "", info) if p.has("newSize")
                 else rec.size - rec.filled)
     tp = price_in("newPresetStopSurplusPrice", p.decimal("newPresetStopSurplusPrice") or "", info) \
@@ -303,7 +309,8 @@ async def modify_order(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     sl = price_in("newPresetStopLossPrice", p.decimal("newPresetStopLossPrice") or "", info) \
         if p.has("newPresetStopLossPrice") else rec.sl_trigger
     new_oid = p.client_oid("newClientOid")
-    if (new_price, new_size) == (rec.price, rec.size - rec.filled) and (tp, sl) == (rec.tp_trigger, rec.sl_trigger):
+    if ((new_price, new_size) == (rec.price, rec.size - rec.filled)
+            and (tp, sl) == (rec.tp_trigger, rec.sl_trigger)):
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: nothing to modify")
     command = fc.ModifyFuturesOrder(0, req.user, info.symbol, rec.order_id, "", new_oid,
                                     new_size if p.has("newSize") else 0,
@@ -366,7 +373,8 @@ async def place_plan(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     callback = 0
     if plan_type == PlanType.TRACK_PLAN:
         if order_type != OrderType.MARKET:
-            raise ApiError(E.PARAM_INVALID, "Parameter verification failed: track_plan is market only")
+            raise ApiError(E.PARAM_INVALID,
+                           "Parameter verification failed: track_plan is market only")
         callback = _callback_ppm(p, "callbackRatio")
     elif order_type == OrderType.LIMIT:
         text = p.decimal("executePrice", required=False) or p.decimal("price", required=False)
@@ -424,7 +432,8 @@ async def place_tpsl(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     with views.lock:
         hedge = views.pos_mode(req.user, info.product_type) == 1
     # the order a trailing stop places closes the position: Bitget side semantics
-    close_side = (0 if hold == HoldSide.LONG else 1) if hedge else (1 if hold == HoldSide.LONG else 0)
+    close_side = ((0 if hold == HoldSide.LONG else 1) if hedge
+                  else (1 if hold == HoldSide.LONG else 0))
     command = fc.PlaceFuturesPlan(
         0, req.user, info.symbol, plan_type, trigger, trigger_type, close_side,
         int(TradeSide.CLOSE) if hedge else int(TradeSide.NONE), hold,
@@ -544,9 +553,11 @@ async def detail(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     """One order (open or closed) by orderId or clientOid."""
     views, info = contract_for(ctx, req.params)
     order_id, client_oid = _order_ref(req.params)
-    rec = views.order(req.user, order_id) if order_id else views.order_by_client_oid(req.user, client_oid)
+    rec = (views.order(req.user, order_id) if order_id
+           else views.order_by_client_oid(req.user, client_oid))
     if rec is None or rec.symbol != info.symbol:
-        raise ApiError("40109", "The data of the order cannot be found, please confirm the order number")
+        raise ApiError("40109",
+                       "The data of the order cannot be found, please confirm the order number")
     with views.lock:
         return order_row(info, rec)
 
@@ -670,16 +681,19 @@ async def modify_plan(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     rec = _live_plan(views, req.user, p, info.symbol)
     if rec.plan_type not in (PlanType.NORMAL_PLAN, PlanType.TRACK_PLAN):
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: use modify-tpsl-order")
-    key = "newTriggerPrice" if p.has("newTriggerPrice") or not p.has("triggerPrice") else "triggerPrice"
+    key = ("newTriggerPrice" if p.has("newTriggerPrice") or not p.has("triggerPrice")
+           else "triggerPrice")
     trigger = price_in(key, p.decimal(key) or "", info) if p.has(key) else rec.trigger_price
-    trigger_type = p.choice("newTriggerType", TRIGGER_TYPES) if p.has("newTriggerType") else rec.trigger_type
+    trigger_type = (p.choice("newTriggerType", TRIGGER_TYPES) if p.has("newTriggerType")
+                    else rec.trigger_type)
     size = size_in("newSize", p.decimal("newSize") or "", info) if p.has("newSize") else rec.size
     price = rec.price
     for key in ("newExecutePrice", "newPrice"):
         if p.has(key):
             text = p.decimal(key) or ""
             price = price_in(key, text, info) if text.strip("0.") else 0
-    callback = _callback_ppm(p, "newCallbackRatio") if p.has("newCallbackRatio") else rec.callback_ppm
+    callback = (_callback_ppm(p, "newCallbackRatio") if p.has("newCallbackRatio")
+                else rec.callback_ppm)
     order_type = int(OrderType.LIMIT) if price else int(OrderType.MARKET)
     if rec.plan_type == PlanType.TRACK_PLAN:
         price, order_type = 0, int(OrderType.MARKET)
@@ -702,13 +716,15 @@ async def modify_tpsl(ctx: ApiContext, req: Req) -> Dict[str, Any]:
     if rec.plan_type == PlanType.NORMAL_PLAN:
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: use modify-plan-order")
     trigger = price_in("triggerPrice", p.decimal("triggerPrice") or "", info)
-    trigger_type = p.choice("triggerType", TRIGGER_TYPES) if p.has("triggerType") else rec.trigger_type
+    trigger_type = (p.choice("triggerType", TRIGGER_TYPES) if p.has("triggerType")
+                    else rec.trigger_type)
     price = rec.price
     if p.has("executePrice"):
         text = p.decimal("executePrice") or ""
         price = price_in("executePrice", text, info) if text.strip("0.") else 0
     size = rec.size
-    if p.has("size") and rec.plan_type in (PlanType.PROFIT_PLAN, PlanType.LOSS_PLAN, PlanType.TRACK_PLAN):
+    if p.has("size") and rec.plan_type in (PlanType.PROFIT_PLAN, PlanType.LOSS_PLAN,
+                                           PlanType.TRACK_PLAN):
         size = size_in("size", p.decimal("size") or "", info)
     callback = _callback_ppm(p, "rangeRate") if p.has("rangeRate") else rec.callback_ppm
     if rec.plan_type == PlanType.TRACK_PLAN:

@@ -98,7 +98,8 @@ async def history_orders(ctx: ApiContext, req: Req) -> List[Dict[str, Any]]:
 
 
 def _order_page(ctx: ApiContext, req: Req, fetch: Any) -> List[Any]:
-    """One page of the caller's orders from ``fetch`` (open or history), Bitget's filters applied."""
+    """One page of the caller's orders from ``fetch`` (open or history), Bitget's filters
+    applied."""
     market = ctx.optional_market(req.params)
     start, end, id_lt = page_args(req.params)
     limit = req.params.limit(100, 100)

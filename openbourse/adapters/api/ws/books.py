@@ -72,7 +72,8 @@ class BookView:
         return dumps([item])
 
 
-def _deltas(old: Dict[int, int], new: List[Tuple[int, int]], reverse: bool) -> List[Tuple[int, int]]:
+def _deltas(old: Dict[int, int], new: List[Tuple[int, int]],
+            reverse: bool) -> List[Tuple[int, int]]:
     """Levels whose size differs (size 0 = removed), best first."""
     out: List[Tuple[int, int]] = []
     seen = set()

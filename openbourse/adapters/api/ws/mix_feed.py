@@ -243,7 +243,8 @@ class FuturesWsFeed:
                                     if filt in ("default", r["marginCoin"])]
                             conn.push(push_frame("snapshot", arg_json, dumps(rows), now_ms))
 
-    def _push(self, user: int, channel: str, rows: List[Tuple[int, str, dict]], now_ms: int) -> None:
+    def _push(self, user: int, channel: str, rows: List[Tuple[int, str, dict]],
+              now_ms: int) -> None:
         if not rows:
             return
         for conn in list(self.users.get(user, ())):

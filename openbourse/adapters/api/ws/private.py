@@ -27,7 +27,8 @@ from .private_items import OrderState, PlanState, account_item, fill_item, order
 __all__ = ["PrivateFeed", "PRIVATE_CHANNELS"]
 
 PRIVATE_CHANNELS = frozenset({"orders", "fill", "account", "orders-algo"})
-Pending = Dict[Tuple[int, str], Dict[object, Tuple[str, dict]]]  # (user, channel) -> key -> (filter, item)
+# (user, channel) -> key -> (filter, item)
+Pending = Dict[Tuple[int, str], Dict[object, Tuple[str, dict]]]
 
 
 class PrivateFeed:

@@ -13,7 +13,8 @@ from ....core.futures.contracts import Valuation
 from ....core.futures.enums import PRODUCT_ACCOUNT, PRODUCT_TYPE_NAMES, ProductType
 from ....core.units import from_units
 
-__all__ = ["ContractInfo", "FuturesCatalog", "PRODUCT_TYPES", "product_type_of", "contract_from_event"]
+__all__ = ["ContractInfo", "FuturesCatalog", "PRODUCT_TYPES", "product_type_of",
+           "contract_from_event"]
 
 #: wire productType (any case) → ProductType; the demo products (S*) list nothing
 PRODUCT_TYPES: Dict[str, int] = {name.lower(): int(pt) for pt, name in PRODUCT_TYPE_NAMES.items()}

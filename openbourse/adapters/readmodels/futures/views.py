@@ -667,7 +667,8 @@ class FuturesViews:
                     info.value(grown, e.entry_price)
         elif e.qty < prev_size:
             shrunk = prev_size - e.qty
-            if e.reason == fe_enums.PositionReason.LIQUIDATION or e.reason == fe_enums.PositionReason.ADL:
+            if (e.reason == fe_enums.PositionReason.LIQUIDATION
+                    or e.reason == fe_enums.PositionReason.ADL):
                 price = e.bankruptcy_price or price
             rec.close_size += shrunk
             rec.close_value += shrunk * price
@@ -685,7 +686,8 @@ class FuturesViews:
         state.funding_rate_e8, state.next_funding_ns = e.funding_rate_e8, e.next_funding_ns
         state.stale, state.sources, state.ts_ns = e.stale, e.sources, e.ts_ns
         ts_ms = e.ts_ns // 1_000_000
-        for store, price in ((self.mark_candles, e.mark_price), (self.index_candles, e.index_price)):
+        for store, price in ((self.mark_candles, e.mark_price),
+                             (self.index_candles, e.index_price)):
             if price <= 0:
                 continue
             series = store.get(e.symbol)
