@@ -13,7 +13,8 @@ were.  Two settings keep them there:
 * the GIL switch interval is 1 ms during the run instead of CPython's 5.  The apply
   loop never blocks, so each time the commit thread woke (for a batch, after its write,
   after its fsync) it waited up to a whole switch interval for the GIL: with 5 ms the
-  syncs came every 11-13 ms (median), with 1 ms every 3 ms, at the same throughput.
+  syncs came every 11-13 ms (median), with 1 ms every 3 ms.  The extra syncs cost up to
+  10-25 % of the journaled throughput on this machine (docs/performance.md).
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class JournaledRun(NamedTuple):
 
 def run_journaled(setup: Sequence[Any], commands: Sequence[Any], data_dir: str,
                   window_s: float = 0.0, batch: int = 64) -> JournaledRun:
+    """Apply and journal ``commands`` after ``setup`` in ``data_dir`` (module doc)."""
     recovery = recover(data_dir)
     state, writer, seq = recovery.state, recovery.writer, recovery.next_seq
     assert writer is not None
