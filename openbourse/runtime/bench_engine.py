@@ -33,6 +33,8 @@ def _print_table(result: Dict[str, Any]) -> None:
         print(f"  {label:<44} {result[key]:>12,} commands/s")
     print(f"  latency per command (journaled run): p50 {result['p50_us']} us, "
           f"p99 {result['p99_us']} us, p99.9 {result['p999_us']} us, max {result['max_ms']} ms")
+    print(f"  journal: {result['fsyncs']:,} fsyncs, {result['fsync_interval_p50_ms']} ms apart "
+          f"(p99 {result['fsync_interval_p99_ms']} ms, max {result['fsync_interval_max_ms']} ms)")
     print(f"  memory per resting order: {result['bytes_per_resting_order']} bytes")
     if "futures_cps" in result:
         print(f"  {'futures (leveraged orders + mark tick/100)':<44} "
