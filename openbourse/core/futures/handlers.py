@@ -472,9 +472,8 @@ def _idempotent(fs: FuturesState, ctx: Context, kind: int, cmd: tuple, name: str
     entry = fs.oid_seen.get(key)
     if entry is None:
         return False
-    payload = cmd[1:]
-    # same values AND same types: True == 1, but a retry must be the same command
-    if entry[1] == payload and list(map(type, entry[1])) == list(map(type, payload)):
+    # a retry is the same command (types need no comparing: apply checked both exactly)
+    if entry[1] == cmd[1:]:
         ctx.emit(Duplicate, name, cmd.user, cmd.client_oid, entry[0])  # type: ignore[attr-defined]
     else:
         _reject(ctx, name, cmd.user, RejectCode.DUPLICATE_DIFFERENT, cmd.client_oid)  # type: ignore
