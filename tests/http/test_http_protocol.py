@@ -31,6 +31,7 @@ class Service:
 
     def __init__(self) -> None:
         self.begun: List[str] = []
+        self.turns: List[List[str]] = []  # the paths of each respond_many call
 
     def begin(self, method: str, path: str, ip: str) -> Any:
         self.begun.append(path)
@@ -52,6 +53,12 @@ class Service:
         reply = {"method": handle[0], "path": path, "query": query.decode(),
                  "headers": headers, "body": body.decode(), "ip": ip}
         return 200, json.dumps(reply, sort_keys=True).encode()
+
+    def respond_many(self, requests: List[Tuple[Any, ...]]) -> List[Any]:
+        self.turns.append([request[1] for request in requests])
+        if any(request[1] == "/api/bug-in-turn" for request in requests):
+            raise RuntimeError("boom")
+        return [self.respond(*request) for request in requests]
 
     def refusal(self, exc: BaseException) -> Tuple[int, bytes]:
         if isinstance(exc, Refused):
@@ -198,6 +205,26 @@ def test_pipelined_requests_are_answered_in_order() -> None:
             paths = [json.loads((await client.response())[2])["path"] for _ in range(4)]
             assert paths == ["/api/slow", "/api/one", "/api/yield", "/api/two"]
             client.close()
+
+    run(main())
+
+
+def test_requests_sent_before_a_half_close_are_all_answered_then_closed() -> None:
+    async def main() -> None:
+        async with Server() as srv:
+            client = await Client(srv.port).open()
+            await client.send(get("/api/slow") + get("/api/one") + get("/api/two"))
+            client.writer.write_eof()  # the client sends nothing more
+            paths = [json.loads((await client.response())[2])["path"] for _ in range(3)]
+            assert paths == ["/api/slow", "/api/one", "/api/two"]
+            assert await client.closed()
+            # a half-close with only part of a request: closed at once, nothing answered
+            partial = await Client(srv.port).open()
+            await partial.send(b"GET /api/one HTTP/1.1\r\nHost:")
+            partial.writer.write_eof()
+            assert await partial.closed()
+            await asyncio.sleep(0.05)
+            assert not srv.connections.live
 
     run(main())
 
@@ -469,6 +496,8 @@ def test_resume_settled_answers_at_once_and_the_late_callback_is_ignored() -> No
         transport = _Transport()
         protocol.connection_made(transport)
         protocol.data_received(get("/api/one"))
+        assert service.waiters == []  # served at the end of the loop turn
+        await asyncio.sleep(0)
         assert len(service.waiters) == 1 and transport.written == []
         waiter = service.waiters[0]
         waiter.set_result(b"first")
@@ -479,10 +508,83 @@ def test_resume_settled_answers_at_once_and_the_late_callback_is_ignored() -> No
         assert service.resumed == 1 and len(transport.written) == 1
         # without resume_settled the done callback still answers
         protocol.data_received(get("/api/two"))
+        await asyncio.sleep(0)
         service.waiters[1].set_result(b"second")
         await asyncio.sleep(0)
         await asyncio.sleep(0)
         assert service.resumed == 2 and transport.written[-1].endswith(b"second")
         protocol.connection_lost(None)
+
+    run(main())
+
+
+def test_requests_of_one_loop_turn_are_served_together_in_order() -> None:
+    """Several connections' requests parsed in one turn reach ``respond_many`` in one call,
+    in arrival order; each connection gets its own answer, and the next turn is new."""
+    async def main() -> None:
+        service = Service()
+        connections = ConnectionSet()
+        protocols, transports = [], []
+        for _ in range(3):
+            protocol = LeanHttpProtocol(service, Fallback, connections)
+            transport = _Transport()
+            protocol.connection_made(transport)
+            protocols.append(protocol)
+            transports.append(transport)
+        for index, protocol in enumerate(protocols):
+            protocol.data_received(get(f"/api/r{index}"))
+        assert service.turns == [] and all(t.written == [] for t in transports)
+        await asyncio.sleep(0)
+        assert service.turns == [["/api/r0", "/api/r1", "/api/r2"]]
+        for index, transport in enumerate(transports):
+            assert len(transport.written) == 1
+            assert json.loads(transport.written[0].partition(b"\r\n\r\n")[2])["path"] \
+                == f"/api/r{index}"
+        protocols[1].data_received(get("/api/again"))
+        await asyncio.sleep(0)
+        assert service.turns[1:] == [["/api/again"]]
+        assert len(transports[1].written) == 2
+        for protocol in protocols:
+            protocol.connection_lost(None)
+
+    run(main())
+
+
+def test_a_failing_turn_answers_every_request_in_it() -> None:
+    """A bug in ``respond_many`` answers each request of the turn with the service's 500
+    and leaves the connections usable."""
+    async def main() -> None:
+        service = Service()
+        connections = ConnectionSet()
+        pairs = []
+        for path in ("/api/ok", "/api/bug-in-turn"):
+            protocol = LeanHttpProtocol(service, Fallback, connections)
+            transport = _Transport()
+            protocol.connection_made(transport)
+            protocol.data_received(get(path))
+            pairs.append((protocol, transport))
+        await asyncio.sleep(0)
+        for _, transport in pairs:
+            assert transport.written[0].startswith(b"HTTP/1.1 500 ")
+            assert transport.written[0].endswith(b'{"error":"system"}')
+        protocol, transport = pairs[0]
+        protocol.data_received(get("/api/fine"))
+        await asyncio.sleep(0)
+        assert transport.written[1].startswith(b"HTTP/1.1 200 ")
+        for protocol, _ in pairs:
+            protocol.connection_lost(None)
+
+    run(main())
+
+
+def test_connections_of_one_set_share_one_service() -> None:
+    async def main() -> None:
+        connections = ConnectionSet()
+        first = LeanHttpProtocol(Service(), Fallback, connections)
+        first.connection_made(_Transport())
+        other = LeanHttpProtocol(Service(), Fallback, connections)
+        with pytest.raises(ValueError):
+            other.connection_made(_Transport())
+        first.connection_lost(None)
 
     run(main())

@@ -7,10 +7,12 @@ Bitget envelope, errors and unknown routes included.
 
 Two front ends call the same two steps, ``begin`` (route, per-IP rate limit, method: the
 checks that need no headers or body) and ``respond`` (signature, per-key rate limit,
-parameters, handler, envelope):
+parameters, handler, envelope; ``respond_many`` for several requests at once, step by
+step):
 
 * ``openbourse serve`` parses plain HTTP/1.1 requests itself (``..http.LeanHttpProtocol``)
-  and calls them directly, with no ASGI scope, messages or task per request;
+  and calls them directly, with no ASGI scope, messages or task per request, the requests
+  of one event-loop turn through ``respond_many`` together;
 * as an ASGI app (``__call__``) for everything that protocol hands to uvicorn (a
   connection that also asks for the web UI, a WebSocket upgrade, chunked bodies, HTTP/1.0)
   and for in-process test clients.  Everything else is delegated to ``fallback``.
@@ -19,12 +21,15 @@ parameters, handler, envelope):
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, MutableMapping, Tuple
+from typing import (
+    Any, Awaitable, Callable, Dict, List, Mapping, MutableMapping, Optional, Sequence, Tuple,
+)
 from urllib.parse import parse_qsl
 
 import orjson
 
 from ..auth import Authenticator
+from ...users import ApiKey
 from ..envelope import now_ms, ok_bytes
 from ..errors import ApiError, E
 from ..params import Params, check_unique_keys
@@ -40,6 +45,11 @@ Scope = MutableMapping[str, Any]
 ASGIApp = Callable[
     [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
 ]
+
+#: (status, envelope bytes)
+Answer = Tuple[int, bytes]
+#: what ``respond`` takes: (endpoint, path, query, headers, body, client ip)
+Request = Tuple[Endpoint, str, bytes, Mapping[str, str], bytes, str]
 
 _HEADERS = [(b"content-type", b"application/json")]
 _RATE_LIMITED = ApiError(E.RATE_LIMIT, "Request Frequency Is Too High", 429)
@@ -95,33 +105,63 @@ class RestApp:
         headers: Mapping[str, str],
         body: bytes,
         ip: str,
-    ) -> Tuple[int, bytes]:
+    ) -> Answer:
         """(status, envelope bytes) of a request that passed ``begin``; never raises."""
-        try:
-            key = None
-            if endpoint.permission is not None:
-                key = self.auth.verify(
+        return await self.respond_many([(endpoint, path, query, headers, body, ip)])[0]
+
+    def respond_many(self, requests: Sequence[Request]) -> List[Awaitable[Answer]]:
+        """One awaitable (status, envelope bytes) per request that passed ``begin``, in
+        order; none of them raises.
+
+        Each step runs for every request before the next step starts: all signatures and
+        per-key limits, then all parameters, then (as the awaitables are driven) the
+        handlers.  A front end passes the requests of one event-loop turn together: a
+        step run several times in a row finds its code and data still in the CPU's
+        caches, where running each request through every step evicts them (measured:
+        a fifth less server CPU per signed order, ``docs/performance.md``)."""
+        count = len(requests)
+        answers: List[Optional[Answer]] = [None] * count
+        keys: List[Optional[ApiKey]] = [None] * count
+        for i, (endpoint, path, query, headers, body, ip) in enumerate(requests):
+            if endpoint.permission is None:
+                continue
+            try:
+                key = keys[i] = self.auth.verify(
                     headers, endpoint.method, path, query, body, ip, endpoint.permission
                 )
                 if not self.limiter.allow(key.api_key, endpoint.family):
                     raise _RATE_LIMITED
-            params = Params(_parse_params(endpoint.method, query, body), endpoint.params)
-            data = await endpoint.handler(self.ctx, Req(params, key, ip))
+            except Exception as exc:  # noqa: BLE001 - every failure becomes its answer
+                answers[i] = self.refusal(exc, path)
+        reqs: List[Optional[Req]] = [None] * count
+        for i, (endpoint, path, query, _, body, ip) in enumerate(requests):
+            if answers[i] is None:
+                try:
+                    params = Params(_parse_params(endpoint.method, query, body), endpoint.params)
+                    reqs[i] = Req(params, keys[i], ip)
+                except Exception as exc:  # noqa: BLE001 - every failure becomes its answer
+                    answers[i] = self.refusal(exc, path)
+        return [
+            _answered(answer) if answer is not None else self._handle(request[0], req, request[1])
+            for request, req, answer in zip(requests, reqs, answers)
+        ]
+
+    async def _handle(self, endpoint: Endpoint, req: Any, path: str) -> Answer:
+        try:
+            data = await endpoint.handler(self.ctx, req)
             return 200, ok_bytes(data)
-        except ApiError as exc:
-            return exc.status, error_body(exc)
-        except Exception:  # noqa: BLE001 - a bug must still answer with the envelope
-            _log.exception("unhandled error on %s", path)
-            return 500, error_body(ApiError(E.SYSTEM, "System error", 500))
+        except Exception as exc:  # noqa: BLE001 - a bug must still answer with the envelope
+            return self.refusal(exc, path)
 
     def too_large(self) -> ApiError:
         return ApiError(E.PARAM_INVALID, f"Request body larger than {self.max_body} bytes", 413)
 
-    def refusal(self, exc: BaseException) -> Tuple[int, bytes]:
-        """(status, envelope) for what ``begin`` raised (or a front end's own failure)."""
+    def refusal(self, exc: BaseException, path: str = "the REST path") -> Answer:
+        """(status, envelope) for an ApiError (or a bug: 500, logged) raised on the way:
+        by ``begin``, a step of ``respond_many`` or a front end."""
         if isinstance(exc, ApiError):
             return exc.status, error_body(exc)
-        _log.error("unhandled error on the REST path", exc_info=exc)
+        _log.error("unhandled error on %s", path, exc_info=exc)
         return 500, error_body(ApiError(E.SYSTEM, "System error", 500))
 
     # -- ASGI ---------------------------------------------------------------------------
@@ -223,6 +263,10 @@ def _parse_params(method: str, query: bytes, body: bytes) -> Dict[str, Any]:
         raise ApiError(E.PARAM_INVALID, "Parameter verification failed: body must be a JSON object")
     check_unique_keys(body, data)  # orjson would silently keep the last of a repeated key
     return data
+
+
+async def _answered(answer: Answer) -> Answer:
+    return answer
 
 
 def error_body(exc: ApiError) -> bytes:
