@@ -31,14 +31,16 @@ every answer while the transport still buffers earlier bytes or is closing, goes
 ``transport.write`` as before (flow control, errors and ordering unchanged).  Only for a
 plain socket transport (no TLS); anything else always uses ``transport.write``.
 
-One turn, step by step: a parsed request is not served at once.  Every request parsed
-during one event-loop turn (about a dozen under load: the clients an acknowledged batch
-answered send their next requests together) is queued on the connections' set, and one
-callback at the end of the turn hands them all to ``service.respond_many``, which runs
-each step (signatures, parameters, handlers) for all of them before the next step.  Each
-step's code and data then stay in the CPU's caches; served one by one, every request
-found them evicted by the others' steps and the other threads.  Measured: a fifth less
-server CPU per signed order (``docs/performance.md``).
+One turn, step by step: input is not served as it arrives.  Every connection that
+received input during one event-loop turn (about a dozen under load: the clients an
+acknowledged batch answered send their next requests together) is queued on the
+connections' set, and one callback at the end of the turn parses them all, then hands
+every complete request to ``service.respond_many``, which runs each step (signatures,
+parameters, handlers) for all of them before the next step.  Each step's code and data
+then stay in the CPU's caches; served one by one, every request found them evicted by
+the others' steps and the other threads.  Measured: a fifth less server CPU per signed
+order (``docs/performance.md``).  Pipelined requests on one connection are still served
+one at a time, the next one in the turn after the answer.
 
 Driving the handler: ``respond_many`` returns coroutines that only await asyncio futures
 (the sequencer's acknowledgement); ``_step`` sends into one and re-arms on the future it
@@ -176,7 +178,7 @@ def _socket_fd(transport: Any) -> int:
 
 
 class ConnectionSet:
-    """The live lean connections of one server: the requests of a loop turn (``defer``),
+    """The live lean connections of one server: the work of a loop turn (``_run_turn``),
     keep-alive and request timeouts, shutdown.
 
     One timer sweeps every connection once a ``interval_s`` instead of one timer per
@@ -196,7 +198,10 @@ class ConnectionSet:
         self.live: Set["LeanHttpProtocol"] = set()
         self._timer: Optional[asyncio.TimerHandle] = None
         self.service: Any = None  # set by the first connection
-        self._turn: List[Tuple["LeanHttpProtocol", Tuple[Any, ...]]] = []  # see defer
+        # this loop turn's work (_run_turn): connections with new input, parsed requests
+        self._scheduled = False
+        self._inputs: List["LeanHttpProtocol"] = []
+        self._requests: List[Tuple["LeanHttpProtocol", Tuple[Any, ...]]] = []
 
     def add(self, conn: "LeanHttpProtocol") -> None:
         if self.service is None:
@@ -222,15 +227,32 @@ class ConnectionSet:
         if self.live and not loop.is_closed():
             self._timer = loop.call_later(self.interval_s, self._sweep, loop)
 
-    def defer(self, conn: "LeanHttpProtocol", request: Tuple[Any, ...]) -> None:
+    def parse_later(self, conn: "LeanHttpProtocol") -> None:
+        """``conn`` received input: parse it in this loop turn's callback."""
+        self._schedule(conn.loop)
+        self._inputs.append(conn)
+
+    def serve_later(self, conn: "LeanHttpProtocol", request: Tuple[Any, ...]) -> None:
         """Queue ``conn``'s parsed request for this loop turn's ``respond_many`` call."""
-        turn = self._turn
-        if not turn:
-            conn.loop.call_soon(self._run_turn)
-        turn.append((conn, request))
+        self._schedule(conn.loop)
+        self._requests.append((conn, request))
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._run_turn)
 
     def _run_turn(self) -> None:
-        turn, self._turn = self._turn, []
+        """Once per loop turn with work: parse every connection's new input, then serve
+        every parsed request together (see the module doc)."""
+        self._scheduled = False
+        inputs, self._inputs = self._inputs, []
+        for conn in inputs:
+            if not (conn._busy or conn._closing or conn.handed_off):
+                conn._process()  # parses; a complete request comes back via serve_later
+        turn, self._requests = self._requests, []
+        if not turn:
+            return
         service = turn[0][0].service  # the same for every connection of the set (add)
         try:
             handlers = service.respond_many([request for _, request in turn])
@@ -336,7 +358,7 @@ class LeanHttpProtocol(asyncio.Protocol):
                 self._read_paused = True
                 self.transport.pause_reading()
             return
-        self._process()
+        self.connections.parse_later(self)
 
     # -- called by ConnectionSet --------------------------------------------------------
 
@@ -482,7 +504,7 @@ class LeanHttpProtocol(asyncio.Protocol):
             self._answer(*self.service.refusal(handle))
             return
         self._busy = True
-        self.connections.defer(self, (handle, path, query, headers, body, self.ip))
+        self.connections.serve_later(self, (handle, path, query, headers, body, self.ip))
 
     def _step(self, done: Any = None) -> None:
         """Run the handler to its next await (see the module doc); ``done`` is the future
