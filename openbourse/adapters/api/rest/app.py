@@ -141,12 +141,16 @@ class RestApp:
                     reqs[i] = Req(params, keys[i], ip)
                 except Exception as exc:  # noqa: BLE001 - every failure becomes its answer
                     answers[i] = self.refusal(exc, path)
-        return [
-            _answered(answer) if answer is not None else self._handle(request[0], req, request[1])
-            for request, req, answer in zip(requests, reqs, answers)
-        ]
+        handlers: List[Awaitable[Answer]] = []
+        for request, req, answer in zip(requests, reqs, answers):
+            if req is not None:  # passed both steps
+                handlers.append(self._handle(request[0], req, request[1]))
+            else:
+                assert answer is not None
+                handlers.append(_answered(answer))
+        return handlers
 
-    async def _handle(self, endpoint: Endpoint, req: Any, path: str) -> Answer:
+    async def _handle(self, endpoint: Endpoint, req: Req, path: str) -> Answer:
         try:
             data = await endpoint.handler(self.ctx, req)
             return 200, ok_bytes(data)
