@@ -550,6 +550,27 @@ def test_requests_of_one_loop_turn_are_served_together_in_order() -> None:
     run(main())
 
 
+def test_input_from_a_connection_lost_before_its_turn_is_not_served() -> None:
+    """A request whose connection dropped before the turn's callback is not started: no
+    command runs for a client that is gone (once started, it runs to its end)."""
+    async def main() -> None:
+        service = Service()
+        connections = ConnectionSet()
+        gone, stays = (LeanHttpProtocol(service, Fallback, connections) for _ in range(2))
+        transports = [_Transport(), _Transport()]
+        for protocol, transport in zip((gone, stays), transports):
+            protocol.connection_made(transport)
+        gone.data_received(get("/api/gone"))
+        stays.data_received(get("/api/stays"))
+        gone.connection_lost(None)
+        await asyncio.sleep(0)
+        assert service.turns == [["/api/stays"]]
+        assert transports[0].written == [] and len(transports[1].written) == 1
+        stays.connection_lost(None)
+
+    run(main())
+
+
 def test_a_failing_turn_answers_every_request_in_it() -> None:
     """A bug in ``respond_many`` answers each request of the turn with the service's 500
     and leaves the connections usable."""
