@@ -267,6 +267,34 @@ def test_unencodable_command_is_refused_without_state_change() -> None:
     assert len(state.applied) == 1 and durable_seqs(storage) == [1]
 
 
+def test_one_batch_with_every_kind_of_item_keeps_its_order_step_by_step() -> None:
+    """Everything queued before start() is one batch, sequenced step by step (stamp and
+    encode all, apply in order, then journal): each item still gets exactly the outcome
+    it would get alone, in order."""
+    sequencer, state, storage = make()
+    first = sequencer.submit(deposit(1))
+    bad = sequencer.submit(NotACommand(0))  # type: ignore[arg-type]
+    seen = sequencer.query_future(lambda st: list(st.applied))
+    second = sequencer.submit(deposit(2))
+    poison = sequencer.submit(deposit(POISON))
+    after = sequencer.submit(deposit(3))
+    sequencer.start()
+    assert first.result(timeout=30)[0].available == 1
+    with pytest.raises(KeyError):
+        bad.result(timeout=30)
+    assert [amount for _, amount in seen.result(timeout=30)] == [1]  # at its place
+    assert second.result(timeout=30)[0].available == 2
+    with pytest.raises(EngineFailure):
+        poison.result(timeout=30)
+    with pytest.raises(SequencerStopped):
+        after.result(timeout=30)
+    sequencer.stop()
+    assert durable_seqs(storage) == [1, 2]
+    assert [amount for _, amount in state.applied] == [1, 2]
+    stamps = [ts for ts, _ in state.applied]
+    assert stamps == sorted(stamps) and stamps[0] < stamps[1]
+
+
 def test_cancelled_before_sequencing_is_never_applied() -> None:
     sequencer, state, storage = make()
     state.gate = threading.Event()
