@@ -248,8 +248,7 @@ class ConnectionSet:
         self._scheduled = False
         inputs, self._inputs = self._inputs, []
         for conn in inputs:
-            if not (conn._busy or conn._closing or conn.handed_off):
-                conn._process()  # parses; a complete request comes back via serve_later
+            conn._process()  # parses; a complete request comes back via serve_later
         turn, self._requests = self._requests, []
         if not turn:
             return
@@ -338,8 +337,9 @@ class LeanHttpProtocol(asyncio.Protocol):
     def resume_writing(self) -> None:
         self._write_paused = False
         if not self._busy and self._buf and not self._closing:
-            self._process()
-        self._close_if_answered()
+            self._process()  # closes after a half-close once all is answered
+        else:
+            self._close_if_answered()
 
     def data_received(self, data: bytes) -> None:
         if self._closing:
@@ -563,8 +563,9 @@ class LeanHttpProtocol(asyncio.Protocol):
         if close:
             self._close()
         elif self._buf and not self._in_process and not self._write_paused:
-            self._process()
-        self._close_if_answered()
+            self._process()  # closes after a half-close once all is answered
+        else:
+            self._close_if_answered()
 
     def _close_if_answered(self) -> None:
         """After a half-close (``eof_received``): close once nothing is left to answer."""

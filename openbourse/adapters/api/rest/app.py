@@ -48,7 +48,7 @@ ASGIApp = Callable[
 
 #: (status, envelope bytes)
 Answer = Tuple[int, bytes]
-#: what ``respond`` takes: (endpoint, path, query, headers, body, client ip)
+#: one request for ``respond_many``: (endpoint, path, query, headers, body, client ip)
 Request = Tuple[Endpoint, str, bytes, Mapping[str, str], bytes, str]
 
 _HEADERS = [(b"content-type", b"application/json")]
