@@ -11,6 +11,8 @@ Measured in one process, one after the other, on the same command stream:
 4. ``replay``      recovery: reading the journal back and re-applying it.
 
 Latency percentiles are per command (apply + journal append) in the journaled run.
+``disk_sync`` is what one fsync cost on the journal's disk just before that run
+(``disk_sync.py``): it sets how far apart the group commits can be.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from ..core.enums import AccountType
 from ..core.orderbook.book import OrderBook
 from ..core.orderbook.order import Order
 from ..runtime.gc_control import enter_writer_mode, leave_writer_mode
+from .disk_sync import probe_disk_sync
 from .journal_bench import run_journaled, run_replay
 from .workload import CANCEL, WorkloadCommand, generate
 
@@ -152,6 +155,7 @@ def run_bench(commands_total: int = 1_000_000, seed: int = 42) -> Dict[str, Any]
     gc.collect()
     data_dir = tempfile.mkdtemp(prefix="openbourse-bench-")
     try:
+        disk_sync = probe_disk_sync(data_dir)
         journaled = run_journaled(setup_commands(), commands, data_dir)
         replay_seconds, replay_hash, replayed = run_replay(data_dir)
     finally:
@@ -177,6 +181,7 @@ def run_bench(commands_total: int = 1_000_000, seed: int = 42) -> Dict[str, Any]
         "p99_us": round(percentile_us(latencies_ns, 0.99), 2),
         "p999_us": round(percentile_us(latencies_ns, 0.999), 2),
         "max_ms": round(latencies_ns[-1] / 1e6, 3),
+        "disk_sync": disk_sync,
         "bytes_per_resting_order": bytes_per_resting_order(),
         "state_hash": digest,
         "python": platform.python_version(),

@@ -35,6 +35,10 @@ def _print_table(result: Dict[str, Any]) -> None:
           f"p99 {result['p99_us']} us, p99.9 {result['p999_us']} us, max {result['max_ms']} ms")
     print(f"  journal: {result['fsyncs']:,} fsyncs, {result['fsync_interval_p50_ms']} ms apart "
           f"(p99 {result['fsync_interval_p99_ms']} ms, max {result['fsync_interval_max_ms']} ms)")
+    disk = result.get("disk_sync")
+    if disk:
+        print(f"  the journal's disk: one fsync {disk['p50_ms']} ms (p99 {disk['p99_ms']} ms), "
+              f"{disk['cpu_us_per_sync']} us of CPU")
     print(f"  memory per resting order: {result['bytes_per_resting_order']} bytes")
     if "futures_cps" in result:
         print(f"  {'futures (leveraged orders + mark tick/100)':<44} "

@@ -1,11 +1,12 @@
 """``bench server`` phases run end to end against the live server (small and bounded)."""
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import time
 
-from openbourse.runtime.bench_server import process_cpu
+from openbourse.runtime.bench_server import process_cpu, run_bench
 from openbourse.runtime.bench_server.fanout import fanout_phase
 from openbourse.runtime.bench_server.rest import rest_phase
 
@@ -44,3 +45,17 @@ def test_process_cpu_reads_proc() -> None:
         pass
     assert read() > before
     assert process_cpu(2**22 + 12345) is None  # no such process
+
+
+def test_whole_bench_reports_the_disks_fsync_cost_when_it_knows_the_data_dir(
+        server: LiveServer, tmp_path) -> None:
+    args = argparse.Namespace(symbol="ETHUSDT", clients=2, duration=0.3, max_requests=40,
+                              subscribers=3, ws_duration=0.5, workers=1)
+    creds = server.app.demo_credentials
+    report = asyncio.run(run_bench(args, server.url, creds, data_dir=str(tmp_path)))
+    disk = report["disk_sync"]
+    assert disk["syncs"] == 200 and 0 < disk["p50_ms"] <= disk["p99_ms"] <= disk["max_ms"]
+    assert report["rest"]["place"]["errors"] == 0 and report["slow_subscriber_effect"] > 0
+    assert list(tmp_path.iterdir()) == []  # the probe's scratch file is gone
+    args.ws_duration = 0.3
+    assert "disk_sync" not in asyncio.run(run_bench(args, server.url, creds))  # --url alone

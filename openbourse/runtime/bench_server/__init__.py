@@ -11,6 +11,9 @@ When the bench starts the server itself it also reads the server process's CPU t
 around each REST phase (``rest.server_cpu``): the CPU one order (place + cancel) and one
 ``public/time`` request cost, their ratio, and the cores the server used.  On a shared
 machine this tells a run that got less CPU from a run whose every request cost more.
+When the data dir is known (the bench started the server, or ``--data-dir``), ``disk_sync``
+reports what one journal fsync cost on its disk just before the REST phase
+(``openbourse/bench/disk_sync.py``): every order waits for two of them.
 
 The HTTP client is a minimal keep-alive HTTP/1.1 client (a general-purpose Python
 client would saturate before the server does).  Everything is loopback only, bounded by
@@ -30,6 +33,7 @@ import time
 from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
+from ...bench.disk_sync import probe_disk_sync
 from .fanout import fanout_phase
 from .rest import rest_phase, run_client
 
@@ -81,8 +85,11 @@ def process_cpu(pid: int) -> Optional[Callable[[], float]]:
 
 
 async def run_bench(args: argparse.Namespace, url: str, creds: Dict[str, str],
-                    server_cpu: Optional[Callable[[], float]] = None) -> Dict[str, Any]:
+                    server_cpu: Optional[Callable[[], float]] = None,
+                    data_dir: Optional[str] = None) -> Dict[str, Any]:
     report: Dict[str, Any] = {"url": url, "symbol": args.symbol}
+    if data_dir is not None:
+        report["disk_sync"] = probe_disk_sync(data_dir)
     report["rest"] = await rest_phase(url, creds, args.symbol, args.clients, args.duration,
                                       args.max_requests, server_cpu)
     report["ws_fanout"] = await fanout_phase(url, creds, args.symbol, args.subscribers,
@@ -101,6 +108,7 @@ def cmd_bench_server(args: argparse.Namespace) -> int:
         return 2
     proc: Optional[subprocess.Popen] = None
     tmp: Optional[tempfile.TemporaryDirectory] = None
+    data_dir: Optional[str] = args.data_dir
     if args.url:
         if not args.credentials:
             print("error: --url needs --credentials FILE", file=sys.stderr)
@@ -113,11 +121,12 @@ def cmd_bench_server(args: argparse.Namespace) -> int:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         tmp = tempfile.TemporaryDirectory(prefix="openbourse-bench-")
-        proc, creds = _start_server(args.data_dir or tmp.name, port)
+        data_dir = args.data_dir or tmp.name
+        proc, creds = _start_server(data_dir, port)
         url = f"http://127.0.0.1:{port}"
     try:
         server_cpu = process_cpu(proc.pid) if proc is not None else None
-        report = run_client(run_bench(args, url, creds, server_cpu))
+        report = run_client(run_bench(args, url, creds, server_cpu, data_dir))
     finally:
         if proc is not None:
             proc.terminate()
