@@ -2,7 +2,7 @@
 
 Every acknowledged command waits for an fsync (group commit), so the disk's sync cost is
 part of every journaled figure: on this project's shared VM the same server build made
-2,200-2,500 orders/s with its fsyncs and 3,200-3,600 without them, in the same hour
+2,150-2,500 orders/s with its fsyncs and 2,900-3,600 without them, in the same hour
 (docs/performance.md, "The price of an fsync").  The benches report it next to their own
 figures so that a slow run can be told apart from a slow build.
 

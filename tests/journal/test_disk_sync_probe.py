@@ -21,7 +21,7 @@ def test_probe_syncs_each_record_and_cleans_up(tmp_path, monkeypatch) -> None:
     result = probe_disk_sync(str(tmp_path), syncs=20, record_bytes=512)
     assert synced == [512 * n for n in range(1, 21)]  # one sync per appended record
     assert result["syncs"] == 20
-    assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+    assert 0 <= result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]  # ms, rounded
     assert result["cpu_us_per_sync"] >= 0
     assert list(tmp_path.iterdir()) == []
 
