@@ -12,7 +12,7 @@ Measured in one process, one after the other, on the same command stream:
 
 Latency percentiles are per command (apply + journal append) in the journaled run.
 ``disk_sync`` is what one fsync cost on the journal's disk just before that run
-(``disk_sync.py``): it sets how far apart the group commits can be.
+(``journal/sync_probe.py``): it sets how far apart the group commits can be.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from ..core.engine.state_hash import state_hash
 from ..core.enums import AccountType
 from ..core.orderbook.book import OrderBook
 from ..core.orderbook.order import Order
+from ..journal.sync_probe import probe_disk_sync
 from ..runtime.gc_control import enter_writer_mode, leave_writer_mode
-from .disk_sync import probe_disk_sync
 from .journal_bench import run_journaled, run_replay
 from .workload import CANCEL, WorkloadCommand, generate
 

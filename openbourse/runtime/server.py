@@ -20,7 +20,7 @@ import contextlib
 import logging
 import os
 import weakref
-from typing import Any, AsyncIterator, Callable, Iterator, List, Optional
+from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Optional
 
 import orjson
 from starlette.applications import Starlette
@@ -39,6 +39,7 @@ from ..adapters.api.rest.context import ApiContext
 from ..adapters.api.rest.ratelimit import RateLimiter
 from ..adapters.api.ws import WsGateway, ws_asgi, ws_routes
 from ..core.enums import AccountType
+from ..journal.sync_probe import probe_disk_sync
 from .admin import AdminServer
 from .demo import bootstrap_demo
 from .gc_control import enter_server_mode
@@ -227,10 +228,23 @@ def lean_protocol_class(app: App) -> type:
     return Protocol
 
 
-def banner(config: Config, app: App) -> None:
-    """What an operator (and the test harness) reads: URL, docs, ready-to-paste demo key."""
+#: a journal commit slower than this (median) gets a warning at start-up: network or
+#: spinning disks, where every acknowledged order would wait milliseconds
+SLOW_SYNC_MS = 5.0
+
+
+def banner(config: Config, app: App, journal_sync: Optional[Dict[str, float]] = None) -> None:
+    """What an operator (and the test harness) reads: URL, docs, what a journal commit costs
+    on this disk, ready-to-paste demo key."""
     print(f"openbourse listening on {config.url}  (data dir {config.data_dir})", flush=True)
     print(f"API docs: {config.url}/docs", flush=True)
+    if journal_sync is not None:
+        print(f"journal: one commit (append + fdatasync) takes {journal_sync['p50_ms']} ms on "
+              f"this disk (p99 {journal_sync['p99_ms']} ms); every acknowledged command "
+              "waits for one", flush=True)
+        if journal_sync["p50_ms"] >= SLOW_SYNC_MS:
+            print("warning: this disk is slow to sync; order latency and throughput will "
+                  "follow it (put the data dir on a local SSD)", flush=True)
     if app.demo_credentials:
         creds = {k: app.demo_credentials[k] for k in ("apiKey", "secretKey", "passphrase")}
         print("demo API key (user " + app.demo_credentials.get("email", "") + "):", flush=True)
@@ -243,6 +257,8 @@ def serve(config: Config) -> None:
 
     node = Node(config).open()
     try:
+        # before anything else writes to the disk: what every acknowledgement will wait for
+        journal_sync = probe_disk_sync(str(config.data_dir), syncs=32)
         node.start()
         app = build_app(node)
 
@@ -255,7 +271,7 @@ def serve(config: Config) -> None:
                     # everything start-up built (recovered state, read models, demo
                     # bootstrap) is long-lived: freeze it, collect less often (gc_control)
                     enter_server_mode()
-                    banner(config, app)
+                    banner(config, app, journal_sync)
 
             @contextlib.contextmanager
             def capture_signals(self) -> Iterator[None]:

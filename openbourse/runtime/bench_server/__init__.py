@@ -13,7 +13,7 @@ around each REST phase (``rest.server_cpu``): the CPU one order (place + cancel)
 machine this tells a run that got less CPU from a run whose every request cost more.
 When the data dir is known (the bench started the server, or ``--data-dir``), ``disk_sync``
 reports what one journal fsync cost on its disk just before the REST phase
-(``openbourse/bench/disk_sync.py``): every order waits for two of them.
+(``openbourse/journal/sync_probe.py``): every order waits for two of them.
 
 The HTTP client is a minimal keep-alive HTTP/1.1 client (a general-purpose Python
 client would saturate before the server does).  Everything is loopback only, bounded by
@@ -33,7 +33,7 @@ import time
 from typing import Any, Callable, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
-from ...bench.disk_sync import probe_disk_sync
+from ...journal.sync_probe import probe_disk_sync
 from .fanout import fanout_phase
 from .rest import rest_phase, run_client
 

@@ -1,10 +1,11 @@
-"""What one durable journal commit costs on the disk under a data dir, measured in the run.
+"""What one durable journal commit costs on the disk under a data dir, measured now.
 
 Every acknowledged command waits for an fsync (group commit), so the disk's sync cost is
 part of every journaled figure: on this project's shared VM the same server build made
 2,150-2,500 orders/s with its fsyncs and 2,900-3,600 without them, in the same hour
 (docs/performance.md, "The price of an fsync").  The benches report it next to their own
-figures so that a slow run can be told apart from a slow build.
+figures so that a slow run can be told apart from a slow build, and ``serve`` prints it at
+start-up (and warns when it is slow) because it is the floor of every order's latency.
 
 The probe appends ``record_bytes`` (about one server batch of journal records) to a
 scratch file and ``fdatasync``s it, ``syncs`` times, as the journal does; it reports the
