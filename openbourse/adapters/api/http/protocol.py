@@ -252,7 +252,7 @@ class ConnectionSet:
         turn, self._requests = self._requests, []
         if not turn:
             return
-        service = turn[0][0].service  # the same for every connection of the set (add)
+        service = self.service  # every connection's (add checks it)
         try:
             handlers = service.respond_many([request for _, request in turn])
         except Exception as exc:  # noqa: BLE001 - a bug: answer every request of the turn
